@@ -1,0 +1,121 @@
+"""The log entry, format version 1.
+
+An entry is a JSON object in RFC 8785 canonical form with exactly these members::
+
+    {"v": 1, "origin": "kakawari/<region>", "seq": <int>, "time": <unix seconds>,
+     "type": "<EIP-712 primary type>", "signer": "0x<40 lowercase hex>",
+     "message": {<the typed message, JSON form>}, "signature": "0x<130 lowercase hex>"}
+
+The leaf hash of an entry is ``merkle.leaf_hash(entry_bytes)`` (RFC 9162 §2.1.1).
+The message's JSON form is defined in :mod:`ledger.eip712` (addresses and bytes as
+lowercase 0x-hex, integers as JSON numbers). Parsing is strict: unknown or missing
+members, non-canonical bytes and over-long fields are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .canonical import CanonicalError, canonical_bytes, parse_canonical
+from .errors import EntryError
+
+ENTRY_VERSION = 1
+ORIGIN_PREFIX = "kakawari/"
+REGION_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+ADDRESS_RE = re.compile(r"^0x[0-9a-f]{40}$")
+SIGNATURE_RE = re.compile(r"^0x[0-9a-f]{130}$")
+TYPE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+MAX_ENTRY_BYTES = 64 * 1024
+_KEYS = frozenset({"v", "origin", "seq", "time", "type", "signer", "message", "signature"})
+
+
+def origin_for(region: str) -> str:
+    """The log origin of a region: ``kakawari/<region>``."""
+    if not REGION_ID_RE.fullmatch(region):
+        raise EntryError(
+            f"region id {region!r} must be 1-32 characters of a-z, 0-9 and '-', "
+            "not starting or ending with '-'"
+        )
+    return ORIGIN_PREFIX + region
+
+
+@dataclass(frozen=True)
+class Entry:
+    origin: str
+    seq: int
+    time: int
+    type: str
+    signer: str
+    message: dict[str, Any]
+    signature: str
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.origin, str) and self.origin.startswith(ORIGIN_PREFIX)):
+            raise EntryError(f"origin must start with {ORIGIN_PREFIX!r}")
+        origin_for(self.origin[len(ORIGIN_PREFIX) :])
+        for name in ("seq", "time"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise EntryError(f"{name} must be a non-negative integer")
+        if not (isinstance(self.type, str) and TYPE_RE.fullmatch(self.type)):
+            raise EntryError("type must be an EIP-712 struct name")
+        if not (isinstance(self.signer, str) and ADDRESS_RE.fullmatch(self.signer)):
+            raise EntryError("signer must be a lowercase 0x-hex address")
+        if not isinstance(self.message, dict):
+            raise EntryError("message must be a JSON object")
+        if not (isinstance(self.signature, str) and SIGNATURE_RE.fullmatch(self.signature)):
+            raise EntryError("signature must be 65 bytes of lowercase 0x-hex")
+
+    @property
+    def region(self) -> str:
+        return self.origin[len(ORIGIN_PREFIX) :]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": ENTRY_VERSION,
+            "origin": self.origin,
+            "seq": self.seq,
+            "time": self.time,
+            "type": self.type,
+            "signer": self.signer,
+            "message": self.message,
+            "signature": self.signature,
+        }
+
+    def to_bytes(self) -> bytes:
+        """Canonical bytes (RFC 8785); raises :class:`EntryError` past MAX_ENTRY_BYTES."""
+        try:
+            data = canonical_bytes(self.to_json())
+        except CanonicalError as exc:
+            raise EntryError(f"entry is not canonicalisable: {exc}") from exc
+        if len(data) > MAX_ENTRY_BYTES:
+            raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
+        return data
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Entry:
+        """Parse canonical entry bytes strictly; raises :class:`EntryError`."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise EntryError("entry must be bytes")
+        data = bytes(data)
+        if len(data) > MAX_ENTRY_BYTES:
+            raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
+        try:
+            obj = parse_canonical(data)
+        except CanonicalError as exc:
+            raise EntryError(str(exc)) from exc
+        if not isinstance(obj, dict) or set(obj) != _KEYS:
+            raise EntryError(f"entry must have exactly the members {sorted(_KEYS)}")
+        if obj["v"] != ENTRY_VERSION or isinstance(obj["v"], bool):
+            raise EntryError(f"unsupported entry version {obj['v']!r}")
+        return cls(
+            origin=obj["origin"],
+            seq=obj["seq"],
+            time=obj["time"],
+            type=obj["type"],
+            signer=obj["signer"],
+            message=obj["message"],
+            signature=obj["signature"],
+        )

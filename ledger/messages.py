@@ -1,0 +1,111 @@
+"""The EIP-712 message types that go into a region's log.
+
+Each type names the field that holds its signer's address: an entry is valid only
+when the recovered signer equals that field. Field lists are part of the product —
+wallets and scripts outside this project sign them — so change them only by adding a
+new type. ``service/`` adds its rules on top; the shapes live here so that the
+offline verifier knows every type without importing the service.
+
+EIP-712 domain: name ``Kakawari``, version ``1``, the chain id recorded in the
+region's first (``Region``) entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOMAIN_NAME = "Kakawari"
+DOMAIN_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class MessageType:
+    """One EIP-712 struct type: its name, ordered ``(name, type)`` fields, and the
+    address field whose key must have signed it."""
+
+    name: str
+    fields: tuple[tuple[str, str], ...]
+    signer_field: str
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.fields)
+
+    def encode_type(self) -> str:
+        """``encodeType`` of EIP-712 (no referenced struct types are used here)."""
+        inner = ",".join(f"{typ} {name}" for name, typ in self.fields)
+        return f"{self.name}({inner})"
+
+
+def _t(name: str, signer: str, spec: str) -> MessageType:
+    fields = []
+    for part in spec.split(","):
+        typ, field = part.strip().split(" ")
+        fields.append((field, typ))
+    assert signer in {f for f, _ in fields}, (name, signer)
+    return MessageType(name, tuple(fields), signer)
+
+
+MESSAGE_TYPES: dict[str, MessageType] = {
+    t.name: t
+    for t in (
+        # Written by the service key when a region is created: fixes the chain id of
+        # the signing domain, the checkpoint key and the first admin.
+        _t(
+            "Region",
+            "service",
+            "string region,string name,uint64 chainId,address service,address admin,"
+            "string checkpointKey,uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Join",
+            "member",
+            "string region,address member,string displayName,uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Role",
+            "admin",
+            "string region,address admin,address member,string role,bool granted,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Claim",
+            "contributor",
+            "string region,address contributor,string category,string title,uint32 minutes,"
+            "uint64 occurredAt,bytes32 quest,address[] coContributors,bytes32 detailsHash,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Confirmation",
+            "coContributor",
+            "string region,address coContributor,bytes32 claim,uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Review",
+            "reviewer",
+            "string region,address reviewer,bytes32 claim,bool approve,string reason,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "Endorsement",
+            "endorser",
+            "string region,address endorser,bytes32 claim,uint32 amount,string note,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # Written by the service key when a claim is approved: the points each
+        # contributor receives for it.
+        _t(
+            "Recognition",
+            "service",
+            "string region,address service,bytes32 claim,address member,uint64 points,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # Written by the service key after a checkpoint is anchored on chain.
+        _t(
+            "Anchor",
+            "service",
+            "string region,address service,uint64 chainId,address contract,bytes32 txHash,"
+            "uint64 blockNumber,uint64 size,bytes32 root,uint64 nonce,uint64 issuedAt",
+        ),
+    )
+}

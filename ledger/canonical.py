@@ -1,9 +1,15 @@
 """Canonical JSON bytes, RFC 8785 (JSON Canonicalization Scheme).
 
 Everything the ledger hashes or signs as JSON goes through :func:`canonical_bytes`.
-RFC 8785 §3.2.2.3 serialises numbers as IEEE 754 doubles, so integers are accepted
-only in the exactly representable range ``-(2**53 - 1) .. 2**53 - 1``; floats are
-refused outright because nothing in a ledger entry is fractional.
+
+Ledger values are restricted to strings, booleans, null, arrays, objects and integers
+in ``-(2**53 - 1) .. 2**53 - 1`` (RFC 8785 §3.2.2.3 serialises numbers as IEEE 754
+doubles, so larger integers would not survive; nothing in an entry is fractional, so
+floats are refused). Over that domain RFC 8785 coincides with Python's
+``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` except for
+the order of object keys outside ASCII (§3.2.3 sorts by UTF-16 code units, Python by
+code points). The fast path uses ``json`` and falls back to the ``rfc8785`` package
+whenever a key is not ASCII; ``tests/unit/test_canonical.py`` checks the two agree.
 """
 
 from __future__ import annotations
@@ -17,27 +23,53 @@ from .errors import CanonicalError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
+_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
 
-def _check(value: Any, path: str) -> None:
+
+def _check(value: Any, path: str) -> bool:
+    """Validate the value domain; return True when every object key is ASCII."""
     if value is None or isinstance(value, (bool, str)):
-        return
+        return True
     if isinstance(value, int):
         if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            raise CanonicalError(f"{path}: integer {value} is outside ±(2^53-1) (RFC 8785 §3.2.2.3)")
-        return
+            raise CanonicalError(
+                f"{path}: integer {value} is outside ±(2^53-1) (RFC 8785 §3.2.2.3)"
+            )
+        return True
     if isinstance(value, float):
         raise CanonicalError(f"{path}: floating-point numbers are not allowed in entries")
     if isinstance(value, dict):
+        ascii_keys = True
         for key, item in value.items():
             if not isinstance(key, str):
                 raise CanonicalError(f"{path}: object keys must be strings")
-            _check(item, f"{path}.{key}")
-        return
+            ascii_keys = _check(item, f"{path}.{key}") and ascii_keys and key.isascii()
+        return ascii_keys
     if isinstance(value, (list, tuple)):
+        ascii_keys = True
         for i, item in enumerate(value):
-            _check(item, f"{path}[{i}]")
-        return
+            ascii_keys = _check(item, f"{path}[{i}]") and ascii_keys
+        return ascii_keys
     raise CanonicalError(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def _ascii_keys(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(k.isascii() and _ascii_keys(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_ascii_keys(v) for v in value)
+    return True
+
+
+def _encode(value: Any, ascii_keys: bool) -> bytes:
+    try:
+        if ascii_keys:
+            return _dumps(value).encode("utf-8")
+        return bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeError, ValueError) as exc:
+        raise CanonicalError(f"not canonicalisable: {exc}") from exc
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -46,32 +78,38 @@ def canonical_bytes(value: Any) -> bytes:
     Raises :class:`CanonicalError` for floats, unsafe integers, non-string keys,
     lone surrogates and anything that is not JSON.
     """
-    _check(value, "$")
-    try:
-        return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, UnicodeError, ValueError) as exc:
-        raise CanonicalError(f"not canonicalisable: {exc}") from exc
+    return _encode(value, _check(value, "$"))
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise CanonicalError(f"integer {text} is outside ±(2^53-1) (RFC 8785 §3.2.2.3)")
+    return value
+
+
+def _refuse_float(text: str) -> Any:
+    raise CanonicalError(f"number {text} is not an integer")
+
+
+_decoder = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_refuse_float, parse_constant=_refuse_float
+)
 
 
 def parse_canonical(data: bytes) -> Any:
-    """Parse JSON ``data`` and check that it is already in canonical form.
+    """Parse JSON ``data`` and check that it is exactly its own canonical form.
 
-    Raises :class:`CanonicalError` when the bytes are not JSON, contain duplicate
-    keys, or differ from the canonical serialisation of what they encode.
+    Raises :class:`CanonicalError` when the bytes are not UTF-8 JSON in the ledger's
+    value domain or differ in any byte from the canonical serialisation of what they
+    encode (which also rules out duplicate keys, whitespace and escapes RFC 8785
+    does not use).
     """
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, item in pairs:
-            if key in out:
-                raise CanonicalError(f"duplicate key {key!r}")
-            out[key] = item
-        return out
-
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=no_duplicates)
+        value = _decoder.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
-    if canonical_bytes(value) != data:
+    ascii_keys = data.isascii() or _ascii_keys(value)
+    if _encode(value, ascii_keys) != data:
         raise CanonicalError("bytes are not in RFC 8785 canonical form")
     return value

@@ -54,3 +54,12 @@ class IntegrityError(StoreError):
 
 class ChainError(LedgerError):
     """The chain refused a transaction or could not be reached."""
+
+
+class VerificationError(LedgerError):
+    """An entry of a log failed verification; ``seq`` names it (None: the log as a whole)."""
+
+    def __init__(self, message: str, seq: int | None = None) -> None:
+        super().__init__(message if seq is None else f"entry {seq}: {message}")
+        self.seq = seq
+        self.reason = message

@@ -1,0 +1,301 @@
+"""The SQLAlchemy log store: SQLite (embedded default) or PostgreSQL.
+
+:func:`open_store` builds the engine, migrates the schema to head with Alembic (the
+only way tables and triggers are created) and checks every log against its last signed
+checkpoint (:meth:`LogStore.check_log`, O(log n) per log); a log that fails is refused
+for every read and append until a later check passes.
+
+Appends are serialised per log, also across processes:
+
+- PostgreSQL: the append transaction first takes ``SELECT ... FOR UPDATE`` on the
+  log's head row in ``ledger_logs``; a second writer of the same log waits there and
+  then reads the committed size (READ COMMITTED re-reads the locked row). Writers of
+  other logs do not wait. Durability: the server's (``synchronous_commit=on`` by
+  default, i.e. the commit is flushed to the WAL before it returns).
+- SQLite: a write transaction starts with ``BEGIN IMMEDIATE`` (the pysqlite driver's own
+  BEGIN is switched off, as in SQLAlchemy's "Enabling Non-Legacy SQLite Transactional
+  Modes" recipe), which takes the database's single write lock, so one writer at a
+  time in the whole file; others wait up to ``busy_timeout``. Durability is
+  :data:`SQLITE_PRAGMAS`: WAL with ``synchronous=FULL``, so a committed append (and the
+  checkpoint signed for it) survives power loss, not only a process crash. A signed
+  checkpoint must never outlive its entries: after that the region would sign an
+  inconsistent tree.
+
+Every root and proof reads its O(log n) nodes in ONE statement: the leaf hashes it
+needs from ``ledger_entries`` (``seq IN (...)``) ``UNION ALL`` the inner nodes from
+``ledger_tree_nodes`` (``(level, idx) IN (...)``), both by primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Engine,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from .. import subtree
+from ..errors import StoreError
+from .base import (
+    CheckpointSigner,
+    LogRef,
+    LogStore,
+    NoteVerifier,
+    StoredCheckpoint,
+    TreeWriter,
+    check_origin,
+)
+from .schema import checkpoints, entries, logs, tree_nodes
+
+SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
+    ("journal_mode", "WAL"),
+    ("synchronous", "FULL"),
+    ("busy_timeout", "60000"),
+    ("foreign_keys", "ON"),
+)
+"""PRAGMAs set on every SQLite connection; a benchmark reuses them for a fair baseline."""
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_MIGRATION_LOCK = 0x6B616B61  # pg_advisory_xact_lock key ("kaka"), one migrator at a time
+_BEGIN = "ledger_sqlite_begin"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the ledger's SQLite transaction handling and PRAGMAs."""
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            cursor = dbapi_conn.cursor()
+            for name, value in SQLITE_PRAGMAS:
+                cursor.execute(f"PRAGMA {name} = {value}")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN, 'DEFERRED')}")
+
+    elif engine.dialect.name != "postgresql":
+        raise StoreError(f"the ledger stores logs in SQLite or PostgreSQL, not {url!r:.60}")
+    return engine
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """A connection in a write transaction (SQLite: BEGIN IMMEDIATE); commits on exit."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_BEGIN: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the ledger schema to head in one transaction, one migrator at a time."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with _db("migrate the ledger schema"), _writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _db(what: str) -> Iterator[None]:
+    """Turn database failures (a trigger refusing, a lost connection) into StoreError."""
+    try:
+        yield
+    except DBAPIError as exc:
+        raise StoreError(f"the database refused to {what}: {exc.orig}") from exc
+    except SQLAlchemyError as exc:
+        raise StoreError(f"could not {what}: {exc}") from exc
+
+
+class SqlAppendTx:
+    """An append transaction of :class:`SqlStore`; see :meth:`LogStore.appending`.
+
+    ``connection`` is the transaction's connection: rows the caller writes through it
+    (projections) commit or roll back with the entries.
+    """
+
+    def __init__(self, conn: Connection, ref: LogRef, writer: TreeWriter) -> None:
+        self.origin = ref.origin
+        self.connection = conn
+        self.checkpoint: StoredCheckpoint | None = None
+        self._ref, self._writer = ref, writer
+
+    @property
+    def size(self) -> int:
+        return self._writer.size
+
+    def append(self, data: bytes) -> tuple[int, bytes]:
+        seq, leaf = self._writer.add(data)
+        row = {"log_id": self._ref.key, "seq": seq, "leaf_hash": leaf, "data": bytes(data)}
+        with _db(f"append entry {seq} to {self.origin}"):
+            self.connection.execute(insert(entries), [row])
+        return seq, leaf
+
+
+class SqlStore(LogStore):
+    """Logs in a SQL database; build it with :func:`open_store`."""
+
+    def __init__(self, engine: Engine, verify_note: NoteVerifier) -> None:
+        super().__init__(verify_note)
+        self.engine = engine
+
+    def close(self) -> None:
+        super().close()
+        self.engine.dispose()
+
+    def _read(self, stmt: Any, what: str) -> list[Any]:
+        with _db(what), self.engine.connect() as conn:
+            return list(conn.execute(stmt).all())
+
+    def create_log(self, origin: str, vkey: str) -> None:
+        check_origin(origin)
+        if not isinstance(vkey, str) or not vkey:
+            raise StoreError("a log needs a checkpoint verification key")
+        with _db(f"create log {origin}"), _writing(self.engine) as conn:
+            if conn.execute(select(logs.c.id).where(logs.c.origin == origin)).first():
+                raise StoreError(f"log {origin!r} already exists")
+            conn.execute(insert(logs).values(origin=origin, vkey=vkey, size=0))
+
+    def logs(self) -> list[str]:
+        return [r[0] for r in self._read(select(logs.c.origin).order_by(logs.c.origin), "list")]
+
+    @contextmanager
+    def appending(self, origin: str, sign: CheckpointSigner) -> Iterator[SqlAppendTx]:
+        ref = self._ref(origin)
+        with _db(f"append to {origin}"), _writing(self.engine) as conn:
+            locked = select(logs.c.size).where(logs.c.id == ref.key).with_for_update()
+            size = conn.execute(locked).scalar_one()
+            planned = subtree.root_nodes(size)
+            edge_hashes = _fetch(conn, ref, planned)
+            if len(edge_hashes) != len(planned):
+                raise StoreError(f"log {origin}: tree nodes at size {size} are missing")
+            writer = TreeWriter(origin, size, [(n, edge_hashes[n]) for n in planned])
+            tx = SqlAppendTx(conn, ref, writer)
+            yield tx
+            if writer.size == size:
+                return
+            cp = writer.sign(sign, self._verify_note, ref.vkey)
+            rows = [
+                {"log_id": ref.key, "level": level, "idx": idx, "hash": value}
+                for (level, idx), value in writer.nodes
+            ]
+            if rows:
+                conn.execute(insert(tree_nodes), rows)
+            conn.execute(update(logs).where(logs.c.id == ref.key).values(size=writer.size))
+            conn.execute(
+                insert(checkpoints).values(log_id=ref.key, size=cp.size, root=cp.root, note=cp.note)
+            )
+        tx.checkpoint = cp
+
+    # -- primitives ---------------------------------------------------------------------
+
+    def _lookup(self, origin: str) -> LogRef | None:
+        stmt = select(logs.c.id, logs.c.vkey).where(logs.c.origin == origin)
+        rows = self._read(stmt, f"read log {origin}")
+        return LogRef(rows[0][0], origin, rows[0][1]) if rows else None
+
+    def _size(self, ref: LogRef) -> int:
+        rows = self._read(select(logs.c.size).where(logs.c.id == ref.key), "read a log head")
+        return int(rows[0][0])
+
+    def _extent(self, ref: LogRef) -> int:
+        stmt = select(func.max(entries.c.seq)).where(entries.c.log_id == ref.key)
+        top = self._read(stmt, f"read the end of {ref.origin}")[0][0]
+        return 0 if top is None else int(top) + 1
+
+    def _fetch_nodes(self, ref: LogRef, nodes: list[subtree.Node]) -> dict[subtree.Node, bytes]:
+        with _db(f"read the tree of {ref.origin}"), self.engine.connect() as conn:
+            return _fetch(conn, ref, nodes)
+
+    def _entry_rows(self, ref: LogRef, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
+        stmt = (
+            select(entries.c.seq, entries.c.data, entries.c.leaf_hash)
+            .where(entries.c.log_id == ref.key, entries.c.seq >= start, entries.c.seq < end)
+            .order_by(entries.c.seq)
+        )
+        rows = self._read(stmt, f"read entries of {ref.origin}")
+        return [(int(seq), bytes(data), bytes(leaf)) for seq, data, leaf in rows]
+
+    def _level_rows(self, ref: LogRef, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
+        t = tree_nodes.c
+        stmt = (
+            select(t.idx, t.hash)
+            .where(t.log_id == ref.key, t.level == level, t.idx >= start, t.idx < end)
+            .order_by(t.idx)
+        )
+        return [(int(i), bytes(h)) for i, h in self._read(stmt, f"read the tree of {ref.origin}")]
+
+    def _checkpoint(self, ref: LogRef, size: int | None) -> StoredCheckpoint | None:
+        c = checkpoints.c
+        stmt = select(c.size, c.root, c.note).where(c.log_id == ref.key)
+        stmt = stmt.order_by(c.size.desc()).limit(1) if size is None else stmt.where(c.size == size)
+        rows = self._read(stmt, f"read checkpoints of {ref.origin}")
+        return StoredCheckpoint(int(rows[0][0]), bytes(rows[0][1]), rows[0][2]) if rows else None
+
+
+def _fetch(conn: Connection, ref: LogRef, nodes: list[subtree.Node]) -> dict[subtree.Node, bytes]:
+    """The stored hashes of ``nodes`` in one statement (leaves UNION ALL inner nodes)."""
+    leaves = [idx for level, idx in nodes if level == 0]
+    inner = [node for node in nodes if node[0] > 0]
+    parts = []
+    if leaves:
+        e = entries.c
+        parts.append(
+            select(literal_column("0").label("level"), e.seq.label("idx"), e.leaf_hash).where(
+                e.log_id == ref.key, e.seq.in_(leaves)
+            )
+        )
+    if inner:
+        t = tree_nodes.c
+        parts.append(
+            select(t.level, t.idx, t.hash).where(
+                and_(t.log_id == ref.key, tuple_(t.level, t.idx).in_(inner))
+            )
+        )
+    if not parts:
+        return {}
+    stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+    return {(int(lv), int(i)): bytes(h) for lv, i, h in conn.execute(stmt).all()}
+
+
+def open_store(url: str, verify_note: NoteVerifier, *, migrate_schema: bool = True) -> SqlStore:
+    """Open the store at ``url``: migrate to head, then check every log (O(log n) each).
+
+    Logs that fail their check are listed by :meth:`LogStore.refused` and raise their
+    :class:`~ledger.errors.IntegrityError` on every use; the others are served.
+    Raises :class:`StoreError` if the database can't be reached or migrated.
+    """
+    engine = make_engine(url)
+    if migrate_schema:
+        migrate(engine)
+    store = SqlStore(engine, verify_note)
+    for origin in store.logs():
+        try:
+            store.check_log(origin)
+        except StoreError:
+            continue
+    return store

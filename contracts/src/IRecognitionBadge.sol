@@ -10,7 +10,9 @@ interface IRecognitionBadge {
     error Soulbound();
     /// @notice A region id is 1-32 characters of a-z, 0-9 and '-', not starting or
     ///         ending with '-'.
-    error InvalidRegion(string region);
+    /// @dev No argument on purpose: web3.py's eth-tester provider decodes the data of an
+    ///      error whose only argument is a string as a revert string, losing its name.
+    error InvalidRegion();
     /// @notice A badge already stands for this recognition entry.
     error AlreadyMinted(bytes32 leafHash, uint256 tokenId);
     /// @notice The zero hash is not the leaf hash of any entry.

@@ -38,7 +38,7 @@ contract RecognitionBadge is ERC721, AccessControl, IERC5192, IRecognitionBadge 
         onlyRole(MINTER_ROLE)
         returns (uint256 tokenId)
     {
-        if (!_validRegion(bytes(region))) revert InvalidRegion(region);
+        if (!_validRegion(bytes(region))) revert InvalidRegion();
         if (leafHash == bytes32(0)) revert ZeroLeafHash();
         uint256 existing = _tokenOfLeaf[leafHash];
         if (existing != 0) revert AlreadyMinted(leafHash, existing);

@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -254,7 +254,15 @@ class LogStore(ABC):
             self._refused.pop(origin, None)
             self._refs[origin] = ref
 
+    def _snapshot(self) -> AbstractContextManager[None]:
+        """Make this thread's reads inside the block see one consistent state."""
+        return nullcontext()
+
     def _check(self, ref: LogRef) -> None:
+        with self._snapshot():
+            self._check_snapshot(ref)
+
+    def _check_snapshot(self, ref: LogRef) -> None:
         size, extent = self._size(ref), self._extent(ref)
         if extent != size:
             raise IntegrityError(f"log {ref.origin}: head says {size} entries, {extent} stored")
@@ -404,9 +412,8 @@ class LogStore(ABC):
                     left, right = kids.get(2 * idx), kids.get(2 * idx + 1)
                     got = parents.get(idx)
                     if left is None or right is None or got != merkle.node_hash(left, right):
-                        yield IntegrityError(
-                            f"log {origin}: tree node (level {level}, index {idx}) is wrong"
-                        )
+                        node = f"tree node (level {level}, index {idx})"
+                        yield IntegrityError(f"log {origin}: {node} does not match its children")
 
     def _children(self, ref: LogRef, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
         if level:

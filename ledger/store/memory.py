@@ -59,6 +59,12 @@ class MemoryStore(LogStore):
     def __init__(self, verify_note: NoteVerifier) -> None:
         super().__init__(verify_note)
         self._logs: dict[str, _Log] = {}
+        self._commit = threading.RLock()  # commits and snapshots exclude each other
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        with self._commit:
+            yield
 
     def create_log(self, origin: str, vkey: str) -> None:
         check_origin(origin)
@@ -84,9 +90,10 @@ class MemoryStore(LogStore):
             if writer.size == size:
                 return
             cp = writer.sign(sign, self._verify_note, ref.vkey)
-            log.entries.extend(tx.staged)
-            log.nodes.update(writer.nodes)
-            log.checkpoints[cp.size] = log.latest = cp
+            with self._commit:
+                log.entries.extend(tx.staged)
+                log.nodes.update(writer.nodes)
+                log.checkpoints[cp.size] = log.latest = cp
             tx.checkpoint = cp
 
     @staticmethod

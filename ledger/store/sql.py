@@ -28,6 +28,7 @@ needs from ``ledger_entries`` (``seq IN (...)``) ``UNION ALL`` the inner nodes f
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -162,13 +163,38 @@ class SqlStore(LogStore):
     def __init__(self, engine: Engine, verify_note: NoteVerifier) -> None:
         super().__init__(verify_note)
         self.engine = engine
+        self._pinned = threading.local()  # this thread's snapshot connection, if any
 
     def close(self) -> None:
         super().close()
         self.engine.dispose()
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Reads in this thread see one snapshot (PostgreSQL: REPEATABLE READ; SQLite: one
+        read transaction, which WAL keeps stable)."""
+        with _db("read a snapshot"), self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                self._pinned.conn = conn
+                try:
+                    yield
+                finally:
+                    self._pinned.conn = None
+
+    @contextmanager
+    def _conn(self, what: str) -> Iterator[Connection]:
+        pinned: Connection | None = getattr(self._pinned, "conn", None)
+        with _db(what):
+            if pinned is not None:
+                yield pinned
+                return
+            with self.engine.connect() as conn:
+                yield conn
+
     def _read(self, stmt: Any, what: str) -> list[Any]:
-        with _db(what), self.engine.connect() as conn:
+        with self._conn(what) as conn:
             return list(conn.execute(stmt).all())
 
     def create_log(self, origin: str, vkey: str) -> None:
@@ -228,7 +254,7 @@ class SqlStore(LogStore):
         return 0 if top is None else int(top) + 1
 
     def _fetch_nodes(self, ref: LogRef, nodes: list[subtree.Node]) -> dict[subtree.Node, bytes]:
-        with _db(f"read the tree of {ref.origin}"), self.engine.connect() as conn:
+        with self._conn(f"read the tree of {ref.origin}") as conn:
             return _fetch(conn, ref, nodes)
 
     def _entry_rows(self, ref: LogRef, start: int, end: int) -> list[tuple[int, bytes, bytes]]:
@@ -238,7 +264,7 @@ class SqlStore(LogStore):
             .order_by(entries.c.seq)
         )
         rows = self._read(stmt, f"read entries of {ref.origin}")
-        return [(int(seq), bytes(data), bytes(leaf)) for seq, data, leaf in rows]
+        return [(int(seq), _bytes(data), _bytes(leaf)) for seq, data, leaf in rows]
 
     def _level_rows(self, ref: LogRef, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
         t = tree_nodes.c
@@ -247,14 +273,19 @@ class SqlStore(LogStore):
             .where(t.log_id == ref.key, t.level == level, t.idx >= start, t.idx < end)
             .order_by(t.idx)
         )
-        return [(int(i), bytes(h)) for i, h in self._read(stmt, f"read the tree of {ref.origin}")]
+        return [(int(i), _bytes(h)) for i, h in self._read(stmt, f"read the tree of {ref.origin}")]
 
     def _checkpoint(self, ref: LogRef, size: int | None) -> StoredCheckpoint | None:
         c = checkpoints.c
         stmt = select(c.size, c.root, c.note).where(c.log_id == ref.key)
         stmt = stmt.order_by(c.size.desc()).limit(1) if size is None else stmt.where(c.size == size)
         rows = self._read(stmt, f"read checkpoints of {ref.origin}")
-        return StoredCheckpoint(int(rows[0][0]), bytes(rows[0][1]), rows[0][2]) if rows else None
+        return StoredCheckpoint(int(rows[0][0]), _bytes(rows[0][1]), rows[0][2]) if rows else None
+
+
+def _bytes(value: Any) -> bytes:
+    """A BLOB as bytes; SQLite's weak typing can hand back TEXT for a row edited by hand."""
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _fetch(conn: Connection, ref: LogRef, nodes: list[subtree.Node]) -> dict[subtree.Node, bytes]:
@@ -279,7 +310,7 @@ def _fetch(conn: Connection, ref: LogRef, nodes: list[subtree.Node]) -> dict[sub
     if not parts:
         return {}
     stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-    return {(int(lv), int(i)): bytes(h) for lv, i, h in conn.execute(stmt).all()}
+    return {(int(lv), int(i)): _bytes(h) for lv, i, h in conn.execute(stmt).all()}
 
 
 def open_store(url: str, verify_note: NoteVerifier, *, migrate_schema: bool = True) -> SqlStore:

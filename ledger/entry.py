@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .canonical import CanonicalError, canonical_bytes, parse_canonical
-from .errors import EntryError
+from .canonical import canonical_bytes, parse_canonical
+from .errors import CanonicalError, EntryError
 
 ENTRY_VERSION = 1
 ORIGIN_PREFIX = "kakawari/"

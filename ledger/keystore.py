@@ -51,7 +51,9 @@ def _aad(label: str, kdf: dict[str, Any]) -> bytes:
     return canonical_bytes({"kakawari-sealed": FORMAT, "label": label, "kdf": kdf})
 
 
-def seal(secret: bytes, passphrase: bytes, label: str, *, n: int = DEFAULT_SCRYPT_N) -> dict[str, Any]:
+def seal(
+    secret: bytes, passphrase: bytes, label: str, *, n: int = DEFAULT_SCRYPT_N
+) -> dict[str, Any]:
     """Encrypt ``secret`` under ``passphrase``; returns the JSON-ready sealed object."""
     if not MIN_SCRYPT_N <= n <= MAX_SCRYPT_N or n & (n - 1):
         raise KeyStoreError(f"scrypt n must be a power of two in [{MIN_SCRYPT_N}, {MAX_SCRYPT_N}]")

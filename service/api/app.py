@@ -1,0 +1,187 @@
+"""The application factory. Settings, store and keys are built here, per app — never
+at import time — so tests can run several apps side by side."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from ledger.entry import EntryError, origin_for
+from ledger.store import LogStore
+
+from ..config import Settings, load_settings
+from ..regions import Regions, verify_note
+from . import problems
+from .problems import Problem
+
+MAX_PAGE = 1000
+
+
+def get_regions(request: Request) -> Regions:
+    regions: Regions = request.app.state.regions
+    return regions
+
+
+RegionsDep = Annotated[Regions, Depends(get_regions)]
+
+
+def checked_region(region: str, regions: Regions) -> str:
+    try:
+        origin = origin_for(region)
+    except EntryError:
+        raise Problem(
+            404, "no-region", "No such region", f"There is no region {region!r}."
+        ) from None
+    if origin not in regions.store.logs():
+        raise Problem(404, "no-region", "No such region", f"There is no region {region!r}.")
+    return origin
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+log_router = APIRouter(prefix="/v1", tags=["log"])
+
+
+@log_router.get("/health")
+def health(regions: RegionsDep) -> dict[str, Any]:
+    """Liveness and the state of every log (``refused`` lists logs that failed their
+    integrity check on open)."""
+    refused = {o: str(e) for o, e in regions.store.refused().items()}
+    return {"status": "degraded" if refused else "ok", "regions": len(regions.store.logs()),
+            "refused": refused}
+
+
+@log_router.get("/regions")
+def list_regions(regions: RegionsDep) -> list[dict[str, Any]]:
+    """Every region with its log size."""
+    out = []
+    for origin in regions.store.logs():
+        region = origin.removeprefix("kakawari/")
+        if origin in regions.store.refused():
+            out.append({"region": region, "status": "refused"})
+            continue
+        facts = regions.facts(region)
+        info = regions.store.log_info(origin)
+        out.append({"region": region, "name": facts.name, "size": info.size,
+                    "chainId": facts.chain_id, "vkey": info.vkey, "status": "ok"})
+    return out
+
+
+@log_router.get(
+    "/regions/{region}/checkpoint",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "The signed note"}},
+)
+def get_checkpoint(region: str, regions: RegionsDep) -> PlainTextResponse:
+    """The region's latest signed checkpoint: a C2SP signed note (text/plain)."""
+    origin = checked_region(region, regions)
+    cp = regions.store.latest_checkpoint(origin)
+    if cp is None:
+        raise Problem(404, "no-checkpoint", "No checkpoint yet", "This log is empty.")
+    return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
+
+
+@log_router.get("/regions/{region}/entries")
+def get_entries(
+    region: str,
+    regions: RegionsDep,
+    start: Annotated[int, Query(ge=0, le=2**53 - 1)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> dict[str, Any]:
+    """Entries ``start .. start+limit-1`` in order, each as its canonical JSON text."""
+    origin = checked_region(region, regions)
+    rows = regions.store.entries(origin, start, limit)
+    size = regions.store.log_info(origin).size
+    nxt = start + len(rows) if start + len(rows) < size else None
+    return {"size": size, "start": start, "next": nxt,
+            "entries": [{"seq": seq, "entry": data.decode()} for seq, data in rows]}
+
+
+def _size_or_latest(store: LogStore, origin: str, size: int | None) -> int:
+    latest = store.log_info(origin).size
+    if size is None:
+        return latest
+    if size > latest:
+        raise Problem(400, "beyond-log", "Beyond the log",
+                      f"The log has {latest} entries; size {size} does not exist yet.")
+    return size
+
+
+@log_router.get("/regions/{region}/proofs/inclusion")
+def inclusion(
+    region: str,
+    regions: RegionsDep,
+    index: Annotated[int, Query(ge=0, le=2**53 - 1)],
+    size: Annotated[int | None, Query(ge=1, le=2**53 - 1)] = None,
+) -> dict[str, Any]:
+    """RFC 9162 §2.1.3 inclusion proof of entry ``index`` in the tree of ``size``
+    (default: the latest checkpoint). Hashes are base64, as in checkpoints."""
+    origin = checked_region(region, regions)
+    size = _size_or_latest(regions.store, origin, size)
+    if index >= size:
+        raise Problem(400, "bad-index", "No such entry",
+                      f"Entry {index} is not in a tree of {size} entries.")
+    proof = regions.store.inclusion_proof(origin, index, size)
+    return {"index": index, "size": size, "leafHash": _b64(regions.store.leaf_hash(origin, index)),
+            "root": _b64(regions.store.root(origin, size)), "proof": [_b64(p) for p in proof]}
+
+
+@log_router.get("/regions/{region}/proofs/consistency")
+def consistency(
+    region: str,
+    regions: RegionsDep,
+    first: Annotated[int, Query(ge=0, le=2**53 - 1)],
+    second: Annotated[int | None, Query(ge=0, le=2**53 - 1)] = None,
+) -> dict[str, Any]:
+    """RFC 9162 §2.1.4 consistency proof from the tree of ``first`` entries to that of
+    ``second`` (default: the latest checkpoint)."""
+    origin = checked_region(region, regions)
+    second = _size_or_latest(regions.store, origin, second)
+    if first > second:
+        raise Problem(400, "bad-range", "Sizes out of order",
+                      f"first ({first}) must not be larger than second ({second}).")
+    proof = regions.store.consistency_proof(origin, first, second)
+    return {"first": first, "second": second,
+            "firstRoot": _b64(regions.store.root(origin, first)),
+            "secondRoot": _b64(regions.store.root(origin, second)),
+            "proof": [_b64(p) for p in proof]}
+
+
+def create_app(settings: Settings | None = None, regions: Regions | None = None) -> FastAPI:
+    """Build the app. With no ``regions``, opens the store of ``settings`` (read-only
+    routes need no keys)."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = None
+        if regions is None:
+            from ledger.store.sql import open_store
+
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            owned = open_store(settings.db_url, verify_note)
+            app.state.regions = Regions(owned, None)
+        else:
+            app.state.regions = regions
+        try:
+            yield
+        finally:
+            if owned is not None:
+                owned.close()
+
+    app = FastAPI(
+        title="Kakawari",
+        version="0.1.0",
+        description="Contribution ledger and recognition service for regional communities.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(log_router)
+    return app

@@ -1,0 +1,45 @@
+"""Settings, from ``KAKAWARI_*`` environment variables (pydantic-settings).
+
+Built on demand by :func:`load_settings` — never at import time — so tests and
+commands can point one process at several data directories.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "kakawari"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KAKAWARI_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Keys, private files and (by default) the SQLite database live here."""
+    database_url: str | None = None
+    """SQLAlchemy URL; default ``sqlite:///<data_dir>/kakawari.db``."""
+    passphrase: SecretStr | None = None
+    """Key-encryption passphrase; else the ``passphrase`` file in the data directory."""
+    chain_id: int = Field(default=31337, ge=1, le=2**53 - 1)
+    """EIP-712 chain id recorded in each new region (fixed per region once created)."""
+    scrypt_n: int = 2**15
+    """scrypt cost for sealing keys (tests lower it)."""
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kakawari.db'}"
+
+    @property
+    def regions_dir(self) -> Path:
+        return self.data_dir / "regions"
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,216 @@
+"""Regions: creating one, and appending signed entries to its log.
+
+This is the one place that turns a signed message into a log entry: it checks the
+message's type and signature (the same fast path the verifier uses), builds the entry
+at the next sequence number inside the store's append lock, and has the region's
+checkpoint key sign the new tree head in the same transaction. The recognition rules
+of ``service/`` sit on top of :meth:`Regions.append`.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger import eip712
+from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.entry import Entry, origin_for
+from ledger.errors import EntryError, LedgerError, SignatureError
+from ledger.messages import MESSAGE_TYPES
+from ledger.note import Signer, new_signer_keys, parse_skey, parse_vkey
+from ledger.store import LogStore
+from ledger.verify import GENESIS_TYPE, RegionFacts
+
+from .keyring import Keyring, KeyringError
+
+Clock = Callable[[], int]
+
+
+def verify_note(note: str, vkey: str) -> tuple[int, bytes]:
+    """The store's checkpoint check: the note is signed by ``vkey``; (size, root)."""
+    cp = open_checkpoint(note, parse_vkey(vkey))
+    return cp.size, cp.root
+
+
+def new_nonce() -> int:
+    """A random nonce for service-written messages (53 bits: exact in JSON)."""
+    return secrets.randbits(53)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A typed message and its signature, as a client submits it."""
+
+    type: str
+    message: dict[str, Any]
+    signature: str
+
+
+class RegionError(Exception):
+    """A region operation the operator asked for can't be done (exists, unknown...)."""
+
+
+@dataclass(frozen=True)
+class CreatedRegion:
+    region: str
+    origin: str
+    vkey: str
+    service: str
+    admin: str
+    admin_key_created: bool
+
+
+class Regions:
+    """The regions of one store and data directory."""
+
+    def __init__(self, store: LogStore, keyring: Keyring | None, clock: Clock | None = None):
+        self.store = store
+        self.keyring = keyring
+        self.clock: Clock = clock or (lambda: int(time.time()))
+        self._facts: dict[str, RegionFacts] = {}
+        self._signers: dict[str, Callable[[int, bytes], str]] = {}
+        self._service_keys: dict[str, bytes] = {}
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def _keys(self) -> Keyring:
+        if self.keyring is None:
+            raise KeyringError("this command needs the region keys (no keyring opened)")
+        return self.keyring
+
+    def checkpoint_signer(self, region: str) -> Callable[[int, bytes], str]:
+        signer = self._signers.get(region)
+        if signer is None:
+            note_signer = parse_skey(self._keys().load(region, "checkpoint").decode())
+            origin = origin_for(region)
+
+            def signer(size: int, root: bytes, _s: Signer = note_signer) -> str:
+                return sign_checkpoint(Checkpoint(origin, size, root), _s)
+
+            self._signers[region] = signer
+        return signer
+
+    def service_key(self, region: str) -> bytes:
+        key = self._service_keys.get(region)
+        if key is None:
+            key = self._service_keys[region] = self._keys().load(region, "service")
+        return key
+
+    def admin_key(self, region: str) -> bytes:
+        """The operator's admin key when ``init`` created one (KeyringError otherwise)."""
+        return self._keys().load(region, "admin")
+
+    # -- regions ------------------------------------------------------------------------
+
+    def exists(self, region: str) -> bool:
+        return origin_for(region) in self.store.logs()
+
+    def create(self, region: str, name: str, admin: str | None = None) -> CreatedRegion:
+        """Create the region's keys and log, with a first ``Region`` entry naming its admin.
+
+        Without ``admin``, an admin key is created, sealed in the keyring, and its
+        address returned. The chain id of the signing domain is fixed here for good.
+        """
+        keys = self._keys()
+        origin = origin_for(region)
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise RegionError("a region name is 1-100 characters")
+        if self.exists(region) or keys.has(region, "checkpoint"):
+            raise RegionError(f"region {region!r} already exists")
+        admin_key = None
+        if admin is None:
+            admin_key = secrets.token_bytes(32)
+            admin = eip712.address_of(admin_key)
+        skey, vkey = new_signer_keys(origin)
+        service_key = secrets.token_bytes(32)
+        keys.store(region, "checkpoint", skey.encode())
+        keys.store(region, "service", service_key)
+        if admin_key is not None:
+            keys.store(region, "admin", admin_key)
+        self.store.create_log(origin, vkey)
+        service = eip712.address_of(service_key)
+        message = {
+            "region": region,
+            "name": name.strip(),
+            "chainId": keys.settings.chain_id,
+            "service": service,
+            "admin": admin,
+            "checkpointKey": vkey,
+            "nonce": new_nonce(),
+            "issuedAt": self.clock(),
+        }
+        domain = eip712.Domain(chain_id=keys.settings.chain_id)
+        mtype = MESSAGE_TYPES[GENESIS_TYPE]
+        message = eip712.normalize_message(mtype, message)
+        signature = eip712.sign_message(service_key, domain, mtype, message)
+        self._append(region, [Signed(GENESIS_TYPE, message, signature)], domain)
+        return CreatedRegion(
+            region, origin, vkey, service, message["admin"], admin_key is not None
+        )
+
+    def facts(self, region: str) -> RegionFacts:
+        """What the region's first entry fixed (chain id, service key, admin...)."""
+        facts = self._facts.get(region)
+        if facts is None:
+            rows = self.store.entries(origin_for(region), 0, 1)
+            if not rows:
+                raise RegionError(f"region {region!r} has no first entry")
+            m = Entry.from_bytes(rows[0][1]).message
+            facts = RegionFacts(
+                m["region"], m["name"], m["chainId"], m["service"], m["admin"],
+                m["checkpointKey"],
+            )
+            self._facts[region] = facts
+        return facts
+
+    # -- appending ----------------------------------------------------------------------
+
+    def service_signed(self, region: str, type_: str, fields: dict[str, Any]) -> Signed:
+        """A message of a service-written type, signed with the region's service key."""
+        facts = self.facts(region)
+        mtype = MESSAGE_TYPES[type_]
+        message = eip712.normalize_message(
+            mtype,
+            {"region": region, "service": facts.service, "nonce": new_nonce(),
+             "issuedAt": self.clock(), **fields},
+        )
+        signature = eip712.sign_message(self.service_key(region), facts.domain, mtype, message)
+        return Signed(type_, message, signature)
+
+    def append(self, region: str, items: Sequence[Signed]) -> list[tuple[int, bytes]]:
+        """Append signed messages as consecutive entries, atomically, and sign the new
+        checkpoint. Raises :class:`LedgerError` (signature, type, size) for any bad item
+        and appends nothing then."""
+        return self._append(region, items, self.facts(region).domain)
+
+    def _append(
+        self, region: str, items: Sequence[Signed], domain: eip712.Domain
+    ) -> list[tuple[int, bytes]]:
+        origin = origin_for(region)
+        checked = [self._check(item, domain) for item in items]
+        out: list[tuple[int, bytes]] = []
+        now = self.clock()
+        with self.store.appending(origin, self.checkpoint_signer(region)) as tx:
+            for item, signer in checked:
+                entry = Entry(origin, tx.size, now, item.type, signer, item.message,
+                              item.signature)
+                out.append(tx.append(entry.to_bytes()))
+        return out
+
+    @staticmethod
+    def _check(item: Signed, domain: eip712.Domain) -> tuple[Signed, str]:
+        mtype = MESSAGE_TYPES.get(item.type)
+        if mtype is None:
+            raise EntryError(f"unknown message type {item.type!r}")
+        eip712.check_canonical(mtype, item.message)
+        signer = item.message[mtype.signer_field]
+        digest = eip712.signing_digest(domain, mtype, item.message)
+        if eip712.recover_signer(digest, item.signature) != signer:
+            raise SignatureError(f"the signature is not by the {mtype.signer_field} {signer}")
+        return item, signer
+
+
+__all__ = ["CreatedRegion", "LedgerError", "RegionError", "Regions", "Signed", "verify_note"]

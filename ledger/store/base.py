@@ -227,7 +227,7 @@ class LogStore(ABC):
             refused = self._refused.get(origin)
             ref = self._refs.get(origin)
         if refused is not None:
-            raise refused
+            raise IntegrityError(str(refused), refused.seq) from refused
         if ref is None:
             self.check_log(origin)
             ref = self._refs[origin]

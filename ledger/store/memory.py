@@ -41,7 +41,7 @@ class MemoryAppendTx:
         self.origin = log.ref.origin
         self.checkpoint: StoredCheckpoint | None = None
         self._writer = writer
-        self.staged: list[tuple[bytes, bytes]] = []
+        self._staged: list[tuple[bytes, bytes]] = []
 
     @property
     def size(self) -> int:
@@ -49,7 +49,7 @@ class MemoryAppendTx:
 
     def append(self, data: bytes) -> tuple[int, bytes]:
         seq, leaf = self._writer.add(data)
-        self.staged.append((bytes(data), leaf))
+        self._staged.append((bytes(data), leaf))
         return seq, leaf
 
 
@@ -91,7 +91,7 @@ class MemoryStore(LogStore):
                 return
             cp = writer.sign(sign, self._verify_note, ref.vkey)
             with self._commit:
-                log.entries.extend(tx.staged)
+                log.entries.extend(tx._staged)
                 log.nodes.update(writer.nodes)
                 log.checkpoints[cp.size] = log.latest = cp
             tx.checkpoint = cp

@@ -67,9 +67,9 @@ from .base import (
 from .schema import checkpoints, entries, logs, tree_nodes
 
 SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
+    ("busy_timeout", "60000"),
     ("journal_mode", "WAL"),
     ("synchronous", "FULL"),
-    ("busy_timeout", "60000"),
     ("foreign_keys", "ON"),
 )
 """PRAGMAs set on every SQLite connection; a benchmark reuses them for a fair baseline."""

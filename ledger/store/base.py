@@ -317,6 +317,12 @@ class LogStore(ABC):
         for seq, data, _ in self._iter_rows(origin, start, end, chunk):
             yield seq, data
 
+    def iter_entry_rows(
+        self, origin: str, start: int = 0, end: int | None = None, chunk: int = DEFAULT_CHUNK
+    ) -> Iterator[tuple[int, bytes, bytes]]:
+        """Like :meth:`iter_entries`, with each entry's stored leaf hash: ``(seq, data, leaf)``."""
+        return self._iter_rows(origin, start, end, chunk)
+
     def _iter_rows(
         self, origin: str, start: int, end: int | None, chunk: int
     ) -> Iterator[tuple[int, bytes, bytes]]:

@@ -177,6 +177,7 @@ def test_append_read_and_checkpoints(any_store: LogStore) -> None:
     assert store.entries(ORIGIN, 2, 3) == [(s, entry(s)) for s in (2, 3, 4)]
     assert list(store.iter_entries(ORIGIN, chunk=2)) == [(s, entry(s)) for s in range(9)]
     assert store.leaf_hash(ORIGIN, 7) == leaves[7]
+    assert [leaf for _, _, leaf in store.iter_entry_rows(ORIGIN, 1, 8, chunk=3)] == leaves[1:8]
     for size in (1, 4, 9):
         cp = store.checkpoint_at(ORIGIN, size)
         assert cp is not None and verify_note(cp.note, VKEY) == (size, cp.root)

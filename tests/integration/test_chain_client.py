@@ -59,6 +59,7 @@ def test_anchor_receipt_describes_the_mined_transaction(chain_env: ChainEnv) -> 
     assert tx["from"] == client.address
 
 
+@pytest.mark.chain
 def test_a_client_without_contract_addresses_says_so() -> None:
     dev = dev_chain(accounts=1)
     client = Web3ChainClient(dev.w3, dev.private_key)
@@ -68,6 +69,7 @@ def test_a_client_without_contract_addresses_says_so() -> None:
         client.badge(1)
 
 
+@pytest.mark.chain
 def test_dev_chain_has_distinct_funded_keys() -> None:
     dev = dev_chain(accounts=2)
     assert len(set(dev.private_keys)) == 2

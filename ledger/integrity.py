@@ -49,7 +49,7 @@ def verify_stored_log(
         raise VerificationError(f"log {origin} has no signed checkpoint")
     verifier = LogVerifier(origin)
     done = 0
-    for seq, data, leaf in store._iter_rows(origin, 0, checkpoint.size, chunk):
+    for seq, data, leaf in store.iter_entry_rows(origin, 0, checkpoint.size, chunk):
         verifier.add(data, leaf)
         done = seq + 1
         if progress is not None and done % chunk == 0:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from ledger.entry import Entry, origin_for
 from ledger.errors import EntryError, LedgerError, SignatureError
 from ledger.messages import MESSAGE_TYPES
 from ledger.note import Signer, new_signer_keys, parse_skey, parse_vkey
-from ledger.store import LogStore
+from ledger.store import AppendTx, LogStore
 from ledger.verify import GENESIS_TYPE, RegionFacts
 
 from .keyring import Keyring, KeyringError
@@ -184,33 +185,74 @@ class Regions:
         """Append signed messages as consecutive entries, atomically, and sign the new
         checkpoint. Raises :class:`LedgerError` (signature, type, size) for any bad item
         and appends nothing then."""
-        return self._append(region, items, self.facts(region).domain)
+        with self.transaction(region) as tx:
+            return [tx.append(item) for item in items]
+
+    @contextmanager
+    def transaction(self, region: str) -> Iterator[RegionTx]:
+        """``with regions.transaction(region) as tx:`` holds the log's append lock.
+
+        Inside, rules can read the current state through ``tx.connection`` (the SQL
+        store's transaction connection; None for the in-memory store), append with
+        ``tx.append(signed)``, and write projection rows through the same connection:
+        everything commits together with the new signed checkpoint, or nothing does.
+        """
+        facts = self.facts(region)
+        with self._transaction(region, facts.domain) as tx:
+            yield tx
+
+    @contextmanager
+    def _transaction(self, region: str, domain: eip712.Domain) -> Iterator[RegionTx]:
+        origin = origin_for(region)
+        with self.store.appending(origin, self.checkpoint_signer(region)) as tx:
+            yield RegionTx(origin, tx, domain, self.clock())
 
     def _append(
         self, region: str, items: Sequence[Signed], domain: eip712.Domain
     ) -> list[tuple[int, bytes]]:
-        origin = origin_for(region)
-        checked = [self._check(item, domain) for item in items]
-        out: list[tuple[int, bytes]] = []
-        now = self.clock()
-        with self.store.appending(origin, self.checkpoint_signer(region)) as tx:
-            for item, signer in checked:
-                entry = Entry(origin, tx.size, now, item.type, signer, item.message,
-                              item.signature)
-                out.append(tx.append(entry.to_bytes()))
-        return out
-
-    @staticmethod
-    def _check(item: Signed, domain: eip712.Domain) -> tuple[Signed, str]:
-        mtype = MESSAGE_TYPES.get(item.type)
-        if mtype is None:
-            raise EntryError(f"unknown message type {item.type!r}")
-        eip712.check_canonical(mtype, item.message)
-        signer = item.message[mtype.signer_field]
-        digest = eip712.signing_digest(domain, mtype, item.message)
-        if eip712.recover_signer(digest, item.signature) != signer:
-            raise SignatureError(f"the signature is not by the {mtype.signer_field} {signer}")
-        return item, signer
+        with self._transaction(region, domain) as tx:
+            return [tx.append(item) for item in items]
 
 
-__all__ = ["CreatedRegion", "LedgerError", "RegionError", "Regions", "Signed", "verify_note"]
+class RegionTx:
+    """One append transaction on a region's log; see :meth:`Regions.transaction`."""
+
+    def __init__(self, origin: str, tx: AppendTx, domain: eip712.Domain, now: int) -> None:
+        self.origin, self.domain, self.now = origin, domain, now
+        self._tx = tx
+        self.entries: list[Entry] = []
+
+    @property
+    def connection(self) -> Any:
+        return getattr(self._tx, "connection", None)
+
+    @property
+    def size(self) -> int:
+        return self._tx.size
+
+    def append(self, item: Signed) -> tuple[int, bytes]:
+        """Check ``item``'s type and signature and append it as the next entry."""
+        _, signer = _check(item, self.domain)
+        entry = Entry(self.origin, self._tx.size, self.now, item.type, signer, item.message,
+                      item.signature)
+        result = self._tx.append(entry.to_bytes())
+        self.entries.append(entry)
+        return result
+
+
+def _check(item: Signed, domain: eip712.Domain) -> tuple[Signed, str]:
+    """The item's type is known, its message canonical and signed by its signer field."""
+    mtype = MESSAGE_TYPES.get(item.type)
+    if mtype is None:
+        raise EntryError(f"unknown message type {item.type!r}")
+    eip712.check_canonical(mtype, item.message)
+    signer = item.message[mtype.signer_field]
+    digest = eip712.signing_digest(domain, mtype, item.message)
+    if eip712.recover_signer(digest, item.signature) != signer:
+        raise SignatureError(f"the signature is not by the {mtype.signer_field} {signer}")
+    return item, signer
+
+
+__all__ = [
+    "CreatedRegion", "LedgerError", "RegionError", "RegionTx", "Regions", "Signed", "verify_note",
+]

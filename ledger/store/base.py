@@ -418,8 +418,11 @@ class LogStore(ABC):
                     left, right = kids.get(2 * idx), kids.get(2 * idx + 1)
                     got = parents.get(idx)
                     if left is None or right is None or got != merkle.node_hash(left, right):
-                        node = f"tree node (level {level}, index {idx})"
-                        yield IntegrityError(f"log {origin}: {node} does not match its children")
+                        first, last = idx << level, ((idx + 1) << level) - 1
+                        node = f"tree node (level {level}, index {idx}; entries {first}-{last})"
+                        yield IntegrityError(
+                            f"log {origin}: {node} does not match its children", first
+                        )
 
     def _children(self, ref: LogRef, level: int, start: int, end: int) -> list[tuple[int, bytes]]:
         if level:

@@ -14,16 +14,13 @@ import base64
 import hashlib
 import hmac
 import multiprocessing
-import os
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ledger import merkle
@@ -31,9 +28,8 @@ from ledger.entry import Entry
 from ledger.errors import IntegrityError, NoteError, StoreError
 from ledger.store import LogStore, MemoryStore
 from ledger.store.sql import SqlStore, open_store
-from tests.conftest import skip_or_fail
+from tests.integration.databases import SQL_ENGINES, database, tamper
 
-PG_URL = os.environ.get("KAKAWARI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ORIGIN = "kakawari/test-store"
 VKEY = "test-key"
 APPEND_ONLY = ("ledger_entries", "ledger_tree_nodes", "ledger_checkpoints")
@@ -77,30 +73,6 @@ def entry(seq: int, origin: str = ORIGIN, **message: int) -> bytes:
 # -- fixtures ---------------------------------------------------------------------------
 
 
-@contextmanager
-def database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    admin = create_engine(PG_URL)
-    schema = "t_store_" + uuid.uuid4().hex[:12]
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except DBAPIError as exc:
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
-
-SQL_ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(params=SQL_ENGINES)
@@ -144,25 +116,6 @@ def fill(store: LogStore, batches: list[int], origin: str = ORIGIN) -> list[byte
 def raw(url: str) -> Connection:
     """A plain connection, without the store's code in the way."""
     return create_engine(url).connect()
-
-
-def tamper(url: str, table: str, sql: str, **params: object) -> None:
-    """Run ``sql`` on ``table`` with its triggers out of the way, then restore them."""
-    with raw(url) as conn:
-        if conn.dialect.name == "postgresql":
-            with conn.begin():
-                conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-                conn.execute(text(sql), params)
-                conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-            return
-        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"
-        triggers = conn.execute(text(query), {"t": table}).all()
-        for name, _ in triggers:
-            conn.execute(text(f"DROP TRIGGER {name}"))
-        conn.execute(text(sql), params)
-        for _, ddl in triggers:
-            conn.execute(text(ddl))
-        conn.commit()
 
 
 # -- appending and reading -------------------------------------------------------------
@@ -436,10 +389,12 @@ def test_changed_entry_and_inner_node_are_found_by_full_checks(
         assert reopened.refused() == {}
         leaf = list(reopened.iter_leaf_mismatches(ORIGIN, chunk=16))
         assert [e.seq for e in leaf] == [5] and "entry 5" in str(leaf[0])
-        nodes = [str(e) for e in reopened.iter_node_mismatches(ORIGIN, chunk=4)]
+        nodes = [(str(e), e.seq) for e in reopened.iter_node_mismatches(ORIGIN, chunk=4)]
         assert nodes == [
-            f"log {ORIGIN}: tree node (level 2, index 3) does not match its children",
-            f"log {ORIGIN}: tree node (level 3, index 1) does not match its children",
+            (f"log {ORIGIN}: tree node (level 2, index 3; entries 12-15) does not match "
+             "its children", 12),
+            (f"log {ORIGIN}: tree node (level 3, index 1; entries 8-15) does not match "
+             "its children", 8),
         ]
     finally:
         reopened.close()

@@ -41,6 +41,31 @@ def origin_for(region: str) -> str:
     return ORIGIN_PREFIX + region
 
 
+# In canonical form the members are sorted, so everything after "message" is fixed:
+# origin, seq, signature, signer, time, type, v — none of which can contain the text
+# ',"origin":"', which therefore last occurs where the top-level member starts.
+_TAIL = re.compile(
+    rb',"origin":"([^"\\]{1,64})","seq":(0|[1-9][0-9]{0,15}),"signature":"[^"\\]*",'
+    rb'"signer":"[^"\\]*","time":[0-9]{1,16},"type":"[^"\\]*","v":1\}'
+)
+
+
+def entry_position(data: bytes) -> tuple[str, int]:
+    """Where entry ``data`` says it sits: its ``(origin, seq)``.
+
+    A cheap check for the store's append path, reading only the fixed tail of a
+    canonical version-1 entry. Signatures, the message and full canonical form are
+    the verifier's job (:meth:`Entry.from_bytes`). Raises :class:`EntryError`.
+    """
+    if len(data) > MAX_ENTRY_BYTES:
+        raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
+    start = data.rfind(b',"origin":"')
+    match = _TAIL.fullmatch(data, start) if start > 0 and data[:12] == b'{"message":{' else None
+    if match is None:
+        raise EntryError("not a canonical version-1 entry")
+    return match[1].decode("utf-8", "replace"), int(match[2])
+
+
 @dataclass(frozen=True)
 class Entry:
     origin: str

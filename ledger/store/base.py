@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from .. import merkle, subtree
-from ..entry import ORIGIN_PREFIX, Entry, origin_for
+from ..entry import ORIGIN_PREFIX, Entry, entry_position, origin_for
 from ..errors import EntryError, IntegrityError, LedgerError, ProofError, StoreError
 
 CheckpointSigner = Callable[[int, bytes], str]
@@ -93,19 +93,19 @@ class TreeWriter:
     def add(self, data: bytes) -> tuple[int, bytes]:
         """Accept entry ``data`` as the next one; returns ``(seq, leaf_hash)``."""
         try:
-            entry = Entry.from_bytes(data)
+            origin, seq = entry_position(data)
         except EntryError as exc:
             raise StoreError(f"log {self.origin}: refused entry {self.size}: {exc}") from exc
-        if entry.origin != self.origin:
-            raise StoreError(f"log {self.origin}: refused an entry of origin {entry.origin!r}")
-        if entry.seq != self.size:
+        if origin != self.origin:
+            raise StoreError(f"log {self.origin}: refused an entry of origin {origin!r:.80}")
+        if seq != self.size:
             raise StoreError(
-                f"log {self.origin}: refused entry with seq {entry.seq}; next is {self.size}"
+                f"log {self.origin}: refused entry with seq {seq}; next is {self.size}"
             )
         leaf = merkle.leaf_hash(bytes(data))
         self.nodes.extend(subtree.append_leaf(self.edge, self.size, leaf))
         self.size += 1
-        return entry.seq, leaf
+        return seq, leaf
 
     def root(self) -> bytes:
         return subtree.root_from(self.size, dict(self.edge))

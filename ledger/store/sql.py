@@ -38,7 +38,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Engine,
-    and_,
     create_engine,
     event,
     func,
@@ -46,7 +45,6 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
-    tuple_,
     union_all,
     update,
 )
@@ -144,6 +142,7 @@ class SqlAppendTx:
         self.connection = conn
         self.checkpoint: StoredCheckpoint | None = None
         self._ref, self._writer = ref, writer
+        self._rows: list[tuple[int, int, bytes, bytes]] = []
 
     @property
     def size(self) -> int:
@@ -151,10 +150,15 @@ class SqlAppendTx:
 
     def append(self, data: bytes) -> tuple[int, bytes]:
         seq, leaf = self._writer.add(data)
-        row = {"log_id": self._ref.key, "seq": seq, "leaf_hash": leaf, "data": bytes(data)}
-        with _db(f"append entry {seq} to {self.origin}"):
-            self.connection.execute(insert(entries), [row])
+        self._rows.append((self._ref.key, seq, leaf, bytes(data)))
         return seq, leaf
+
+    def flush(self) -> None:
+        """Write the entries appended so far (one multi-row INSERT); done on exit too."""
+        if self._rows:
+            rows, self._rows = self._rows, []
+            with _db(f"append entries {rows[0][1]}-{rows[-1][1]} to {self.origin}"):
+                _insert_many(self.connection, "ledger_entries (log_id, seq, leaf_hash, data)", rows)
 
 
 class SqlStore(LogStore):
@@ -224,13 +228,11 @@ class SqlStore(LogStore):
             yield tx
             if writer.size == size:
                 return
+            tx.flush()
             cp = writer.sign(sign, self._verify_note, ref.vkey)
-            rows = [
-                {"log_id": ref.key, "level": level, "idx": idx, "hash": value}
-                for (level, idx), value in writer.nodes
-            ]
+            rows = [(ref.key, level, idx, value) for (level, idx), value in writer.nodes]
             if rows:
-                conn.execute(insert(tree_nodes), rows)
+                _insert_many(conn, "ledger_tree_nodes (log_id, level, idx, hash)", rows)
             conn.execute(update(logs).where(logs.c.id == ref.key).values(size=writer.size))
             conn.execute(
                 insert(checkpoints).values(log_id=ref.key, size=cp.size, root=cp.root, note=cp.note)
@@ -283,6 +285,14 @@ class SqlStore(LogStore):
         return StoredCheckpoint(int(rows[0][0]), _bytes(rows[0][1]), rows[0][2]) if rows else None
 
 
+def _insert_many(conn: Connection, target: str, rows: list[tuple[Any, ...]]) -> None:
+    """Rows straight to the driver's executemany: the append path's hot loop, where
+    SQLAlchemy's per-row parameter processing cost as much as the hashing."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(rows[0]))
+    conn.exec_driver_sql(f"INSERT INTO {target} VALUES ({marks})", rows)
+
+
 def _bytes(value: Any) -> bytes:
     """A BLOB as bytes; SQLite's weak typing can hand back TEXT for a row edited by hand."""
     return value.encode() if isinstance(value, str) else bytes(value)
@@ -301,11 +311,18 @@ def _fetch(conn: Connection, ref: LogRef, nodes: list[subtree.Node]) -> dict[sub
             )
         )
     if inner:
+        # One primary-key lookup per level, UNION ALL-ed: SQLite plans a row-value
+        # ``(level, idx) IN (VALUES ...)`` (and an OR of levels) as a scan of every node
+        # of the log, which made proofs O(n).
         t = tree_nodes.c
-        parts.append(
+        by_level: dict[int, list[int]] = {}
+        for level, idx in inner:
+            by_level.setdefault(level, []).append(idx)
+        parts.extend(
             select(t.level, t.idx, t.hash).where(
-                and_(t.log_id == ref.key, tuple_(t.level, t.idx).in_(inner))
+                t.log_id == ref.key, t.level == lv, t.idx.in_(ix)
             )
+            for lv, ix in by_level.items()
         )
     if not parts:
         return {}

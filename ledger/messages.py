@@ -100,6 +100,74 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address service,bytes32 claim,address member,uint64 points,"
             "uint64 nonce,uint64 issuedAt",
         ),
+        # --- recognition service types (service/domain) --------------------------------
+        # A member's own profile: display name and whether they live in the region
+        # (residents vs 関係人口 from elsewhere, for the region's KPIs).
+        _t(
+            "Profile",
+            "member",
+            "string region,address member,string displayName,bool resident,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # An admin posts a quest (かかわりしろ); its id is the EIP-712 signing digest.
+        _t(
+            "Quest",
+            "admin",
+            "string region,address admin,string title,string category,uint32 points,"
+            "uint64 opensAt,uint64 closesAt,bytes32 detailsHash,uint64 nonce,uint64 issuedAt",
+        ),
+        # An admin publishes version `version` of the points policy: `policy` is its
+        # JSON text (docs/log-format.md describes the members).
+        _t(
+            "Policy",
+            "admin",
+            "string region,address admin,uint32 version,string policy,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # An admin revokes a claim (its points stop counting) or reinstates a revoked one.
+        _t(
+            "Revocation",
+            "admin",
+            "string region,address admin,bytes32 claim,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        _t(
+            "Reinstatement",
+            "admin",
+            "string region,address admin,bytes32 claim,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # The contributor (or an admin) has the private details under `detailsHash`
+        # erased; the log keeps only the salted hash.
+        _t(
+            "Erasure",
+            "requester",
+            "string region,address requester,bytes32 detailsHash,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # An admin issues an invitation for a walletless member: `codeHash` is the
+        # SHA-256 of the code handed to the person.
+        _t(
+            "Invitation",
+            "admin",
+            "string region,address admin,bytes32 codeHash,uint64 expiresAt,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # Written by the service key: it holds (`held`) or has handed over (not `held`)
+        # the key of `member`, created for the invitation `invitation` (its codeHash).
+        _t(
+            "Custody",
+            "service",
+            "string region,address service,address member,bytes32 invitation,bool held,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # Written by the service key after minting a soulbound badge for a recognition.
+        _t(
+            "Badge",
+            "service",
+            "string region,address service,bytes32 claim,address member,uint64 chainId,"
+            "address contract,uint64 tokenId,bytes32 txHash,uint64 nonce,uint64 issuedAt",
+        ),
         # Written by the service key after a checkpoint is anchored on chain.
         _t(
             "Anchor",

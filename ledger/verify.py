@@ -24,7 +24,7 @@ from .messages import MESSAGE_TYPES
 
 GENESIS_TYPE = "Region"
 #: Types only the region's own service key may write.
-SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor"})
+SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor", "Custody", "Badge"})
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ class LogVerifier:
             raise VerificationError(f"unknown message type {entry.type!r}", seq)
         if (seq == 0) != (entry.type == GENESIS_TYPE):
             raise VerificationError("the first entry, and only it, must be a Region entry", seq)
-        try:
-            eip712.check_canonical(mtype, entry.message)
+        try:  # hashing checks the message is canonical; the domain comes after
+            struct = eip712.struct_hash(mtype, entry.message)
         except TypedDataError as exc:
             reason = f"message is not a canonical {entry.type}: {exc}"
             raise VerificationError(reason, seq) from None
@@ -127,7 +127,7 @@ class LogVerifier:
         if entry.type in SERVICE_TYPES and entry.signer != facts.service:
             raise VerificationError(f"{entry.type} entries must be signed by the service key", seq)
         try:
-            digest = eip712.signing_digest(facts.domain, mtype, entry.message)
+            digest = eip712.digest_of(facts.domain, struct)
             recovered = eip712.recover_signer(digest, entry.signature)
         except (SignatureError, TypedDataError) as exc:
             raise VerificationError(f"bad signature: {exc}", seq) from None

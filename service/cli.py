@@ -19,8 +19,9 @@ from ledger.entry import origin_for
 from ledger.errors import EntryError, LedgerError, VerificationError
 
 from .config import Settings, load_settings
+from .domain import Domain, DomainError, make_domain
 from .keyring import Keyring, KeyringError, passphrase
-from .regions import RegionError, Regions, verify_note
+from .regions import RegionError, Regions
 
 EXIT_FAILED = 1  # the check ran and found a fault
 EXIT_USAGE = 2  # bad arguments (click's own code)
@@ -32,15 +33,20 @@ class Context:
     settings: Settings
     regions: Regions
 
+    @property
+    def domain(self) -> Domain:
+        """The recognition rules over these regions (service/domain)."""
+        return make_domain(self.regions, self.settings)
+
 
 @contextmanager
 def opened(*, keys: bool, creating: bool = False) -> Iterator[Context]:
     """Settings, store and (when ``keys``) the keyring, closed afterwards."""
-    from ledger.store.sql import open_store
+    from .db import open_database
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    store = open_store(settings.db_url, verify_note)
+    store = open_database(settings.db_url)
     try:
         keyring = Keyring(settings, passphrase(settings, creating=creating)) if keys else None
         yield Context(settings, Regions(store, keyring))
@@ -67,7 +73,7 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (KeyringError, RegionError, LedgerError) as exc:
+        except (KeyringError, RegionError, LedgerError, DomainError) as exc:
             fail(str(exc))
         return None
 
@@ -201,3 +207,8 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"kakawari: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
+
+
+from .domain_cli import rebuild  # noqa: E402  (registers `rebuild`)
+
+main.add_command(rebuild)

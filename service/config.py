@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     scrypt_n: int = 2**15
     """scrypt cost for sealing keys (tests lower it)."""
 
+    message_window: int = Field(default=900, ge=10, le=86_400)
+    """A signed message's ``issuedAt`` must be within this many seconds of server time."""
+    session_ttl: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    """Lifetime of a sign-in (bearer token), seconds."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
+    """Largest request body the API reads (private details with photos included)."""
+    siwe_domains: list[str] = Field(default_factory=list)
+    """Hosts a SIWE message may name besides the request's own Host (e.g. behind a proxy)."""
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kakawari.db'}"

@@ -10,7 +10,6 @@ recognition for each approved claim. Every entry is really signed and verifies.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 import sys
@@ -23,8 +22,11 @@ import click
 from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
 
+from .domain import Domain
+from .domain.details import details_hash
+from .domain.state import current_policy
 from .keyring import KeyringError
-from .regions import Regions, Signed
+from .regions import Signed
 
 CATEGORIES = ["festival", "cleanup", "promotion", "disaster-relief", "pro-bono", "farming"]
 TITLES = {
@@ -38,6 +40,9 @@ TITLES = {
 NAMES = ["山田 花子", "佐藤 健", "Emily Carter", "鈴木 一郎", "Lucas Martin", "高橋 美咲",
          "田中 翔", "Aiko Brown", "伊藤 さくら", "渡辺 大輔", "Noah Kim", "中村 由美"]
 REASONS = ["写真と参加記録を確認しました", "Confirmed with the festival committee", "確認済み"]
+QUESTS = [("海ごみ拾い大作戦（毎週土曜）", "cleanup", 30),
+          ("Translate the ferry timetable into English", "promotion", 60)]
+ZERO32 = "0x" + "00" * 32
 NOTES = ["いつもありがとう！", "Great teamwork", "助かりました", "Thanks for coming back again"]
 
 
@@ -52,40 +57,50 @@ class Member:
 
 
 class Seeder:
-    def __init__(self, regions: Regions, region: str, rng: random.Random) -> None:
-        self.regions, self.region, self.rng = regions, region, rng
-        self.facts = regions.facts(region)
-        self.now = regions.clock()
+    def __init__(self, domain: Domain, region: str, rng: random.Random) -> None:
+        self.domain, self.regions, self.region, self.rng = domain, domain.regions, region, rng
+        self.facts = self.regions.facts(region)
+        self.now = self.regions.clock()
 
     def sign(self, key: bytes, type_: str, fields: dict[str, Any]) -> Signed:
         mtype = MESSAGE_TYPES[type_]
         message = eip712.normalize_message(
             mtype,
-            {"region": self.region, "nonce": secrets.randbits(53), "issuedAt": self.now,
-             **fields},
+            {"region": self.region, "nonce": secrets.randbits(53),
+             "issuedAt": self.regions.clock(), **fields},
         )
         return Signed(type_, message, eip712.sign_message(key, self.facts.domain, mtype, message))
 
-    def claim_id(self, claim: Signed) -> str:
-        digest = eip712.signing_digest(self.facts.domain, MESSAGE_TYPES["Claim"], claim.message)
+    def digest_id(self, item: Signed) -> str:
+        digest = eip712.signing_digest(self.facts.domain, MESSAGE_TYPES[item.type], item.message)
         return "0x" + digest.hex()
 
     def join(self, m: Member) -> Signed:
         return self.sign(m.key, "Join", {"member": m.address, "displayName": m.name})
 
-    def claim(self, who: Member, others: list[Member]) -> Signed:
-        category = self.rng.choice(CATEGORIES)
+    def details(self, who: Member, title: str) -> str:
         salt = secrets.token_bytes(16)
-        details = hashlib.sha256(salt + f"{who.name}: details".encode()).hexdigest()
+        details = {"text": f"{who.name}: {title}"}
+        digest = details_hash(salt, details)
+        if self.domain.details is not None:
+            self.domain.details.put(self.region, digest, salt, details)
+        return digest
+
+    def claim(self, who: Member, others: list[Member], quest: tuple[str, int] | None) -> Signed:
+        category = self.rng.choice(CATEGORIES)
+        title = self.rng.choice(TITLES[category])
+        occurred = self.now - self.rng.randrange(0, 120) * 86400
+        if quest is not None:
+            occurred = self.now - self.rng.randrange(0, 3600)
         return self.sign(who.key, "Claim", {
             "contributor": who.address,
             "category": category,
-            "title": self.rng.choice(TITLES[category]),
+            "title": title,
             "minutes": self.rng.choice([30, 60, 90, 120, 180, 240, 480]),
-            "occurredAt": self.now - self.rng.randrange(0, 120) * 86400,
-            "quest": "0x" + "00" * 32,
+            "occurredAt": occurred,
+            "quest": quest[0] if quest else ZERO32,
             "coContributors": [o.address for o in others],
-            "detailsHash": "0x" + details,
+            "detailsHash": self.details(who, title),
         })
 
 
@@ -94,10 +109,12 @@ def _batches(items: list[Signed], size: int) -> Iterator[list[Signed]]:
         yield items[i : i + size]
 
 
-def seed(regions: Regions, region: str, members: int, claims: int,
+def seed(domain: Domain, region: str, members: int, claims: int,
          rng: random.Random, progress: Any = None) -> list[str]:
-    """Append the sample activity; returns the ids of the claims made."""
-    s = Seeder(regions, region, rng)
+    """Append the sample activity through the domain's rules; returns the claim ids."""
+    regions = domain.regions
+    s = Seeder(domain, region, rng)
+
     def name(i: int) -> str:
         return NAMES[i % len(NAMES)] + (f" {i}" if i >= len(NAMES) else "")
 
@@ -110,7 +127,10 @@ def seed(regions: Regions, region: str, members: int, claims: int,
     if admin is not None and admin.address != s.facts.admin:
         admin = None  # a key left over from elsewhere: not this region's admin
     items: list[Signed] = [s.join(m) for m in people]
+    items += [s.sign(m.key, "Profile", {"member": m.address, "displayName": m.name,
+                                         "resident": rng.random() < 0.4}) for m in people]
     verifiers: list[Member] = []
+    quests: list[tuple[str, int]] = []
     if admin is not None:
         items.append(s.join(admin))
         verifiers = people[: max(1, members // 6)]
@@ -120,13 +140,24 @@ def seed(regions: Regions, region: str, members: int, claims: int,
         auditor = people[-1]
         items.append(s.sign(admin.key, "Role", {
             "admin": admin.address, "member": auditor.address, "role": "auditor", "granted": True}))
+        for title, category, points in QUESTS:
+            quest = s.sign(admin.key, "Quest", {
+                "admin": admin.address, "title": title, "category": category, "points": points,
+                "opensAt": s.now - 7 * 86400, "closesAt": s.now + 30 * 86400,
+                "detailsHash": ZERO32})
+            items.append(quest)
+            quests.append((s.digest_id(quest), points))
+    with regions.store.engine.connect() as conn:
+        policy = current_policy(conn, region)[1]
+    budget: dict[str, int] = {}
     ids: list[str] = []
     for _ in range(claims):
         who = rng.choice(people)
         pool = [p for p in people if p is not who]
         others = rng.sample(pool, k=min(len(pool), rng.choice([0, 0, 1, 2])))
-        claim = s.claim(who, others)
-        claim_id = s.claim_id(claim)
+        quest = rng.choice(quests) if quests and rng.random() < 0.2 else None
+        claim = s.claim(who, others, quest)
+        claim_id = s.digest_id(claim)
         ids.append(claim_id)
         items.append(claim)
         confirmed = [o for o in others if rng.random() < 0.8]
@@ -134,26 +165,27 @@ def seed(regions: Regions, region: str, members: int, claims: int,
                   for o in confirmed]
         involved = {who.address, *(o.address for o in others)}
         for endorser in rng.sample(pool, k=min(len(pool), rng.choice([0, 1, 2]))):
-            if endorser.address not in involved:
-                items.append(s.sign(endorser.key, "Endorsement", {
-                    "endorser": endorser.address, "claim": claim_id,
-                    "amount": rng.randint(1, 5), "note": rng.choice(NOTES)}))
+            amount = rng.randint(1, 5)
+            if endorser.address in involved or \
+                    budget.get(endorser.address, 0) + amount > policy.endorsementBudget:
+                continue
+            budget[endorser.address] = budget.get(endorser.address, 0) + amount
+            items.append(s.sign(endorser.key, "Endorsement", {
+                "endorser": endorser.address, "claim": claim_id,
+                "amount": amount, "note": rng.choice(NOTES)}))
         reviewers = [v for v in verifiers if v.address not in involved]
+        rng.shuffle(reviewers)
         if reviewers:
-            reviewer = rng.choice(reviewers)
             approve = rng.random() < 0.85
-            items.append(s.sign(reviewer.key, "Review", {
-                "reviewer": reviewer.address, "claim": claim_id, "approve": approve,
-                "reason": rng.choice(REASONS) if approve else "記録が確認できませんでした"}))
-            if approve:
-                points = claim.message["minutes"] // 10
-                for member in [who, *confirmed]:
-                    items.append(regions.service_signed(region, "Recognition", {
-                        "claim": claim_id, "member": member.address, "points": points}))
-    done = 0
+            worth = policy.claim_points(claim.message["category"], claim.message["minutes"],
+                                        quest[1] if quest else 0)
+            needed = policy.approvals_needed(worth) if approve else 1
+            for reviewer in reviewers[:needed]:
+                items.append(s.sign(reviewer.key, "Review", {
+                    "reviewer": reviewer.address, "claim": claim_id, "approve": approve,
+                    "reason": rng.choice(REASONS) if approve else "記録が確認できませんでした"}))
     for batch in _batches(items, 500):
-        regions.append(region, batch)
-        done += len(batch)
+        domain.submit(region, batch)
         if progress is not None:
             progress(len(batch))
     return ids
@@ -178,7 +210,7 @@ def seed_command(region: str, members: int, claims: int, rng_seed: int | None) -
             raise click.ClickException(f"no region {region!r}; create it with kakawari init")
         rng = random.Random(rng_seed)
         with click.progressbar(length=1, label="signing and appending", file=sys.stderr) as bar:
-            ids = seed(c.regions, region, members, claims, rng)
+            ids = seed(c.domain, region, members, claims, rng)
             bar.update(1)
     for claim_id in ids:
         click.echo(claim_id)

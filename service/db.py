@@ -1,0 +1,45 @@
+"""The service's database: the ledger store plus the service's own tables.
+
+:func:`open_database` opens the ledger store (which migrates the ``ledger_*`` schema
+first) and then migrates the service's ``svc_*`` schema with its own Alembic history
+(``service/migrations``, version table ``service_alembic_version``), one migrator at a
+time (PostgreSQL: an advisory lock; SQLite: the write lock of ``BEGIN IMMEDIATE``), so
+several workers starting together are safe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, text
+
+from ledger.store.sql import SqlStore, _db, _writing, open_store
+
+from .regions import verify_note
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_LOCK = 0x6B6B7376  # pg_advisory_xact_lock key ("kksv"), distinct from the ledger's
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the service schema to head in one transaction, one migrator at a time."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with _db("migrate the service schema"), _writing(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(url: str) -> SqlStore:
+    """The ledger store at ``url`` with both schemas migrated to head."""
+    store = open_store(url, verify_note)
+    try:
+        migrate(store.engine)
+    except Exception:
+        store.close()
+        raise
+    return store

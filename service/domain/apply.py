@@ -1,0 +1,275 @@
+"""Projection updates: what each entry does to the tables, given the tables before it.
+
+:func:`apply` is the only code that writes projections, on the live path (right after
+an entry is appended) and in ``kakawari rebuild`` (for every entry in log order), so a
+rebuild gives the same rows as the live service by construction. It reads nothing but
+the entry and the projections, never a clock: time-dependent views (decay) are
+computed when read.
+
+Rules are not checked here — an entry in the log was checked when it was appended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from ledger import eip712
+from ledger.entry import Entry
+from ledger.messages import MESSAGE_TYPES
+from ledger.verify import RegionFacts
+
+from . import tables as t
+from .policy import parse_policy
+from .state import State
+
+ZERO32 = "0x" + "00" * 32
+
+
+def entry_id(facts: RegionFacts, entry: Entry) -> str:
+    """The id of a claim or quest: the 0x-hex EIP-712 signing digest of its message."""
+    mtype = MESSAGE_TYPES[entry.type]
+    return "0x" + eip712.signing_digest(facts.domain, mtype, entry.message).hex()
+
+
+def apply(state: State, facts: RegionFacts, entry: Entry) -> None:
+    """Update ``state``'s projections for ``entry`` (already in the log at ``entry.seq``)."""
+    m = entry.message
+    state.insert(t.nonces, signer=entry.signer, nonce=m["nonce"], seq=entry.seq)
+    handler = _HANDLERS.get(entry.type)
+    if handler is not None:
+        handler(state, facts, entry, m)
+
+
+def _region(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.roles, address=m["admin"], role="admin", seq=entry.seq)
+
+
+def _join(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    held = state.one(t.custody, member=m["member"])
+    state.insert(
+        t.members, address=m["member"], display_name=m["displayName"], resident=None,
+        joined_seq=entry.seq, joined_at=entry.time, points=0, level=state.policy.level(0),
+        managed=bool(held and held["held"]),
+    )
+
+
+def _profile(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.update(t.members, {"address": m["member"]}, display_name=m["displayName"],
+                 resident=m["resident"])
+
+
+def _role(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    r = t.roles.c
+    held = state.has_role(m["member"], m["role"])
+    if m["granted"] and not held:
+        state.insert(t.roles, address=m["member"], role=m["role"], seq=entry.seq)
+    elif not m["granted"] and held:
+        state.conn.execute(delete(t.roles).where(
+            r.region == state.region, r.address == m["member"], r.role == m["role"]))
+
+
+def _claim(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    claim_id = entry_id(facts, entry)
+    quest = m["quest"] if m["quest"] != ZERO32 else None
+    state.insert(
+        t.claims, id=claim_id, seq=entry.seq, contributor=m["contributor"],
+        category=m["category"], title=m["title"], minutes=m["minutes"],
+        occurred_at=m["occurredAt"], quest=quest, details_hash=m["detailsHash"],
+        status="pending", status_before=None, approvals=0, points=None, endorsed=0,
+        decided_seq=None, created_at=entry.time,
+    )
+    state.insert(t.claim_people, claim=claim_id, address=m["contributor"], contributor=True,
+                 confirmed_seq=entry.seq)
+    for other in m["coContributors"]:
+        state.insert(t.claim_people, claim=claim_id, address=other, contributor=False,
+                     confirmed_seq=None)
+    if quest is not None:
+        row = state.one(t.quests, id=quest)
+        if row is not None:
+            state.update(t.quests, {"id": quest}, claims=int(row["claims"]) + 1)
+
+
+def _confirmation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.update(t.claim_people, {"claim": m["claim"], "address": m["coContributor"]},
+                 confirmed_seq=entry.seq)
+
+
+def claim_points(state: State, claim: dict[str, Any]) -> int:
+    """What the claim is worth per person under the policy in force now."""
+    quest_points = 0
+    if claim["quest"]:
+        quest = state.one(t.quests, id=claim["quest"])
+        quest_points = int(quest["points"]) if quest else 0
+    return state.policy.claim_points(claim["category"], int(claim["minutes"]), quest_points)
+
+
+def _review(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    claim = state.claim(m["claim"])
+    assert claim is not None, "a review of an unknown claim was appended"
+    state.insert(t.reviews, seq=entry.seq, claim=m["claim"], reviewer=m["reviewer"],
+                 approve=m["approve"], reason=m["reason"], time=entry.time)
+    if not m["approve"]:
+        state.update(t.claims, {"id": m["claim"]}, status="rejected", decided_seq=entry.seq)
+        return
+    approvals = int(claim["approvals"]) + 1
+    points = claim_points(state, claim)
+    if approvals < state.policy.approvals_needed(points):
+        state.update(t.claims, {"id": m["claim"]}, approvals=approvals)
+        return
+    state.update(t.claims, {"id": m["claim"]}, approvals=approvals, status="approved",
+                 points=points, decided_seq=entry.seq)
+    _credit_endorsements(state, m["claim"], entry)
+
+
+def _credit_endorsements(state: State, claim_id: str, via: Entry) -> None:
+    """Credit the endorsements of a claim that has just been approved, in log order."""
+    e = t.endorsements.c
+    rows = state.conn.execute(
+        select(e.seq).where(e.region == state.region, e.claim == claim_id, ~e.credited)
+        .order_by(e.seq)
+    ).all()
+    for (seq,) in rows:
+        _credit_endorsement(state, int(seq), via)
+
+
+def _credit_endorsement(state: State, seq: int, via: Entry) -> None:
+    row = state.one(t.endorsements, seq=seq)
+    assert row is not None
+    claim = state.claim(row["claim"])
+    assert claim is not None
+    policy = state.policy
+    room = max(policy.caps.endorsementsPerClaim - int(claim["endorsed"]), 0)
+    points = min(int(row["amount"]) * policy.endorsementWeight, room)
+    state.update(t.endorsements, {"seq": seq}, credited=True)
+    state.update(t.claims, {"id": row["claim"]}, endorsed=int(claim["endorsed"]) + points)
+    state.add_line(row["recipient"], seq=seq, via_seq=via.seq, kind="endorsement",
+                   claim=row["claim"], points=points, time=via.time)
+
+
+def _endorsement(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    claim = state.claim(m["claim"])
+    assert claim is not None, "an endorsement of an unknown claim was appended"
+    state.insert(t.endorsements, seq=entry.seq, claim=m["claim"], endorser=m["endorser"],
+                 recipient=claim["contributor"], amount=m["amount"], note=m["note"],
+                 epoch=state.policy.epoch(entry.time), time=entry.time, credited=False)
+    if claim["status"] == "approved":
+        _credit_endorsement(state, entry.seq, entry)
+
+
+def _recognition(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.recognitions, claim=m["claim"], member=m["member"], seq=entry.seq,
+                 points=m["points"], time=entry.time)
+    state.add_line(m["member"], seq=entry.seq, via_seq=entry.seq, kind="recognition",
+                   claim=m["claim"], points=m["points"], time=entry.time)
+
+
+def _net_by_member(state: State, claim_id: str) -> dict[str, int]:
+    p = t.points.c
+    out: dict[str, int] = {}
+    rows = state.conn.execute(
+        select(p.member, p.points).where(p.region == state.region, p.claim == claim_id)
+        .order_by(p.id)
+    ).all()
+    for member, points in rows:
+        out[member] = out.get(member, 0) + int(points)
+    return out
+
+
+def _revocation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    claim = state.claim(m["claim"])
+    assert claim is not None
+    state.update(t.claims, {"id": m["claim"]}, status="revoked", status_before=claim["status"],
+                 decided_seq=entry.seq)
+    for member, net in sorted(_net_by_member(state, m["claim"]).items()):
+        state.add_line(member, seq=entry.seq, via_seq=entry.seq, kind="revocation",
+                       claim=m["claim"], points=-net, time=entry.time)
+
+
+def _reinstatement(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    claim = state.claim(m["claim"])
+    assert claim is not None
+    state.update(t.claims, {"id": m["claim"]}, status=claim["status_before"] or "pending",
+                 status_before=None, decided_seq=entry.seq)
+    p = t.points.c
+    rows = state.conn.execute(
+        select(p.member, p.points).where(
+            p.region == state.region, p.claim == m["claim"], p.kind == "revocation",
+            p.seq == claim["decided_seq"],
+        ).order_by(p.id)
+    ).all()
+    for member, points in rows:
+        state.add_line(member, seq=entry.seq, via_seq=entry.seq, kind="reinstatement",
+                       claim=m["claim"], points=-int(points), time=entry.time)
+
+
+def _quest(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.quests, id=entry_id(facts, entry), seq=entry.seq, admin=m["admin"],
+                 title=m["title"], category=m["category"], points=m["points"],
+                 opens_at=m["opensAt"], closes_at=m["closesAt"],
+                 details_hash=m["detailsHash"], claims=0)
+
+
+def _policy(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    policy = parse_policy(m["policy"])
+    state.insert(t.policies, version=m["version"], seq=entry.seq, admin=m["admin"],
+                 policy=m["policy"], time=entry.time)
+    state.set_policy(m["version"], policy)
+    mc = t.members.c
+    rows = state.conn.execute(
+        select(mc.address, mc.points, mc.level).where(mc.region == state.region)
+    ).all()
+    for address, points, level in rows:
+        new = policy.level(int(points))
+        if new != level:
+            state.update(t.members, {"address": address}, level=new)
+
+
+def _erasure(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    if state.one(t.erasures, details_hash=m["detailsHash"]) is None:
+        state.insert(t.erasures, details_hash=m["detailsHash"], seq=entry.seq,
+                     requester=m["requester"], reason=m["reason"], time=entry.time)
+
+
+def _invitation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.invitations, code_hash=m["codeHash"], seq=entry.seq, admin=m["admin"],
+                 expires_at=m["expiresAt"], member=None)
+
+
+def _custody(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    if state.one(t.custody, member=m["member"]) is None:
+        state.insert(t.custody, member=m["member"], invitation=m["invitation"],
+                     held=m["held"], seq=entry.seq)
+        state.update(t.invitations, {"code_hash": m["invitation"]}, member=m["member"])
+    else:
+        state.update(t.custody, {"member": m["member"]}, held=m["held"], seq=entry.seq)
+    state.update(t.members, {"address": m["member"]}, managed=m["held"])
+
+
+def _badge(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.badges, claim=m["claim"], member=m["member"], seq=entry.seq,
+                 chain_id=m["chainId"], contract=m["contract"], token_id=m["tokenId"],
+                 tx_hash=m["txHash"])
+
+
+_HANDLERS: dict[str, Callable[[State, RegionFacts, Entry, dict[str, Any]], None]] = {
+    "Region": _region,
+    "Join": _join,
+    "Profile": _profile,
+    "Role": _role,
+    "Claim": _claim,
+    "Confirmation": _confirmation,
+    "Review": _review,
+    "Endorsement": _endorsement,
+    "Recognition": _recognition,
+    "Revocation": _revocation,
+    "Reinstatement": _reinstatement,
+    "Quest": _quest,
+    "Policy": _policy,
+    "Erasure": _erasure,
+    "Invitation": _invitation,
+    "Custody": _custody,
+    "Badge": _badge,
+}

@@ -1,0 +1,238 @@
+"""The recognition domain: signed messages in, rules checked, entries and projections out.
+
+:meth:`Domain.submit` is the one write path. Inside the region's append transaction
+it checks each message's signature and rules against the current projections, appends
+it, updates the projections (:func:`.apply.apply`) and appends what the service writes
+in consequence (a ``Recognition`` per person when a claim is approved or a
+co-contributor confirms an approved claim) — all in one commit with the new signed
+checkpoint, or nothing. :meth:`Domain.rebuild` recomputes every projection of a region
+from its entries alone through the same :func:`.apply.apply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
+
+from ledger import eip712
+from ledger.entry import Entry, origin_for
+from ledger.errors import SignatureError, TypedDataError
+from ledger.messages import MESSAGE_TYPES
+from ledger.verify import RegionFacts
+
+from ..keyring import KeyringError
+from ..regions import RegionTx, Signed
+from . import tables as t
+from .apply import apply, entry_id
+from .details import DetailsStore
+from .errors import DomainError
+from .rules import CHECKS, Check, Limits, check_common
+from .state import State
+
+_ID_TYPES = frozenset({"Claim", "Quest"})
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One appended entry: its place in the log, and the id of a claim or quest."""
+
+    seq: int
+    type: str
+    leaf_hash: bytes
+    id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"seq": self.seq, "type": self.type,
+                               "leafHash": "0x" + self.leaf_hash.hex()}
+        if self.id is not None:
+            out["id"] = self.id
+        return out
+
+
+@dataclass
+class _Batch:
+    tx: RegionTx
+    state: State
+    check: Check
+    receipts: list[Receipt] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
+
+
+def normalize(type_: str, raw: Any) -> dict[str, Any]:
+    """The canonical form of a message a client sent; DomainError ``bad-message``."""
+    mtype = MESSAGE_TYPES.get(type_)
+    if mtype is None:
+        raise DomainError("bad-message", reason=f"Unknown message type {type_!r}.")
+    try:
+        return eip712.normalize_message(mtype, raw)
+    except TypedDataError as exc:
+        raise DomainError("bad-message", reason=str(exc)) from None
+
+
+class Domain:
+    """The recognition rules over a :class:`~service.regions.Regions`."""
+
+    def __init__(self, regions: Any, limits: Limits | None = None,
+                 details: DetailsStore | None = None) -> None:
+        self.regions = regions
+        self.limits = limits or Limits()
+        self.details = details
+
+    # -- writing -------------------------------------------------------------------------
+
+    def signed(self, type_: str, raw: Any, signature: Any) -> Signed:
+        """A client's message and signature, normalised (DomainError ``bad-message``)."""
+        if not isinstance(signature, str):
+            raise DomainError("bad-message", reason='The signature must be "0x" + 130 hex digits.')
+        return Signed(type_, normalize(type_, raw), signature)
+
+    def submit(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
+        """Check and append ``items`` in order, atomically; returns every entry appended
+        (the service's own recognitions included). Raises :class:`DomainError` (and
+        appends nothing) when a rule refuses any item."""
+        facts = self.regions.facts(region)
+        with self.regions.transaction(region) as tx:
+            state = self._caught_up(tx, region, facts)
+            batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            for item in items:
+                self._one(region, facts, batch, item)
+            state.set_head(tx.size)
+        if self.details is not None:
+            for digest in batch.erased:
+                self.details.erase(region, digest)
+        return batch.receipts
+
+    def _one(self, region: str, facts: RegionFacts, batch: _Batch, item: Signed) -> None:
+        mtype = MESSAGE_TYPES.get(item.type)
+        rule = CHECKS.get(item.type)
+        if mtype is None or rule is None:
+            raise DomainError("not-allowed", reason="Only the service writes this kind of entry."
+                              if mtype else f"Unknown message type {item.type!r}.")
+        try:
+            eip712.check_canonical(mtype, item.message)
+        except TypedDataError as exc:
+            raise DomainError("bad-message", reason=str(exc)) from None
+        signer = item.message[mtype.signer_field]
+        if item.message["region"] != region:
+            raise DomainError("wrong-region", named=item.message["region"], region=region)
+        try:
+            digest = eip712.signing_digest(facts.domain, mtype, item.message)
+            recovered = eip712.recover_signer(digest, item.signature)
+        except SignatureError:
+            recovered = None
+        if recovered != signer:
+            raise DomainError("bad-signature", signer=signer)
+        check_common(batch.check, item.type, item.message, signer, region)
+        rule(batch.check, item.message)
+        entry = self._append(facts, batch, item)
+        if item.type == "Erasure":
+            batch.erased.append(item.message["detailsHash"])
+        self._consequences(region, facts, batch, entry)
+
+    def _append(self, facts: RegionFacts, batch: _Batch, item: Signed) -> Entry:
+        seq, leaf = batch.tx.append(item)
+        entry = batch.tx.entries[-1]
+        apply(batch.state, facts, entry)
+        ident = entry_id(facts, entry) if item.type in _ID_TYPES else None
+        batch.receipts.append(Receipt(seq, item.type, leaf, ident))
+        return entry
+
+    def _consequences(self, region: str, facts: RegionFacts, batch: _Batch, entry: Entry) -> None:
+        """The service's own entries that follow from ``entry``."""
+        m = entry.message
+        if entry.type == "Review" and m["approve"]:
+            claim = batch.state.claim(m["claim"])
+            if claim is not None and claim["status"] == "approved" and \
+                    claim["decided_seq"] == entry.seq:
+                for person in batch.state.people(m["claim"]):
+                    if person["confirmed_seq"] is not None:
+                        self._recognise(region, facts, batch, claim, person["address"])
+        elif entry.type == "Confirmation":
+            claim = batch.state.claim(m["claim"])
+            if claim is not None and claim["status"] == "approved":
+                self._recognise(region, facts, batch, claim, m["coContributor"])
+
+    def _recognise(self, region: str, facts: RegionFacts, batch: _Batch,
+                   claim: dict[str, Any], member: str) -> None:
+        try:
+            item = self.regions.service_signed(region, "Recognition", {
+                "claim": claim["id"], "member": member, "points": int(claim["points"] or 0),
+                "issuedAt": batch.tx.now})
+        except KeyringError:
+            raise DomainError("no-service-key") from None
+        self._append(facts, batch, item)
+
+    def service_append(self, region: str, type_: str, fields: dict[str, Any],
+                       then: Sequence[Signed] = ()) -> list[Receipt]:
+        """Append a service-written entry (Custody, Badge), then ``then`` under the rules."""
+        facts = self.regions.facts(region)
+        with self.regions.transaction(region) as tx:
+            state = self._caught_up(tx, region, facts)
+            batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            try:
+                item = self.regions.service_signed(region, type_, {**fields, "issuedAt": tx.now})
+            except KeyringError:
+                raise DomainError("no-service-key") from None
+            self._append(facts, batch, item)
+            for other in then:
+                self._one(region, facts, batch, other)
+            state.set_head(tx.size)
+        return batch.receipts
+
+    def _caught_up(self, tx: RegionTx, region: str, facts: RegionFacts) -> State:
+        """The projections, after applying entries appended without the domain (the
+        region's first entry, anchors written by other parts of the service)."""
+        state = State(_connection(tx), region)
+        head = state.head()
+        if head < tx.size:
+            for _, data in self.regions.store.iter_entries(origin_for(region), head, tx.size):
+                apply(state, facts, Entry.from_bytes(data))
+            state.set_head(tx.size)
+        return state
+
+    # -- rebuilding ----------------------------------------------------------------------
+
+    def rebuild(self, region: str, progress: Callable[[int], None] | None = None) -> int:
+        """Recompute every projection of ``region`` from its entries; returns how many
+        entries were applied. Holds the region's append lock meanwhile."""
+        facts = self.regions.facts(region)
+        origin = origin_for(region)
+        with self.regions.transaction(region) as tx:
+            conn = _connection(tx)
+            for table in t.PROJECTIONS:
+                conn.execute(delete(table).where(table.c.region == region))
+            state = State(conn, region)
+            count = 0
+            for _, data in self.regions.store.iter_entries(origin, 0, tx.size):
+                apply(state, facts, Entry.from_bytes(data))
+                count += 1
+                if progress is not None and count % 1000 == 0:
+                    progress(count)
+            state.set_head(tx.size)
+        return count
+
+    def catch_up(self, region: str) -> None:
+        """Apply entries appended without the domain (e.g. right after ``init``)."""
+        facts = self.regions.facts(region)
+        with self.regions.transaction(region) as tx:
+            self._caught_up(tx, region, facts)
+
+
+def _connection(tx: RegionTx) -> Connection:
+    conn = tx.connection
+    if not isinstance(conn, Connection):
+        raise TypeError("the recognition domain needs a SQL store (SqlStore)")
+    return conn
+
+
+def snapshot(conn: Connection, region: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every projection row of ``region``, sorted: equal snapshots, equal projections."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for table in t.PROJECTIONS:
+        rows = conn.execute(select(table).where(table.c.region == region)).all()
+        out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out

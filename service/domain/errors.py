@@ -1,0 +1,181 @@
+"""Refusals of the recognition rules, and the words members see for them.
+
+Every rule that refuses raises :class:`DomainError` with a stable ``code`` (clients
+switch on it; the API puts it in the problem ``type``) and parameters. The text a
+member reads comes from :data:`MESSAGES`, one catalogue per language, so a Japanese
+catalogue can be added next to the English one without touching the rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: code -> (title, detail template). Details are written for a member, not a developer:
+#: what happened, in their words, and what they can do about it.
+MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "bad-message": ("The message is not valid", "{reason}"),
+        "bad-signature": (
+            "The signature does not match",
+            "This message was not signed by {signer}. Sign it again with that account.",
+        ),
+        "wrong-region": (
+            "Wrong region",
+            "This message is for region '{named}', but it was sent to region '{region}'.",
+        ),
+        "wrong-type": (
+            "Wrong kind of message",
+            "This address takes a {expected} message, not a {got} message.",
+        ),
+        "stale": (
+            "The message is too old or from the future",
+            "The message was issued at {issued_at}, but the server time is {now}. Messages "
+            "must be sent within {window} seconds of signing. Check your device's clock "
+            "and sign again.",
+        ),
+        "nonce-reused": (
+            "This message was already used",
+            "The nonce {nonce} of {signer} has been used before. Sign a new message.",
+        ),
+        "too-long": (
+            "A field is too long",
+            "{field} may have at most {limit} {unit}; this one has {got}.",
+        ),
+        "out-of-range": ("A value is out of range", "{field} must be {expected}; it is {got}."),
+        "empty": ("A field is empty", "{field} must not be empty."),
+        "not-member": (
+            "You are not a member of this region yet",
+            "{who} has not joined region '{region}'. Join the region first.",
+        ),
+        "already-member": (
+            "Already a member", "{who} has already joined region '{region}'."
+        ),
+        "not-admin": (
+            "Only an admin can do this",
+            "{who} is not an admin of region '{region}'. Ask a region admin.",
+        ),
+        "not-verifier": (
+            "Only a verifier can review",
+            "{who} is not a verifier of region '{region}'. Ask an admin for the verifier role.",
+        ),
+        "last-admin": (
+            "The region needs an admin",
+            "{who} is the last admin of region '{region}'; grant the role to someone else first.",
+        ),
+        "unknown-role": ("Unknown role", "The role '{role}' does not exist; use one of {roles}."),
+        "unknown-category": (
+            "Unknown category", "The category '{category}' is not one of {categories}."
+        ),
+        "unknown-claim": ("No such claim", "There is no claim {claim} in region '{region}'."),
+        "unknown-quest": ("No such quest", "There is no quest {quest} in region '{region}'."),
+        "quest-closed": (
+            "The quest is not open",
+            "Quest {quest} is open from {opens_at} to {closes_at}; the contribution is dated "
+            "{occurred_at}.",
+        ),
+        "bad-co-contributors": ("Co-contributors are not valid", "{reason}"),
+        "not-co-contributor": (
+            "You are not named on this claim",
+            "{who} is not a co-contributor of claim {claim}, so there is nothing to confirm.",
+        ),
+        "already-confirmed": (
+            "Already confirmed", "{who} has already confirmed claim {claim}."
+        ),
+        "own-claim": (
+            "You can't do this for your own contribution",
+            "{who} is the contributor or a co-contributor of claim {claim}; someone else has "
+            "to {action} it.",
+        ),
+        "already-reviewed": (
+            "Already reviewed", "{who} has already reviewed claim {claim}."
+        ),
+        "claim-decided": (
+            "The claim is no longer open",
+            "Claim {claim} is {status}; it can't be {action} now.",
+        ),
+        "reason-required": (
+            "Please give a reason", "A {action} needs a reason the member can read."
+        ),
+        "budget-exceeded": (
+            "Not enough endorsement budget",
+            "{who} has {left} of {budget} endorsement points left in this period (until "
+            "{epoch_end}); this endorsement asks for {amount}.",
+        ),
+        "bad-policy": ("The points policy is not valid", "{reason}"),
+        "policy-version": (
+            "Wrong policy version",
+            "The next policy version of region '{region}' is {expected}, not {got}.",
+        ),
+        "not-revoked": ("The claim is not revoked", "Claim {claim} is {status}, not revoked."),
+        "unknown-details": (
+            "No such details", "No private details are stored under {details_hash}."
+        ),
+        "details-mismatch": (
+            "The details do not match their hash",
+            "The salted hash of these details is {got}, not {details_hash}.",
+        ),
+        "details-erased": (
+            "These details were erased", "The details {details_hash} were erased at request."
+        ),
+        "not-allowed": ("Not allowed", "{reason}"),
+        "bad-invitation": (
+            "The invitation code is not valid",
+            "This invitation code is unknown, already used or expired. Ask the region admin "
+            "for a new one.",
+        ),
+        "invitation-exists": (
+            "Invitation already issued", "An invitation with this code already exists."
+        ),
+        "weak-passphrase": (
+            "The passphrase is too short",
+            "Choose a passphrase of at least {min} characters (a few words work well).",
+        ),
+        "bad-login": (
+            "Sign-in failed", "The account or passphrase is not right. Please try again."
+        ),
+        "not-managed": (
+            "The service does not hold this key",
+            "{who} signs with their own wallet; the service can't sign for them.",
+        ),
+        "no-service-key": (
+            "The service can't sign right now",
+            "The region's service key is not available on this server; tell the operator.",
+        ),
+        "no-chain": (
+            "No chain configured", "This server has no chain to mint badges on."
+        ),
+        "not-approved": (
+            "The claim is not approved", "Claim {claim} is {status}; only approved claims "
+            "earn a badge.",
+        ),
+        "badge-exists": (
+            "Badge already minted", "{who} already holds the badge for claim {claim}."
+        ),
+        "busy": (
+            "The service is busy", "Too many requests at once; please try again in a moment."
+        ),
+    },
+}
+
+DEFAULT_LANGUAGE = "en"
+
+
+class DomainError(Exception):
+    """A recognition rule refused a request. ``code`` is stable; :meth:`text` gives
+    the title and detail in a language of :data:`MESSAGES`."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        if code not in MESSAGES[DEFAULT_LANGUAGE]:
+            raise KeyError(f"no message for refusal code {code!r}")
+        self.code = code
+        self.params = params
+        super().__init__(self.text()[1])
+
+    def text(self, language: str = DEFAULT_LANGUAGE) -> tuple[str, str]:
+        """``(title, detail)`` in ``language`` (English when there is no such catalogue)."""
+        catalogue = MESSAGES.get(language) or MESSAGES[DEFAULT_LANGUAGE]
+        title, template = catalogue.get(self.code) or MESSAGES[DEFAULT_LANGUAGE][self.code]
+        try:
+            return title, template.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            return title, template

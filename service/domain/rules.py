@@ -1,0 +1,295 @@
+"""The recognition rules: whether a signed message may be appended now.
+
+Each ``check_<type>`` reads the region's projections through :class:`State` and raises
+:class:`DomainError` with a stable code when the message must be refused. The checks
+common to every message (region, time window, nonce, field sizes) are in
+:func:`check_common`. Signatures are checked before, by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ledger.verify import RegionFacts
+
+from . import tables as t
+from .errors import DomainError
+from .policy import parse_policy
+from .state import State
+
+ROLES = ("admin", "verifier", "auditor")
+ZERO32 = "0x" + "00" * 32
+MAX_CO_CONTRIBUTORS = 20
+MAX_PAST_DAYS = 400
+MAX_INVITATION_DAYS = 90
+
+#: Longest allowed value of each string field, in characters.
+STRING_LIMITS: dict[str, int] = {
+    "displayName": 64, "category": 32, "title": 200, "reason": 500, "note": 280,
+    "role": 16, "policy": 8192, "region": 32,
+}
+#: Fields that must not be empty (or only spaces).
+REQUIRED_TEXT = frozenset({"displayName", "title", "category"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits passed in from settings."""
+
+    window: int = 900
+    """``issuedAt`` must be within this many seconds of the server time."""
+
+
+@dataclass
+class Check:
+    """What a rule needs: the projections, region facts, server time and limits."""
+
+    state: State
+    facts: RegionFacts
+    now: int
+    limits: Limits
+
+
+def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: str) -> None:
+    if m["region"] != region:
+        raise DomainError("wrong-region", named=m["region"], region=region)
+    issued = m["issuedAt"]
+    if abs(issued - c.now) > c.limits.window:
+        raise DomainError("stale", issued_at=issued, now=c.now, window=c.limits.window)
+    if c.state.nonce_used(signer, m["nonce"]):
+        raise DomainError("nonce-reused", nonce=m["nonce"], signer=signer)
+    for name, value in m.items():
+        if isinstance(value, str) and name in STRING_LIMITS:
+            if len(value) > STRING_LIMITS[name]:
+                raise DomainError("too-long", field=name, limit=STRING_LIMITS[name],
+                                  unit="characters", got=len(value))
+            if name in REQUIRED_TEXT and not value.strip():
+                raise DomainError("empty", field=name)
+
+
+# -- who may act --------------------------------------------------------------------------
+
+
+def need_member(c: Check, who: str) -> dict[str, Any]:
+    row = c.state.member(who)
+    if row is None:
+        raise DomainError("not-member", who=who, region=c.facts.region)
+    return row
+
+
+def need_admin(c: Check, who: str) -> None:
+    if not c.state.has_role(who, "admin"):
+        raise DomainError("not-admin", who=who, region=c.facts.region)
+
+
+def need_claim(c: Check, claim_id: str) -> dict[str, Any]:
+    row = c.state.claim(claim_id)
+    if row is None:
+        raise DomainError("unknown-claim", claim=claim_id, region=c.facts.region)
+    return row
+
+
+def not_involved(c: Check, claim_id: str, who: str, action: str) -> None:
+    if any(p["address"] == who for p in c.state.people(claim_id)):
+        raise DomainError("own-claim", who=who, claim=claim_id, action=action)
+
+
+# -- per type -----------------------------------------------------------------------------
+
+
+def check_join(c: Check, m: dict[str, Any]) -> None:
+    if c.state.member(m["member"]) is not None:
+        raise DomainError("already-member", who=m["member"], region=c.facts.region)
+
+
+def check_profile(c: Check, m: dict[str, Any]) -> None:
+    need_member(c, m["member"])
+
+
+def check_role(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    if m["role"] not in ROLES:
+        raise DomainError("unknown-role", role=m["role"], roles=", ".join(ROLES))
+    if m["granted"]:
+        need_member(c, m["member"])
+    elif m["role"] == "admin" and c.state.has_role(m["member"], "admin") and \
+            c.state.count_role("admin") <= 1:
+        raise DomainError("last-admin", who=m["member"], region=c.facts.region)
+
+
+def check_claim(c: Check, m: dict[str, Any]) -> None:
+    need_member(c, m["contributor"])
+    policy = c.state.policy
+    if m["category"] not in policy.categories:
+        raise DomainError("unknown-category", category=m["category"],
+                          categories=", ".join(sorted(policy.categories)))
+    if not 1 <= m["minutes"] <= policy.maxMinutes:
+        raise DomainError("out-of-range", field="minutes",
+                          expected=f"between 1 and {policy.maxMinutes}", got=m["minutes"])
+    occurred = m["occurredAt"]
+    earliest = c.now - MAX_PAST_DAYS * 86400
+    if not earliest <= occurred <= c.now + c.limits.window:
+        raise DomainError("out-of-range", field="occurredAt",
+                          expected=f"a time between {earliest} and now", got=occurred)
+    others = m["coContributors"]
+    if len(others) > MAX_CO_CONTRIBUTORS:
+        raise DomainError("bad-co-contributors",
+                          reason=f"A claim may name at most {MAX_CO_CONTRIBUTORS} co-contributors.")
+    if len(set(others)) != len(others):
+        raise DomainError("bad-co-contributors", reason="A co-contributor is named twice.")
+    if m["contributor"] in others:
+        raise DomainError("bad-co-contributors",
+                          reason="You can't name yourself as your own co-contributor.")
+    for other in others:
+        if c.state.member(other) is None:
+            raise DomainError("bad-co-contributors",
+                              reason=f"{other} is not a member of region '{c.facts.region}'.")
+    if m["quest"] != ZERO32:
+        quest = c.state.one(t.quests, id=m["quest"])
+        if quest is None:
+            raise DomainError("unknown-quest", quest=m["quest"], region=c.facts.region)
+        if not quest["opens_at"] <= occurred <= quest["closes_at"]:
+            raise DomainError("quest-closed", quest=m["quest"], opens_at=quest["opens_at"],
+                              closes_at=quest["closes_at"], occurred_at=occurred)
+
+
+def check_confirmation(c: Check, m: dict[str, Any]) -> None:
+    claim = need_claim(c, m["claim"])
+    row = c.state.one(t.claim_people, claim=m["claim"], address=m["coContributor"])
+    if row is None or row["contributor"]:
+        raise DomainError("not-co-contributor", who=m["coContributor"], claim=m["claim"])
+    if row["confirmed_seq"] is not None:
+        raise DomainError("already-confirmed", who=m["coContributor"], claim=m["claim"])
+    if claim["status"] in ("rejected", "revoked"):
+        raise DomainError("claim-decided", claim=m["claim"], status=claim["status"],
+                          action="confirmed")
+
+
+def check_review(c: Check, m: dict[str, Any]) -> None:
+    who = m["reviewer"]
+    if not c.state.has_role(who, "verifier"):
+        raise DomainError("not-verifier", who=who, region=c.facts.region)
+    claim = need_claim(c, m["claim"])
+    not_involved(c, m["claim"], who, "review")
+    if claim["status"] != "pending":
+        raise DomainError("claim-decided", claim=m["claim"], status=claim["status"],
+                          action="reviewed")
+    if c.state.reviewed_by(m["claim"], who):
+        raise DomainError("already-reviewed", who=who, claim=m["claim"])
+    if not m["approve"] and not m["reason"].strip():
+        raise DomainError("reason-required", action="rejection")
+
+
+def check_endorsement(c: Check, m: dict[str, Any]) -> None:
+    who = m["endorser"]
+    need_member(c, who)
+    claim = need_claim(c, m["claim"])
+    not_involved(c, m["claim"], who, "endorse")
+    if claim["status"] not in ("pending", "approved"):
+        raise DomainError("claim-decided", claim=m["claim"], status=claim["status"],
+                          action="endorsed")
+    policy = c.state.policy
+    amount = m["amount"]
+    if amount < 1:
+        raise DomainError("out-of-range", field="amount", expected="at least 1", got=amount)
+    used = c.state.endorsed_in_epoch(who, policy.epoch(c.now))
+    left = max(policy.endorsementBudget - used, 0)
+    if amount > left:
+        raise DomainError("budget-exceeded", who=who, left=left, budget=policy.endorsementBudget,
+                          amount=amount, epoch_end=policy.epoch_end(c.now))
+
+
+def check_quest(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    if m["category"] not in c.state.policy.categories:
+        raise DomainError("unknown-category", category=m["category"],
+                          categories=", ".join(sorted(c.state.policy.categories)))
+    if m["points"] > 10_000:
+        raise DomainError("out-of-range", field="points", expected="at most 10000",
+                          got=m["points"])
+    if m["closesAt"] <= m["opensAt"]:
+        raise DomainError("out-of-range", field="closesAt", expected="after opensAt",
+                          got=m["closesAt"])
+
+
+def check_policy(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    expected = c.state.policy_version + 1
+    if m["version"] != expected:
+        raise DomainError("policy-version", region=c.facts.region, expected=expected,
+                          got=m["version"])
+    parse_policy(m["policy"])
+
+
+def _check_revocation(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    claim = need_claim(c, m["claim"])
+    if not m["reason"].strip():
+        raise DomainError("reason-required", action="revocation")
+    if claim["status"] not in ("pending", "approved"):
+        raise DomainError("claim-decided", claim=m["claim"], status=claim["status"],
+                          action="revoked")
+
+
+def check_reinstatement(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    claim = need_claim(c, m["claim"])
+    if not m["reason"].strip():
+        raise DomainError("reason-required", action="reinstatement")
+    if claim["status"] != "revoked":
+        raise DomainError("not-revoked", claim=m["claim"], status=claim["status"])
+
+
+def check_erasure(c: Check, m: dict[str, Any]) -> None:
+    who = m["requester"]
+    if c.state.has_role(who, "admin"):
+        return
+    cl = t.claims.c
+    from sqlalchemy import select
+
+    owner = c.state.conn.execute(
+        select(cl.id).where(cl.region == c.facts.region, cl.details_hash == m["detailsHash"],
+                            cl.contributor == who).limit(1)
+    ).first()
+    if owner is None:
+        raise DomainError(
+            "not-allowed",
+            reason="Only the contributor of a claim with these details, or an admin, can "
+                   "have them erased.",
+        )
+
+
+def check_invitation(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    if c.state.one(t.invitations, code_hash=m["codeHash"]) is not None:
+        raise DomainError("invitation-exists")
+    latest = c.now + MAX_INVITATION_DAYS * 86400
+    if not c.now < m["expiresAt"] <= latest:
+        raise DomainError("out-of-range", field="expiresAt",
+                          expected=f"a time within {MAX_INVITATION_DAYS} days from now",
+                          got=m["expiresAt"])
+
+
+def check_service(c: Check, m: dict[str, Any]) -> None:
+    """Service-written types are made by the service itself, never submitted."""
+    raise DomainError("not-allowed", reason="Only the service writes this kind of entry.")
+
+
+CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
+    "Join": check_join,
+    "Profile": check_profile,
+    "Role": check_role,
+    "Claim": check_claim,
+    "Confirmation": check_confirmation,
+    "Review": check_review,
+    "Endorsement": check_endorsement,
+    "Quest": check_quest,
+    "Policy": check_policy,
+    "Revocation": _check_revocation,
+    "Reinstatement": check_reinstatement,
+    "Erasure": check_erasure,
+    "Invitation": check_invitation,
+}
+"""Member- and admin-signed types a client may submit, with their rules."""

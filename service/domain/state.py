@@ -1,0 +1,147 @@
+"""Reading and writing one region's projections inside an append transaction.
+
+:class:`State` wraps the transaction's connection: the rules read through it, and the
+projection updates (:mod:`.apply`) write through it, so both see every entry appended
+earlier in the same transaction and everything commits with the entries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from . import tables as t
+from .policy import DEFAULT_POLICY, Policy, parse_policy
+
+
+class State:
+    """The projections of ``region`` as seen by ``conn``'s transaction."""
+
+    def __init__(self, conn: Connection, region: str) -> None:
+        self.conn, self.region = conn, region
+        self._policy: tuple[int, Policy] | None = None
+        self._next_line: int | None = None
+
+    # -- policy ----------------------------------------------------------------------
+
+    @property
+    def policy_version(self) -> int:
+        return self._current_policy()[0]
+
+    @property
+    def policy(self) -> Policy:
+        return self._current_policy()[1]
+
+    def _current_policy(self) -> tuple[int, Policy]:
+        if self._policy is None:
+            self._policy = current_policy(self.conn, self.region)
+        return self._policy
+
+    def set_policy(self, version: int, policy: Policy) -> None:
+        self._policy = (version, policy)
+
+    # -- reads -------------------------------------------------------------------------
+
+    def one(self, table: t.Table, **where: Any) -> dict[str, Any] | None:
+        stmt = select(table).where(table.c.region == self.region)
+        for name, value in where.items():
+            stmt = stmt.where(table.c[name] == value)
+        row = self.conn.execute(stmt).mappings().first()
+        return dict(row) if row is not None else None
+
+    def member(self, address: str) -> dict[str, Any] | None:
+        return self.one(t.members, address=address)
+
+    def has_role(self, address: str, role: str) -> bool:
+        return self.one(t.roles, address=address, role=role) is not None
+
+    def count_role(self, role: str) -> int:
+        r = t.roles.c
+        stmt = select(func.count()).where(r.region == self.region, r.role == role)
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def claim(self, claim_id: str) -> dict[str, Any] | None:
+        return self.one(t.claims, id=claim_id)
+
+    def people(self, claim_id: str) -> list[dict[str, Any]]:
+        p = t.claim_people.c
+        stmt = (
+            select(t.claim_people)
+            .where(p.region == self.region, p.claim == claim_id)
+            .order_by(p.contributor.desc(), p.address)
+        )
+        return [dict(r) for r in self.conn.execute(stmt).mappings()]
+
+    def nonce_used(self, signer: str, nonce: int) -> bool:
+        return self.one(t.nonces, signer=signer, nonce=nonce) is not None
+
+    def endorsed_in_epoch(self, endorser: str, epoch: int) -> int:
+        e = t.endorsements.c
+        stmt = select(func.coalesce(func.sum(e.amount), 0)).where(
+            e.region == self.region, e.endorser == endorser, e.epoch == epoch
+        )
+        return int(self.conn.execute(stmt).scalar_one())
+
+    def reviewed_by(self, claim_id: str, reviewer: str) -> bool:
+        r = t.reviews.c
+        stmt = select(r.seq).where(
+            r.region == self.region, r.claim == claim_id, r.reviewer == reviewer
+        )
+        return self.conn.execute(stmt).first() is not None
+
+    def head(self) -> int:
+        """How many of the log's entries the projections reflect."""
+        row = self.one(t.heads)
+        return int(row["size"]) if row is not None else 0
+
+    # -- writes ------------------------------------------------------------------------
+
+    def set_head(self, size: int) -> None:
+        if self.one(t.heads) is None:
+            self.insert(t.heads, size=size)
+        else:
+            self.update(t.heads, {}, size=size)
+
+    def insert(self, table: t.Table, **values: Any) -> None:
+        self.conn.execute(insert(table).values(region=self.region, **values))
+
+    def update(self, table: t.Table, where: dict[str, Any], **values: Any) -> None:
+        stmt = update(table).where(table.c.region == self.region)
+        for name, value in where.items():
+            stmt = stmt.where(table.c[name] == value)
+        self.conn.execute(stmt.values(**values))
+
+    def add_line(self, member: str, *, seq: int, via_seq: int, kind: str, claim: str | None,
+                 points: int, time: int) -> None:
+        """A points line for ``member``, and their lifetime points and level."""
+        if points == 0:
+            return
+        if self._next_line is None:
+            p = t.points.c
+            top = self.conn.execute(
+                select(func.max(p.id)).where(p.region == self.region)
+            ).scalar_one()
+            self._next_line = 0 if top is None else int(top) + 1
+        self.insert(t.points, id=self._next_line, member=member, seq=seq, via_seq=via_seq,
+                    kind=kind, claim=claim, points=points, time=time,
+                    policy_version=self.policy_version)
+        self._next_line += 1
+        row = self.member(member)
+        if row is not None:
+            total = int(row["points"]) + points
+            self.update(t.members, {"address": member}, points=total,
+                        level=self.policy.level(total))
+
+
+def current_policy(conn: Connection, region: str) -> tuple[int, Policy]:
+    """The latest published policy of ``region``: ``(version, policy)``; version 0 is
+    :data:`DEFAULT_POLICY`."""
+    p = t.policies.c
+    row = conn.execute(
+        select(p.version, p.policy).where(p.region == region).order_by(p.version.desc()).limit(1)
+    ).first()
+    if row is None:
+        return 0, DEFAULT_POLICY
+    return int(row[0]), parse_policy(row[1])

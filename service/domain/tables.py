@@ -1,0 +1,250 @@
+"""The service's tables (SQLAlchemy Core), created by ``service/migrations`` only.
+
+Projections — recomputed from the log by ``kakawari rebuild`` and written in the same
+transaction as the entry that changes them — all carry ``region`` and are listed in
+:data:`PROJECTIONS`. The others hold operational state that is not on the log:
+managed keys (sealed), sign-in sessions and nonces.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+VERSION_TABLE = "service_alembic_version"
+
+metadata = MetaData()
+
+ADDR = String(42)
+HASH = String(66)
+REGION = String(32)
+
+members = Table(
+    "svc_members", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("address", ADDR, primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("resident", Boolean, nullable=True),
+    Column("joined_seq", BigInteger, nullable=False),
+    Column("joined_at", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),  # lifetime, undecayed
+    Column("level", Integer, nullable=False),
+    Column("managed", Boolean, nullable=False),
+)
+
+roles = Table(
+    "svc_roles", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("address", ADDR, primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+nonces = Table(
+    "svc_nonces", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("signer", ADDR, primary_key=True),
+    Column("nonce", BigInteger, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+claims = Table(
+    "svc_claims", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("contributor", ADDR, nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("occurred_at", BigInteger, nullable=False),
+    Column("quest", HASH, nullable=True),
+    Column("details_hash", HASH, nullable=False),
+    Column("status", String(12), nullable=False),  # pending approved rejected revoked
+    Column("status_before", String(12), nullable=True),  # status a revocation replaced
+    Column("approvals", Integer, nullable=False),
+    Column("points", BigInteger, nullable=True),  # per person, fixed on approval
+    Column("endorsed", BigInteger, nullable=False),  # endorsement points credited
+    Column("decided_seq", BigInteger, nullable=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_svc_claims_contributor", "region", "contributor"),
+    Index("ix_svc_claims_status", "region", "status"),
+)
+
+claim_people = Table(
+    "svc_claim_people", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("claim", HASH, primary_key=True),
+    Column("address", ADDR, primary_key=True),
+    Column("contributor", Boolean, nullable=False),
+    Column("confirmed_seq", BigInteger, nullable=True),
+    Index("ix_svc_claim_people_address", "region", "address"),
+)
+
+reviews = Table(
+    "svc_reviews", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("claim", HASH, nullable=False),
+    Column("reviewer", ADDR, nullable=False),
+    Column("approve", Boolean, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Index("ix_svc_reviews_claim", "region", "claim"),
+)
+
+endorsements = Table(
+    "svc_endorsements", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("claim", HASH, nullable=False),
+    Column("endorser", ADDR, nullable=False),
+    Column("recipient", ADDR, nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("epoch", Integer, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("credited", Boolean, nullable=False),
+    Index("ix_svc_endorsements_claim", "region", "claim"),
+    Index("ix_svc_endorsements_endorser", "region", "endorser", "epoch"),
+)
+
+quests = Table(
+    "svc_quests", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("admin", ADDR, nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("opens_at", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+    Column("details_hash", HASH, nullable=False),
+    Column("claims", Integer, nullable=False),
+)
+
+policies = Table(
+    "svc_policies", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("admin", ADDR, nullable=False),
+    Column("policy", Text, nullable=False),
+    Column("time", BigInteger, nullable=False),
+)
+
+points = Table(
+    "svc_points", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", BigInteger, primary_key=True),  # order of crediting within the region
+    Column("member", ADDR, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # the entry the points came from
+    Column("via_seq", BigInteger, nullable=False),  # the entry that credited them
+    Column("kind", String(16), nullable=False),  # recognition endorsement revocation reinstatement
+    Column("claim", HASH, nullable=True),
+    Column("points", BigInteger, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Index("ix_svc_points_member", "region", "member", "id"),
+    Index("ix_svc_points_claim", "region", "claim"),
+)
+
+recognitions = Table(
+    "svc_recognitions", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("claim", HASH, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("time", BigInteger, nullable=False),
+)
+
+badges = Table(
+    "svc_badges", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("claim", HASH, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("chain_id", BigInteger, nullable=False),
+    Column("contract", ADDR, nullable=False),
+    Column("token_id", BigInteger, nullable=False),
+    Column("tx_hash", HASH, nullable=False),
+)
+
+erasures = Table(
+    "svc_erasures", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("details_hash", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("requester", ADDR, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("time", BigInteger, nullable=False),
+)
+
+invitations = Table(
+    "svc_invitations", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("code_hash", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("admin", ADDR, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("member", ADDR, nullable=True),  # set when redeemed (Custody entry)
+)
+
+custody = Table(
+    "svc_custody", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("invitation", HASH, nullable=False),
+    Column("held", Boolean, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+heads = Table(
+    "svc_heads", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("size", BigInteger, nullable=False),  # entries applied to the projections
+)
+
+PROJECTIONS = (
+    heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
+    points, recognitions, badges, erasures, invitations, custody,
+)
+"""Every table rebuilt from the log; each has a ``region`` column."""
+
+# -- operational state, not on the log -------------------------------------------------
+
+accounts = Table(
+    "svc_accounts", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("address", ADDR, primary_key=True),
+    Column("sealed_key", Text, nullable=True),  # None once exported
+    Column("passphrase_hash", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "svc_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("address", ADDR, nullable=False),
+    Column("region", REGION, nullable=True),  # managed sessions are per region
+    Column("managed", Boolean, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+auth_nonces = Table(
+    "svc_auth_nonces", metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used", Boolean, nullable=False),
+)

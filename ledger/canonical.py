@@ -97,19 +97,24 @@ _decoder = json.JSONDecoder(
 )
 
 
-def parse_canonical(data: bytes) -> Any:
+def parse_canonical(data: bytes, *, caller_refuses_non_ascii_keys: bool = False) -> Any:
     """Parse JSON ``data`` and check that it is exactly its own canonical form.
 
     Raises :class:`CanonicalError` when the bytes are not UTF-8 JSON in the ledger's
     value domain or differ in any byte from the canonical serialisation of what they
     encode (which also rules out duplicate keys, whitespace and escapes RFC 8785
     does not use).
+
+    ``caller_refuses_non_ascii_keys``: skip looking for object keys outside ASCII
+    (whose RFC 8785 order the fast comparison can't judge), for a caller that refuses
+    every value with such a key anyway — as the entry parser does, whose keys are
+    all fixed ASCII names.
     """
     try:
         value = _decoder.decode(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CanonicalError(f"not JSON: {exc}") from exc
-    ascii_keys = data.isascii() or _ascii_keys(value)
+    ascii_keys = caller_refuses_non_ascii_keys or data.isascii() or _ascii_keys(value)
     if _encode(value, ascii_keys) != data:
         raise CanonicalError("bytes are not in RFC 8785 canonical form")
     return value

@@ -535,6 +535,11 @@ def signing_digest(domain: Domain, mtype: MessageType, message: Mapping[str, Any
     return _keccak(_EIP191_712 + domain.separator + struct_hash(mtype, message))
 
 
+def digest_of(domain: Domain, struct: bytes) -> bytes:
+    """:func:`signing_digest` from an already computed ``hashStruct`` (32 bytes)."""
+    return _keccak(_EIP191_712 + domain.separator + struct)
+
+
 def typed_data(domain: Domain, mtype: MessageType, message: Mapping[str, Any]) -> dict[str, Any]:
     """The full EIP-712 JSON object — ``types`` (with ``EIP712Domain``), ``primaryType``,
     ``domain``, ``message`` — as ``eth_signTypedData_v4`` and eth-account's

@@ -128,7 +128,9 @@ class Entry:
         if len(data) > MAX_ENTRY_BYTES:
             raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
         try:
-            obj = parse_canonical(data)
+            # every key of an entry is a fixed ASCII name: the members below, and the
+            # message's field names (checked against its EIP-712 type by the verifier)
+            obj = parse_canonical(data, caller_refuses_non_ascii_keys=True)
         except CanonicalError as exc:
             raise EntryError(str(exc)) from exc
         if not isinstance(obj, dict) or set(obj) != _KEYS:

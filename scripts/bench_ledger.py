@@ -29,9 +29,9 @@ import coincurve
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger import eip712  # noqa: E402
-from ledger.entry import Entry  # noqa: E402
-from ledger.messages import MESSAGE_TYPES  # noqa: E402
+from ledger import eip712
+from ledger.entry import Entry
+from ledger.messages import MESSAGE_TYPES
 
 DOMAIN = eip712.Domain(chain_id=31337)
 CLAIM = MESSAGE_TYPES["Claim"]
@@ -102,7 +102,11 @@ def synthetic_entry(origin: str, seq: int) -> bytes:
                  "0x" + "22" * 65).to_bytes()
 
 
-def _fake_note(origin: str) -> tuple[Callable[[int, bytes], str], Callable[[str, str], tuple[int, bytes]]]:
+Signer = Callable[[int, bytes], str]
+NoteCheck = Callable[[str, str], tuple[int, bytes]]
+
+
+def _fake_note(origin: str) -> tuple[Signer, NoteCheck]:
     """Real Ed25519 checkpoint signing, as the service does it."""
     from ledger.checkpoint import Checkpoint, sign_checkpoint
     from ledger.note import new_signer_keys, parse_skey

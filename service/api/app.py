@@ -10,14 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.entry import EntryError, origin_for
 from ledger.store import LogStore
 
+from ..accounts import Accounts
+from ..auth import Auth
 from ..config import Settings, load_settings
-from ..regions import Regions, verify_note
-from . import problems
-from .problems import Problem
+from ..domain import make_domain
+from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
+from ..regions import Regions
+from . import auth_routes, problems, routes
+from .deps import Services
+from .problems import PROBLEM_JSON, Problem, log
+from .schemas import PROBLEM_SCHEMA
 
 MAX_PAGE = 1000
 
@@ -154,22 +161,111 @@ def consistency(
             "proof": [_b64(p) for p in proof]}
 
 
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 problem+json, whether the
+    client declares the length or streams the body (pure ASGI, so nothing is read
+    past the limit)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        # Read the body up to the limit before the app sees it, then replay it.
+        chunks: list[bytes] = []
+        seen = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            body = message.get("body", b"")
+            seen += len(body)
+            if seen > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problems.problem_response(
+            413, "too-large", "Request too large",
+            f"Request bodies may be at most {self.limit} bytes.", scope.get("path"))
+        await response(scope, receive, send)
+
+
+def _keyring(settings: Settings) -> Keyring | None:
+    """The keyring when a key-encryption secret is configured (never prompts)."""
+    if settings.passphrase is None and not (settings.data_dir / PASSPHRASE_FILE).exists():
+        return None
+    try:
+        return Keyring(settings, passphrase(settings))
+    except KeyringError as exc:
+        log.warning("service keys unavailable: %s", exc)
+        return None
+
+
+def services_for(settings: Settings, regions: Regions) -> Services:
+    domain = make_domain(regions, settings)
+    engine = regions.store.engine  # type: ignore[attr-defined]
+    return Services(
+        settings, regions, domain, Auth(engine, settings.session_ttl, regions.clock),
+        Accounts(domain, engine, regions.keyring, settings.scrypt_n),
+    )
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": what, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+    for code, what in [
+        (400, "The request is not valid (RFC 9457 problem)"),
+        (401, "Sign-in needed or refused"),
+        (403, "A rule refuses this signer"),
+        (404, "No such region, member, claim or quest"),
+        (409, "A rule refuses this now (already done, budget, state)"),
+        (410, "Erased"),
+        (413, "Request too large"),
+        (422, "The request does not match the schema"),
+        (503, "Service keys unavailable"),
+    ]
+}
+
+
 def create_app(settings: Settings | None = None, regions: Regions | None = None) -> FastAPI:
-    """Build the app. With no ``regions``, opens the store of ``settings`` (read-only
-    routes need no keys)."""
+    """Build the app. With no ``regions``, opens the database of ``settings`` (both
+    schemas migrated) and, when a key-encryption secret is configured, the keyring:
+    without it the service is read-only for service-written entries."""
     settings = settings or load_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = None
         if regions is None:
-            from ledger.store.sql import open_store
+            from ..db import open_database
 
             settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            owned = open_store(settings.db_url, verify_note)
-            app.state.regions = Regions(owned, None)
-        else:
-            app.state.regions = regions
+            owned = open_database(settings.db_url)
+            opened = Regions(owned, _keyring(settings))
+            app.state.regions = opened
+            app.state.services = services_for(settings, opened)
         try:
             yield
         finally:
@@ -179,9 +275,18 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None)
     app = FastAPI(
         title="Kakawari",
         version="0.1.0",
-        description="Contribution ledger and recognition service for regional communities.",
+        description="Contribution ledger and recognition service for regional communities. "
+        "Every action is an EIP-712 message signed by the member (see GET /v1/typed-data) "
+        "and appended to the region's verifiable log; errors are RFC 9457 problem+json.",
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
     )
+    if regions is not None:  # usable without the lifespan (tests, ASGI test transports)
+        app.state.regions = regions
+        app.state.services = services_for(settings, regions)
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(log_router)
+    app.include_router(auth_routes.router)
+    app.include_router(routes.router)
     return app

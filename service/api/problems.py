@@ -5,6 +5,7 @@ Status codes are chosen here, and only here, from the exception's type.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.errors import IntegrityError, LedgerError, StoreError
 
+from ..domain.errors import DomainError
+
+log = logging.getLogger("kakawari.api")
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -21,15 +26,39 @@ class Problem(Exception):
     """An error for the client: ``status``, a short ``title`` and a ``detail`` a member
     can understand; ``type`` is a stable slug clients can switch on."""
 
-    def __init__(self, status: int, type_: str, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, type_: str, title: str, detail: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.type, self.title, self.detail, self.extra = (
             status, type_, title, detail, extra,
         )
+        self.headers = headers
+
+
+#: HTTP status of each recognition refusal code (service/domain/errors.py).
+DOMAIN_STATUS: dict[str, int] = {
+    "bad-login": 401,
+    **dict.fromkeys(("not-member", "not-admin", "not-verifier", "own-claim",
+                     "not-co-contributor", "not-allowed", "not-managed"), 403),
+    **dict.fromkeys(("unknown-claim", "unknown-quest", "unknown-details"), 404),
+    **dict.fromkeys(("nonce-reused", "already-member", "already-confirmed", "already-reviewed",
+                     "claim-decided", "budget-exceeded", "policy-version", "last-admin",
+                     "not-revoked", "invitation-exists", "badge-exists", "not-approved",
+                     "quest-closed", "no-chain", "bad-invitation"), 409),
+    "details-erased": 410,
+    **dict.fromkeys(("no-service-key", "busy"), 503),
+}
+"""Codes not listed are 400 (the request itself is wrong)."""
+
+
+def _language(request: Request) -> str:
+    header = request.headers.get("accept-language", "")
+    return "ja" if header.lower().startswith("ja") else "en"
 
 
 def problem_response(
-    status: int, type_: str, title: str, detail: str, instance: str | None = None, **extra: Any
+    status: int, type_: str, title: str, detail: str, instance: str | None = None,
+    headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"urn:kakawari:problem:{type_}",
@@ -40,14 +69,32 @@ def problem_response(
     }
     if instance:
         body["instance"] = instance
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
-            exc.status, exc.type, exc.title, exc.detail, request.url.path, **exc.extra
+            exc.status, exc.type, exc.title, exc.detail, request.url.path, exc.headers,
+            **exc.extra
+        )
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        title, detail = exc.text(_language(request))
+        return problem_response(
+            DOMAIN_STATUS.get(exc.code, 400), exc.code, title, detail, request.url.path,
+            code=exc.code,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "internal", "Something went wrong on our side",
+            "The request was not completed; nothing was recorded. Please try again later.",
+            request.url.path,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -69,7 +116,7 @@ def install(app: FastAPI) -> None:
         )
         return problem_response(
             exc.status_code, "http-" + str(exc.status_code), title, str(exc.detail),
-            request.url.path,
+            request.url.path, dict(exc.headers) if exc.headers else None,
         )
 
     @app.exception_handler(IntegrityError)

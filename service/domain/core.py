@@ -167,11 +167,17 @@ class Domain:
         self._append(facts, batch, item)
 
     def service_append(self, region: str, type_: str, fields: dict[str, Any],
-                       then: Sequence[Signed] = ()) -> list[Receipt]:
-        """Append a service-written entry (Custody, Badge), then ``then`` under the rules."""
+                       then: Sequence[Signed] = (),
+                       before: Callable[[State], None] | None = None,
+                       after: Callable[[Connection], None] | None = None) -> list[Receipt]:
+        """Append a service-written entry (Custody, Badge), then ``then`` under the rules,
+        in one transaction; ``before(state)`` may refuse first, ``after(conn)`` writes
+        rows that must commit with the entries."""
         facts = self.regions.facts(region)
         with self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
+            if before is not None:
+                before(state)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             try:
                 item = self.regions.service_signed(region, type_, {**fields, "issuedAt": tx.now})
@@ -180,6 +186,8 @@ class Domain:
             self._append(facts, batch, item)
             for other in then:
                 self._one(region, facts, batch, other)
+            if after is not None:
+                after(state.conn)
             state.set_head(tx.size)
         return batch.receipts
 

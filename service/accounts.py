@@ -1,0 +1,173 @@
+"""Walletless members: an invitation code, a passphrase, a key the service holds.
+
+An admin signs an ``Invitation`` naming the SHA-256 of a code they hand to a person.
+Redeeming the code (:meth:`Accounts.redeem`) creates a secp256k1 key, seals it with the
+service's key-encryption secret (scrypt + AES-GCM, :mod:`ledger.keystore`, bound to
+the region and address), stores a scrypt hash of the person's passphrase, and appends
+— in one transaction — a service-signed ``Custody`` entry and the person's ``Join``
+signed with the new key. Afterwards the service signs a message with that key only
+for a session opened with the passphrase (:meth:`sign_for`). :meth:`export` hands the
+key over as an Ethereum keystore v3 JSON encrypted with the passphrase, records
+``Custody`` with ``held: false`` and forgets the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+from eth_account import Account
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ledger import eip712, keystore
+from ledger.errors import KeyStoreError
+from ledger.messages import MESSAGE_TYPES
+
+from .domain import Domain, DomainError
+from .domain import tables as t
+from .domain.core import Receipt, normalize
+from .domain.state import State
+from .keyring import Keyring
+from .regions import Signed, new_nonce
+
+MIN_PASSPHRASE = 8
+
+
+def code_hash(code: str) -> str:
+    return "0x" + hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
+
+
+def _hash_passphrase(passphrase: str, n: int) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
+    return f"scrypt${n}${salt.hex()}${digest.hex()}"
+
+
+def _check_passphrase(passphrase: str, stored: str) -> bool:
+    try:
+        _, n, salt, digest = stored.split("$")
+        got = hashlib.scrypt(passphrase.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1,
+                             dklen=32)
+    except (ValueError, MemoryError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+class Accounts:
+    def __init__(self, domain: Domain, engine: Engine, keyring: Keyring | None,
+                 scrypt_n: int) -> None:
+        self.domain, self.engine, self.keyring, self.scrypt_n = domain, engine, keyring, scrypt_n
+
+    def _keys(self) -> Keyring:
+        if self.keyring is None:
+            raise DomainError("no-service-key")
+        return self.keyring
+
+    def _label(self, region: str, address: str) -> str:
+        return f"kakawari/{region} member {address}"
+
+    def redeem(self, region: str, code: str, display_name: str, passphrase: str
+               ) -> tuple[str, list[Receipt]]:
+        """Create the managed member of an invitation; returns (address, entries)."""
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise DomainError("weak-passphrase", min=MIN_PASSPHRASE)
+        keys = self._keys()
+        digest = code_hash(code)
+        key = secrets.token_bytes(32)
+        address = eip712.address_of(key)
+        sealed = keystore.seal(key, keys._secret, self._label(region, address),
+                               n=keys.settings.scrypt_n)
+        now = self.domain.regions.clock()
+        join = self._sign(region, key, "Join", {"member": address, "displayName": display_name})
+
+        def before(state: State) -> None:
+            row = state.one(t.invitations, code_hash=digest)
+            if row is None or row["member"] is not None or row["expires_at"] < now:
+                raise DomainError("bad-invitation")
+
+        def after(conn: Connection) -> None:
+            conn.execute(insert(t.accounts).values(
+                region=region, address=address, sealed_key=json.dumps(sealed),
+                passphrase_hash=_hash_passphrase(passphrase, self.scrypt_n), created_at=now))
+
+        receipts = self.domain.service_append(
+            region, "Custody", {"member": address, "invitation": digest, "held": True},
+            then=[join], before=before, after=after)
+        return address, receipts
+
+    def login(self, region: str, address: str, passphrase: str) -> None:
+        """Raise DomainError ``bad-login`` unless the passphrase is the account's."""
+        row = self._account(region, address)
+        if row is None or not _check_passphrase(passphrase, row.passphrase_hash):
+            raise DomainError("bad-login")
+
+    def _account(self, region: str, address: str) -> Any:
+        a = t.accounts.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.accounts).where(
+                a.region == region, a.address == address)).first()
+
+    def _key(self, region: str, address: str) -> bytes:
+        row = self._account(region, address)
+        if row is None or row.sealed_key is None:
+            raise DomainError("not-managed", who=address)
+        try:
+            return keystore.unseal(json.loads(row.sealed_key), self._keys()._secret,
+                                   self._label(region, address))
+        except (KeyStoreError, ValueError):
+            raise DomainError("no-service-key") from None
+
+    def _sign(self, region: str, key: bytes, type_: str, fields: dict[str, Any]) -> Signed:
+        mtype = MESSAGE_TYPES[type_]
+        raw = {"region": region, "nonce": new_nonce(), "issuedAt": self.domain.regions.clock(),
+               **fields, mtype.signer_field: eip712.address_of(key)}
+        message = normalize(type_, raw)
+        facts = self.domain.regions.facts(region)
+        return Signed(type_, message, eip712.sign_message(key, facts.domain, mtype, message))
+
+    def sign_for(self, region: str, address: str, type_: str, fields: dict[str, Any]) -> Signed:
+        """``type_`` signed with the member's held key; ``fields`` are the message's
+        fields other than region, signer, nonce and issuedAt."""
+        mtype = MESSAGE_TYPES.get(type_)
+        if mtype is None:
+            raise DomainError("bad-message", reason=f"Unknown message type {type_!r}.")
+        extra = {"region", "nonce", "issuedAt", mtype.signer_field} & set(fields)
+        if extra:
+            raise DomainError("bad-message",
+                              reason=f"The service fills in {', '.join(sorted(extra))}.")
+        return self._sign(region, self._key(region, address), type_, fields)
+
+    def export(self, region: str, address: str, passphrase: str) -> dict[str, Any]:
+        """The key as a keystore v3 JSON encrypted with ``passphrase``; the service then
+        records that it no longer holds it and forgets it."""
+        self.login(region, address, passphrase)
+        key = self._key(region, address)
+        row = self._account(region, address)
+
+        def after(conn: Connection) -> None:
+            a = t.accounts.c
+            conn.execute(update(t.accounts).where(a.region == region, a.address == address)
+                         .values(sealed_key=None))
+
+        custody = self._custody(region, address)
+        self.domain.service_append(
+            region, "Custody", {"member": address, "invitation": custody, "held": False},
+            after=after)
+        del row
+        work = max(self.scrypt_n * 8, 2**14)
+        encrypted: dict[str, Any] = Account.encrypt(key, passphrase, kdf="scrypt",
+                                                     iterations=work)
+        return encrypted
+
+    def _custody(self, region: str, address: str) -> str:
+        c = t.custody.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.invitation).where(c.region == region,
+                                                          c.member == address)).first()
+        if row is None:
+            raise DomainError("not-managed", who=address)
+        return str(row[0])

@@ -1,0 +1,100 @@
+"""What the routes share: the opened services, the caller's session, page parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+
+from ledger.entry import EntryError, origin_for
+
+from ..accounts import Accounts
+from ..auth import Auth, Session
+from ..config import Settings
+from ..domain import Domain
+from ..regions import Regions
+from .problems import Problem
+
+MAX_PAGE = 1000
+
+
+@dataclass
+class Services:
+    settings: Settings
+    regions: Regions
+    domain: Domain
+    auth: Auth
+    accounts: Accounts
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.regions.store.engine  # type: ignore[attr-defined]
+        return engine
+
+
+def get_services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_conn(svc: ServicesDep) -> Iterator[Connection]:
+    with svc.engine.connect() as conn:
+        yield conn
+
+
+ConnDep = Annotated[Connection, Depends(get_conn)]
+
+
+def known_region(region: str, svc: Services) -> str:
+    """``region`` if it exists (problem 404 otherwise)."""
+    try:
+        origin = origin_for(region)
+    except EntryError:
+        origin = None
+    if origin is None or origin not in svc.regions.store.logs():
+        raise Problem(404, "no-region", "No such region", f"There is no region {region!r:.40}.")
+    return region
+
+
+def region_param(region: str, svc: ServicesDep) -> str:
+    return known_region(region, svc)
+
+
+RegionDep = Annotated[str, Depends(region_param)]
+
+_bearer = HTTPBearer(auto_error=False, description="Token from /v1/auth/siwe or a managed "
+                     "account's sign-in")
+
+
+def current_session(
+    svc: ServicesDep,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Session:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise Problem(401, "unauthenticated", "Please sign in",
+                      "This needs a signed-in member: send 'Authorization: Bearer <token>'.",
+                      headers={"WWW-Authenticate": "Bearer"})
+    session = svc.auth.session(creds.credentials)
+    if session is None:
+        raise Problem(401, "unauthenticated", "Please sign in again",
+                      "The sign-in has expired or is unknown.",
+                      headers={"WWW-Authenticate": "Bearer"})
+    return session
+
+
+SessionDep = Annotated[Session, Depends(current_session)]
+
+Offset = Annotated[int, Query(ge=0, le=2**53 - 1, description="Items to skip")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page")]
+
+
+def page(total: int, offset: int, limit: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"total": total, "offset": offset, "limit": limit, "items": items}

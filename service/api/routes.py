@@ -1,0 +1,287 @@
+"""The recognition routes: signed POSTs that append entries, and reads of projections.
+
+Every signed POST takes ``{"message": {...}, "signature": "0x..."}`` (the message as a
+wallet's ``eth_signTypedData_v4`` signed it, see ``GET /v1/typed-data``) and returns the
+entries it appended. Refusals are problem+json with the rule's code.
+"""
+
+# No `from __future__ import annotations`: the generated body models must resolve at def time.
+
+import base64
+import binascii
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from ledger import eip712
+from ledger.messages import MESSAGE_TYPES
+
+from ..domain import DomainError, queries
+from ..domain.kpis import month_of, region_kpis
+from ..domain.rules import CHECKS
+from ..domain.tables import roles as roles_table
+from .deps import (
+    ConnDep,
+    Limit,
+    Offset,
+    RegionDep,
+    Services,
+    ServicesDep,
+    SessionDep,
+    page,
+)
+from .problems import Problem
+from .schemas import SIGNED, DetailsIn, ManagedIn, Page, Submitted
+
+router = APIRouter(prefix="/v1", tags=["recognition"])
+
+AddressPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
+HashPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")]
+
+
+def _submit(svc: Services, region: str, type_: str, body: Any,
+            expect: dict[str, str] | None = None) -> dict[str, Any]:
+    signed = svc.domain.signed(type_, body.message.model_dump(), body.signature)
+    for name, value in (expect or {}).items():
+        if signed.message[name] != value.lower():
+            raise DomainError("bad-message", reason=f"The message's {name} is "
+                              f"{signed.message[name]}, but it was sent to {value.lower()}.")
+    receipts = svc.domain.submit(region, [signed])
+    return {"id": receipts[0].id, "entries": [r.to_json() for r in receipts]}
+
+
+def _signed_route(path: str, type_: str, summary: str, expect: str | None = None) -> None:
+    body_model = SIGNED[type_]
+
+    if expect is None:
+        def handler(region: RegionDep, body: body_model, svc: ServicesDep  # type: ignore[valid-type]
+                    ) -> dict[str, Any]:
+            return _submit(svc, region, type_, body)
+    else:
+        def handler(region: RegionDep, claim: HashPath,  # type: ignore[misc]
+                    body: body_model, svc: ServicesDep  # type: ignore[valid-type]
+                    ) -> dict[str, Any]:
+            return _submit(svc, region, type_, body, {expect: claim})
+
+    handler.__name__ = f"post_{type_.lower()}"
+    router.add_api_route(
+        path, handler, methods=["POST"], status_code=201,
+        response_model=Submitted, summary=summary,
+        description=f"Append a signed `{MESSAGE_TYPES[type_].encode_type()}`.")
+
+
+_signed_route("/regions/{region}/members", "Join", "Join a region")
+_signed_route("/regions/{region}/profile", "Profile", "Update your profile")
+_signed_route("/regions/{region}/roles", "Role", "Grant or withdraw a role (admin)")
+_signed_route("/regions/{region}/claims", "Claim", "Claim a contribution")
+_signed_route("/regions/{region}/claims/{claim}/confirmations", "Confirmation",
+              "Confirm your part in a claim (co-contributor)", expect="claim")
+_signed_route("/regions/{region}/claims/{claim}/reviews", "Review",
+              "Approve or reject a claim (verifier)", expect="claim")
+_signed_route("/regions/{region}/claims/{claim}/endorsements", "Endorsement",
+              "Endorse someone's contribution", expect="claim")
+_signed_route("/regions/{region}/quests", "Quest", "Post a quest (admin)")
+_signed_route("/regions/{region}/policy", "Policy", "Publish a new points policy (admin)")
+_signed_route("/regions/{region}/revocations", "Revocation", "Revoke a claim (admin)")
+_signed_route("/regions/{region}/reinstatements", "Reinstatement",
+              "Reinstate a revoked claim (admin)")
+_signed_route("/regions/{region}/erasures", "Erasure",
+              "Erase private details (their contributor or an admin)")
+_signed_route("/regions/{region}/invitations", "Invitation",
+              "Invite a person without a wallet (admin)")
+
+
+@router.get("/typed-data", tags=["signing"])
+def typed_data(svc: ServicesDep, region: Annotated[str | None, Query(max_length=40)] = None
+               ) -> dict[str, Any]:
+    """The EIP-712 domain (of ``region``, else of new regions) and every message type,
+    ready for ``eth_signTypedData_v4``/ethers ``signTypedData(domain, types, message)``."""
+    chain_id = svc.settings.chain_id
+    if region is not None:
+        from .deps import known_region
+
+        chain_id = svc.regions.facts(known_region(region, svc)).chain_id
+    domain = eip712.Domain(chain_id)
+    return {
+        "domain": domain.as_json(),
+        "types": {
+            "EIP712Domain": [{"name": n, "type": t} for n, t in eip712.DOMAIN_TYPE],
+            **{name: [{"name": n, "type": t} for n, t in m.fields]
+               for name, m in MESSAGE_TYPES.items()},
+        },
+        "signers": {name: m.signer_field for name, m in MESSAGE_TYPES.items()},
+        "submittable": sorted(CHECKS),
+    }
+
+
+@router.get("/regions/{region}", tags=["regions"])
+def region_info(region: RegionDep, svc: ServicesDep, conn: ConnDep) -> dict[str, Any]:
+    """A region: its first entry's facts, log size and current points policy."""
+    facts = svc.regions.facts(region)
+    info = svc.regions.store.log_info(f"kakawari/{region}")
+    r = roles_table.c
+    from sqlalchemy import select
+
+    admins = [row[0] for row in conn.execute(
+        select(r.address).where(r.region == region, r.role == "admin").order_by(r.address))]
+    return {"region": region, "name": facts.name, "chainId": facts.chain_id,
+            "service": facts.service, "admins": admins or [facts.admin], "size": info.size,
+            "policy": queries.policy(conn, region)}
+
+
+@router.get("/regions/{region}/members", response_model=Page, tags=["members"])
+def list_members(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
+                 role: Annotated[str | None, Query(pattern="^(admin|verifier|auditor)$")] = None,
+                 ) -> dict[str, Any]:
+    """Members in the order they joined; ``role`` filters by a role."""
+    total, items = queries.members(conn, region, offset=offset, limit=limit, role=role)
+    return page(total, offset, limit, items)
+
+
+@router.get("/regions/{region}/members/{address}", tags=["members"])
+def get_member(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[str, Any]:
+    """A member: points (decayed when the policy says so), lifetime points, level,
+    roles, recognitions and badges."""
+    out = queries.member(conn, region, address.lower(), int(time.time()))
+    if out is None:
+        raise DomainError("not-member", who=address.lower(), region=region)
+    return out
+
+
+@router.get("/regions/{region}/members/{address}/points", tags=["members"])
+def get_points(region: RegionDep, address: AddressPath, conn: ConnDep, offset: Offset = 0,
+               limit: Limit = 100) -> dict[str, Any]:
+    """Every point of a member, line by line, each naming the entry it came from."""
+    who = address.lower()
+    if queries.member(conn, region, who, 0) is None:
+        raise DomainError("not-member", who=who, region=region)
+    return queries.points_explained(conn, region, who, int(time.time()), offset=offset,
+                                    limit=limit)
+
+
+@router.get("/regions/{region}/claims", response_model=Page, tags=["claims"])
+def list_claims(
+    region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
+    status: Annotated[str | None, Query(pattern="^(pending|approved|rejected|revoked)$")] = None,
+    member: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
+    category: Annotated[str | None, Query(max_length=32)] = None,
+    quest: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{64}$")] = None,
+) -> dict[str, Any]:
+    """Claims, newest first; filter by status, a member involved, category or quest."""
+    total, items = queries.claims(
+        conn, region, offset=offset, limit=limit, status=status,
+        member=member.lower() if member else None, category=category,
+        quest=quest.lower() if quest else None)
+    return page(total, offset, limit, items)
+
+
+@router.get("/regions/{region}/claims/{claim}", tags=["claims"])
+def get_claim(region: RegionDep, claim: HashPath, conn: ConnDep) -> dict[str, Any]:
+    """A claim with its people (and who confirmed), reviews and endorsements."""
+    out = queries.claim(conn, region, claim.lower())
+    if out is None:
+        raise DomainError("unknown-claim", claim=claim.lower(), region=region)
+    return out
+
+
+@router.get("/regions/{region}/quests", response_model=Page, tags=["quests"])
+def list_quests(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
+                open_now: Annotated[bool, Query(alias="open")] = False) -> dict[str, Any]:
+    """Quests, newest first; ``open=true`` lists only those open now."""
+    total, items = queries.quests(conn, region, offset=offset, limit=limit,
+                                  open_at=int(time.time()) if open_now else None)
+    return page(total, offset, limit, items)
+
+
+@router.get("/regions/{region}/quests/{quest}", tags=["quests"])
+def get_quest(region: RegionDep, quest: HashPath, conn: ConnDep) -> dict[str, Any]:
+    """A quest and how many claims answered it."""
+    out = queries.quest(conn, region, quest.lower())
+    if out is None:
+        raise DomainError("unknown-quest", quest=quest.lower(), region=region)
+    return out
+
+
+@router.get("/regions/{region}/policy", tags=["policy"])
+def get_policy(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
+    """The points policy in force (version 0 is the default, until one is published)."""
+    return queries.policy(conn, region)
+
+
+@router.get("/regions/{region}/kpis", tags=["kpis"])
+def kpis(region: RegionDep, conn: ConnDep,
+         months: Annotated[int, Query(ge=1, le=60)] = 12,
+         until: Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")
+                          ] = None) -> dict[str, Any]:
+    """Relationship KPIs per month: active and continuing contributors, new vs
+    returning, residents vs members from elsewhere, minutes by category."""
+    return region_kpis(conn, region, months=months, until=until or month_of(int(time.time())))
+
+
+# -- private details ---------------------------------------------------------------------
+
+
+def _details(svc: Services) -> Any:
+    if svc.domain.details is None:
+        raise Problem(404, "no-details", "No private details here",
+                      "This server keeps no private details.")
+    return svc.domain.details
+
+
+@router.put("/regions/{region}/details/{digest}", status_code=204, tags=["details"],
+            response_model=None)
+def put_details(region: RegionDep, digest: HashPath, body: DetailsIn, svc: ServicesDep,
+                session: SessionDep, conn: ConnDep) -> None:
+    """Store private details under their salted hash (before or after claiming).
+    Kept off the log; readable by the people of the claim, verifiers and admins."""
+    digest = digest.lower()
+    if queries.is_erased(conn, region, digest):
+        raise DomainError("details-erased", details_hash=digest)
+    for f in body.details.files:
+        try:
+            base64.b64decode(f.data, validate=True)
+        except (binascii.Error, ValueError):
+            raise DomainError("bad-message", reason=f"File {f.name!r} is not base64.") from None
+    _details(svc).put(region, digest, bytes.fromhex(body.salt[2:]),
+                      body.details.model_dump())
+
+
+@router.get("/regions/{region}/details/{digest}", tags=["details"])
+def get_details(region: RegionDep, digest: HashPath, svc: ServicesDep, session: SessionDep,
+                conn: ConnDep) -> dict[str, Any]:
+    """Private details, for the people of the claim, verifiers and admins."""
+    digest = digest.lower()
+    if queries.is_erased(conn, region, digest):
+        raise DomainError("details-erased", details_hash=digest)
+    allowed = queries.details_readers(conn, region, digest)
+    roles = set(queries.roles_of(conn, region, session.address))
+    if session.address not in allowed and not roles & {"verifier", "admin"}:
+        raise DomainError("not-allowed", reason="Only the people of the claim, verifiers and "
+                          "admins can read its private details.")
+    if session.managed and session.region != region:
+        raise DomainError("not-allowed", reason="This sign-in is for another region.")
+    found = _details(svc).get(region, digest)
+    if found is None:
+        raise DomainError("unknown-details", details_hash=digest)
+    return {"detailsHash": digest, "salt": "0x" + found["salt"], "details": found["details"]}
+
+
+# -- managed (walletless) members -----------------------------------------------------------
+
+
+@router.post("/regions/{region}/managed/{type}", status_code=201, response_model=Submitted,
+             tags=["accounts"])
+def managed_action(region: RegionDep, type_: Annotated[str, Path(alias="type",
+                   pattern="^[A-Z][A-Za-z]{1,31}$")], body: ManagedIn, svc: ServicesDep,
+                   session: SessionDep) -> dict[str, Any]:
+    """For a member whose key the service holds: sign ``type_`` with it (after filling in
+    region, signer, nonce and issuedAt) and submit it, under the same rules."""
+    if not session.managed or session.region != region:
+        raise DomainError("not-managed", who=session.address)
+    if type_ not in CHECKS or type_ == "Join":
+        raise DomainError("bad-message", reason=f"{type_} can't be signed this way; use one of "
+                          f"{', '.join(sorted(set(CHECKS) - {'Join'}))}.")
+    signed = svc.accounts.sign_for(region, session.address, type_, body.fields)
+    receipts = svc.domain.submit(region, [signed])
+    return {"id": receipts[0].id, "entries": [r.to_json() for r in receipts]}

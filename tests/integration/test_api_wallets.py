@@ -1,0 +1,188 @@
+"""Wallet compatibility and sign-in: messages and SIWE signed by ethers.js v6 are
+accepted as-is; walletless members redeem an invitation, act through the service and
+export their key; private details are readable only by the right people."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from fastapi.testclient import TestClient
+
+from service.accounts import code_hash
+from service.api.app import create_app
+from service.domain.details import details_hash
+from tests.conftest import REPO, skip_or_fail
+from tests.integration.service_fixtures import ZERO32, database, world
+from tests.integration.test_api import Api
+
+SIGNER = Path(__file__).with_name("ethers_sign.cjs")
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+            TestClient(create_app(w.settings, w.regions), base_url="http://kakawari.test") as c:
+        yield Api(c, w)
+
+
+def ethers(request: dict[str, Any]) -> dict[str, str]:
+    node = shutil.which("node")
+    if node is None or not (REPO / "node_modules" / "ethers").is_dir():
+        skip_or_fail("node and node_modules/ethers are needed (scripts/setup installs them)")
+    out = subprocess.run([node, str(SIGNER)], input=json.dumps(request), capture_output=True,
+                         text=True, cwd=REPO, timeout=60, check=True)
+    result: dict[str, str] = json.loads(out.stdout)
+    return result
+
+
+def siwe_text(address: str, nonce: str, host: str = "kakawari.test") -> str:
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (f"{host} wants you to sign in with your Ethereum account:\n{address}\n\n"
+            f"Sign in to Kakawari\n\nURI: http://{host}\nVersion: 1\nChain ID: 31337\n"
+            f"Nonce: {nonce}\nIssued At: {now}")
+
+
+def test_messages_signed_by_ethers_sign_typed_data_are_accepted_as_is(api: Api) -> None:
+    key = "0x" + secrets.token_hex(32)
+    typed = api.client.get("/v1/typed-data", params={"region": api.region}).json()
+    address = Account.from_key(key).address  # EIP-55 checksummed, as ethers sends it
+
+    def sign(type_: str, message: dict[str, Any]) -> dict[str, Any]:
+        types = {type_: typed["types"][type_]}
+        signed = ethers({"kind": "typed", "key": key, "domain": typed["domain"], "types": types,
+                         "message": message})
+        assert signed["address"] == address
+        return {"message": message, "signature": signed["signature"]}
+
+    now = int(time.time())
+    join = sign("Join", {"region": api.region, "member": address, "displayName": "山田 花子",
+                         "nonce": 1, "issuedAt": now})
+    r = api.client.post(api.url("/members"), json=join)
+    assert r.status_code == 201, r.text
+    claim = sign("Claim", {
+        "region": api.region, "contributor": address, "category": "festival",
+        "title": "キンニャモニャ祭りの設営", "minutes": "120", "occurredAt": now - 86400,
+        "quest": ZERO32, "coContributors": [], "detailsHash": "0x" + "AB" * 32,
+        "nonce": str(2**53 - 1), "issuedAt": hex(now)})
+    r = api.client.post(api.url("/claims"), json=claim)
+    assert r.status_code == 201, r.text
+    assert api.get(f"/claims/{r.json()['id']}")["contributor"] == address.lower()
+
+
+def test_siwe_signed_by_ethers_gives_a_bearer_token(api: Api) -> None:
+    key = "0x" + secrets.token_hex(32)
+    nonce = api.client.get("/v1/auth/nonce").json()["nonce"]
+    address = Account.from_key(key).address
+    text = siwe_text(address, nonce)
+    signed = ethers({"kind": "text", "key": key, "text": text})
+    r = api.client.post("/v1/auth/siwe", json={"message": text, "signature": signed["signature"]})
+    assert r.status_code == 200, r.text
+    token = r.json()["token"]
+    me = api.client.get("/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["address"] == address.lower() and me.json()["managed"] is False
+    again = api.client.post("/v1/auth/siwe", json={"message": text,
+                                                    "signature": signed["signature"]})
+    assert again.status_code == 401 and "nonce" in again.json()["detail"]
+
+
+@pytest.mark.parametrize("change, fragment", [
+    (lambda t: t.replace("kakawari.test wants", "evil.example wants"), "not for this service"),
+    (lambda t: t.replace("Version: 1", "Version: 2"), "Version"),
+    (lambda t: t.replace("Issued At: ", "Issued At: x"), "Issued At"),
+    (lambda t: t.split("\n", 1)[1], "first line"),
+])
+def test_bad_siwe_messages_are_refused(api: Api, change: Any, fragment: str) -> None:
+    account = Account.create()
+    nonce = api.client.get("/v1/auth/nonce").json()["nonce"]
+    text = change(siwe_text(account.address, nonce))
+    sig = account.sign_message(encode_defunct(text=text)).signature.hex()
+    body = {"message": text, "signature": "0x" + sig.removeprefix("0x")}
+    r = api.client.post("/v1/auth/siwe", json=body)
+    assert r.status_code == 401 and fragment in r.json()["detail"], r.text
+
+
+def siwe_token(api: Api, account: Any) -> str:
+    nonce = api.client.get("/v1/auth/nonce").json()["nonce"]
+    text = siwe_text(account.address, nonce)
+    sig = "0x" + account.sign_message(encode_defunct(text=text)).signature.hex().removeprefix("0x")
+    token: str = api.client.post("/v1/auth/siwe", json={"message": text,
+                                                        "signature": sig}).json()["token"]
+    return token
+
+
+def test_walletless_member_from_invitation_to_exported_key(api: Api) -> None:
+    code = "umi-" + secrets.token_hex(8)
+    api.post("/invitations", api.w.admin, "Invitation", codeHash=code_hash(code),
+             expiresAt=int(time.time()) + 86400)
+    r = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "佐藤 ばあちゃん",
+                                                    "passphrase": "うみ と やま と"})
+    assert r.status_code == 201, r.text
+    address, token = r.json()["address"], r.json()["token"]
+    assert [e["type"] for e in r.json()["entries"]] == ["Custody", "Join"]
+    again = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "x",
+                                                        "passphrase": "another passphrase"})
+    assert again.status_code == 409 and again.json()["code"] == "bad-invitation"
+    auth = {"Authorization": f"Bearer {token}"}
+    fields = {"category": "farming", "title": "田植え", "minutes": 120,
+              "occurredAt": int(time.time()) - 3600, "quest": ZERO32, "coContributors": [],
+              "detailsHash": ZERO32}
+    r = api.client.post(api.url("/managed/Claim"), json={"fields": fields}, headers=auth)
+    assert r.status_code == 201, r.text
+    claim = api.get(f"/claims/{r.json()['id']}")
+    assert claim["contributor"] == address
+    assert api.get(f"/members/{address}")["managed"] is True
+    bad = api.client.post(api.url("/accounts/login"), json={"address": address,
+                                                           "passphrase": "wrong passphrase"})
+    assert bad.status_code == 401 and bad.json()["code"] == "bad-login"
+    login = api.client.post(api.url("/accounts/login"), json={"address": address,
+                                                             "passphrase": "うみ と やま と"})
+    assert login.status_code == 200
+    r = api.client.post(api.url("/accounts/export"), json={"passphrase": "うみ と やま と"},
+                        headers=auth)
+    assert r.status_code == 200, r.text
+    key = Account.decrypt(r.json(), "うみ と やま と")
+    assert Account.from_key(key).address.lower() == address
+    assert api.get(f"/members/{address}")["managed"] is False
+    r = api.client.post(api.url("/managed/Claim"), json={"fields": fields}, headers=auth)
+    assert r.status_code == 403 and r.json()["code"] == "not-managed"
+    wallet = Account.from_key(key)
+    assert siwe_token(api, wallet)
+
+
+def test_private_details_are_stored_read_and_erased(api: Api) -> None:
+    alice, bob = (api.w.person() for _ in range(2))
+    api.join(alice, "Alice")
+    api.join(bob, "Bob")
+    salt = secrets.token_bytes(16)
+    details = {"text": "連絡先 090-xxxx", "files": [{"name": "p.jpg", "type": "image/jpeg",
+                                                       "data": "aGVsbG8="}]}
+    digest = details_hash(salt, details)
+    alice_account = Account.from_key(alice.key)
+    auth = {"Authorization": f"Bearer {siwe_token(api, alice_account)}"}
+    body = {"salt": "0x" + salt.hex(), "details": details}
+    r = api.client.put(api.url(f"/details/{digest}"), json=body, headers=auth)
+    assert r.status_code == 204, r.text
+    wrong = api.client.put(api.url(f"/details/{'0x' + '00' * 32}"), json=body, headers=auth)
+    assert wrong.status_code == 400 and wrong.json()["code"] == "details-mismatch"
+    api.claim(alice, detailsHash=digest)
+    r = api.client.get(api.url(f"/details/{digest}"), headers=auth)
+    assert r.status_code == 200 and r.json()["details"]["text"] == details["text"]
+    bob_auth = {"Authorization": f"Bearer {siwe_token(api, Account.from_key(bob.key))}"}
+    assert api.client.get(api.url(f"/details/{digest}"), headers=bob_auth).status_code == 403
+    assert api.client.get(api.url(f"/details/{digest}")).status_code == 401
+    api.post("/erasures", alice, "Erasure", detailsHash=digest, reason="APPI")
+    r = api.client.get(api.url(f"/details/{digest}"), headers=auth)
+    assert r.status_code == 410 and r.json()["code"] == "details-erased"
+    claims = api.get("/claims", member=alice.address)["items"]
+    assert api.get(f"/claims/{claims[0]['id']}")["detailsErased"] is True

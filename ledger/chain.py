@@ -87,12 +87,17 @@ class ChainUnavailableError(ChainError):
 
 @dataclass(frozen=True)
 class Deployment:
-    """Where the contracts live: chain id, addresses, and the block of the deployment."""
+    """Where the contracts live: chain id, addresses, and the block of the deployment
+    (that of the badge, deployed last); the anchor's own block and both deployment
+    transactions when known."""
 
     chain_id: int
     anchor: str
     badge: str
     block: int
+    anchor_block: int | None = None
+    anchor_tx: bytes | None = None
+    badge_tx: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class ChainClient(Protocol):
     @property
     def address(self) -> str: ...
 
+    @property
+    def anchor_address(self) -> str | None:
+        """The checksummed address of the anchor contract, ``None`` before a deployment."""
+        ...
+
     def deploy_contracts(self) -> Deployment:
         """Deploy a fresh anchor and badge contract; the sender is badge admin and minter."""
         ...
@@ -180,6 +190,12 @@ class ChainClient(Protocol):
 
     def root_at(self, log_id: bytes, size: int) -> bytes | None:
         """The root anchored for ``size``, or ``None`` if that size was never anchored."""
+        ...
+
+    def anchor_event(self, log_id: bytes, size: int) -> AnchorReceipt | None:
+        """The mined transaction that anchored ``size`` for the log (read from the
+        contract's ``Anchored`` events), or ``None`` if that size was never anchored.
+        Lets a caller that lost a receipt (a crash after sending) find it again."""
         ...
 
     def verify_inclusion(
@@ -295,7 +311,10 @@ class Web3ChainClient:
 
     ``anchor_address``/``badge_address`` point at deployed contracts; leave them
     ``None`` and call :meth:`deploy_contracts` to deploy new ones. RPC connection
-    failures are retried per ``retry``; a revert is never retried.
+    failures are retried per ``retry``; a revert is never retried. Event reads
+    (:meth:`anchor_event`) scan from ``from_block`` (the deployment's block, when known)
+    in windows of ``log_window`` blocks, newest first, as public RPC endpoints cap the
+    range of one ``eth_getLogs``.
     """
 
     def __init__(
@@ -308,8 +327,12 @@ class Web3ChainClient:
         retry: RetryPolicy | None = None,
         receipt_timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        from_block: int = 0,
+        log_window: int = 10_000,
     ) -> None:
         self._w3 = w3
+        self._from_block = max(0, from_block)
+        self._log_window = max(1, log_window)
         self._account = Account.from_key(private_key)
         self._retry = retry or RetryPolicy()
         self._receipt_timeout = receipt_timeout
@@ -364,6 +387,9 @@ class Web3ChainClient:
             anchor=str(anchor_rcpt["contractAddress"]),
             badge=str(badge_rcpt["contractAddress"]),
             block=int(badge_rcpt["blockNumber"]),
+            anchor_block=int(anchor_rcpt["blockNumber"]),
+            anchor_tx=bytes(anchor_rcpt["transactionHash"]),
+            badge_tx=bytes(badge_rcpt["transactionHash"]),
         )
 
     # -- anchor ----------------------------------------------------------------
@@ -421,6 +447,40 @@ class Web3ChainClient:
         fn = self._anchors().functions.rootAt(_bytes32(log_id, "log id"), _uint64(size, "size"))
         root = bytes(self.call("read an anchored root", fn))
         return None if root == ZERO_HASH else root
+
+    def anchor_event(self, log_id: bytes, size: int) -> AnchorReceipt | None:
+        contract = self._anchors()
+        log_id, size = _bytes32(log_id, "log id"), _uint64(size, "size")
+        event = contract.events.Anchored()
+        top = int(self._rpc("read the block number", lambda: self._w3.eth.block_number))
+        while top >= self._from_block:
+            bottom = max(self._from_block, top - self._log_window + 1)
+
+            def logs(lo: int = bottom, hi: int = top) -> Any:
+                return event.get_logs(
+                    from_block=lo, to_block=hi, argument_filters={"logId": log_id}
+                )
+
+            for log in self._rpc("read the anchor events", logs):
+                if int(log["args"]["size"]) != size:
+                    continue
+                tx_hash = bytes(log["transactionHash"])
+
+                def receipt_of(h: bytes = tx_hash) -> Any:
+                    return self._w3.eth.get_transaction_receipt(cast(Any, h))
+
+                receipt = self._rpc("read an anchor transaction", receipt_of)
+                return AnchorReceipt(
+                    chain_id=self.chain_id,
+                    contract=str(contract.address),
+                    tx_hash=tx_hash,
+                    block_number=int(log["blockNumber"]),
+                    size=size,
+                    root=bytes(log["args"]["root"]),
+                    gas_used=int(receipt["gasUsed"]),
+                )
+            top = bottom - 1
+        return None
 
     def verify_inclusion(
         self, log_id: bytes, size: int, index: int, leaf_hash: bytes, proof: Sequence[bytes]

@@ -45,6 +45,7 @@ class _Log:
     anchorers: set[str] = field(default_factory=set)
     latest_size: int = 0
     roots: dict[int, bytes] = field(default_factory=dict)
+    events: dict[int, AnchorReceipt] = field(default_factory=dict)  # the Anchored events
 
 
 @dataclass
@@ -102,11 +103,18 @@ class FakeChainClient:
     def address(self) -> str:
         return self._sender
 
+    @property
+    def anchor_address(self) -> str | None:
+        c = self._chain.contracts
+        return None if c is None else c.anchor
+
     def deploy_contracts(self) -> Deployment:
         c = _Contracts(self._chain.new_address(), self._chain.new_address(), {self._sender})
         self._chain.contracts = c
-        block, _ = self._chain.mine()
-        return Deployment(self.chain_id, c.anchor, c.badge, block)
+        anchor_block, anchor_tx = self._chain.mine()
+        block, badge_tx = self._chain.mine()
+        return Deployment(self.chain_id, c.anchor, c.badge, block, anchor_block, anchor_tx,
+                          badge_tx)
 
     # -- anchor ----------------------------------------------------------------
 
@@ -172,7 +180,9 @@ class FakeChainClient:
         log.latest_size = size
         log.roots[size] = root
         block, tx_hash = self._chain.mine()
-        return AnchorReceipt(self.chain_id, contracts.anchor, tx_hash, block, size, root, 0)
+        receipt = AnchorReceipt(self.chain_id, contracts.anchor, tx_hash, block, size, root, 0)
+        log.events[size] = receipt
+        return receipt
 
     def latest(self, log_id: bytes) -> tuple[int, bytes]:
         log = self._deployed().logs.get(_bytes32(log_id, "log id"))
@@ -183,6 +193,10 @@ class FakeChainClient:
     def root_at(self, log_id: bytes, size: int) -> bytes | None:
         log = self._deployed().logs.get(_bytes32(log_id, "log id"))
         return None if log is None else log.roots.get(_uint64(size, "size"))
+
+    def anchor_event(self, log_id: bytes, size: int) -> AnchorReceipt | None:
+        log = self._deployed().logs.get(_bytes32(log_id, "log id"))
+        return None if log is None else log.events.get(_uint64(size, "size"))
 
     def verify_inclusion(
         self, log_id: bytes, size: int, index: int, leaf_hash: bytes, proof: Sequence[bytes]

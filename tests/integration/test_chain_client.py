@@ -59,6 +59,40 @@ def test_anchor_receipt_describes_the_mined_transaction(chain_env: ChainEnv) -> 
     assert tx["from"] == client.address
 
 
+def test_anchor_event_finds_the_transaction_of_an_anchored_size(chain_env: ChainEnv) -> None:
+    client = chain_env.client(0)
+    client.register_log(LOG, client.address)
+    other = log_id_for("kakawari/oki")
+    client.register_log(other, client.address)
+    leaves = [bytes([i + 1]) * 32 for i in range(7)]
+    first = client.anchor(LOG, 3, merkle.root_hash(leaves[:3]), [])
+    client.anchor(other, 3, merkle.root_hash(leaves[1:4]), [])  # same size, another log
+    for _ in range(3):  # blocks in between, so a small window has to scan several
+        client.register_log(bytes(Web3.keccak(text=str(_))), client.address)
+    second = client.anchor(
+        LOG, 7, merkle.root_hash(leaves), merkle.consistency_proof(3, leaves)
+    )
+    # A new client (lost receipts), scanning two blocks per eth_getLogs.
+    reader = chain_env.client(1, from_block=chain_env.deployment.block, log_window=2)
+    assert reader.anchor_event(LOG, 3) == first
+    assert reader.anchor_event(LOG, 7) == second
+    assert reader.anchor_event(LOG, 5) is None
+    assert reader.anchor_event(log_id_for("kakawari/none"), 3) is None
+    assert reader.anchor_event(other, 3) is not None
+    assert reader.anchor_event(other, 3).root == merkle.root_hash(leaves[1:4])  # type: ignore[union-attr]
+    assert reader.anchor_address == chain_env.deployment.anchor
+
+
+def test_deployment_names_both_transactions(chain_env: ChainEnv) -> None:
+    dep = chain_env.deployment
+    assert dep.anchor_tx is not None and dep.badge_tx is not None
+    anchor_rcpt = chain_env.w3.eth.get_transaction_receipt(HexBytes(dep.anchor_tx))
+    badge_rcpt = chain_env.w3.eth.get_transaction_receipt(HexBytes(dep.badge_tx))
+    assert anchor_rcpt["contractAddress"] == dep.anchor
+    assert anchor_rcpt["blockNumber"] == dep.anchor_block
+    assert (badge_rcpt["contractAddress"], badge_rcpt["blockNumber"]) == (dep.badge, dep.block)
+
+
 @pytest.mark.chain
 def test_a_client_without_contract_addresses_says_so() -> None:
     dev = dev_chain(accounts=1)
@@ -67,6 +101,9 @@ def test_a_client_without_contract_addresses_says_so() -> None:
         client.latest(LOG)
     with pytest.raises(ChainError, match="no badge contract address"):
         client.badge(1)
+    with pytest.raises(ChainError, match="no anchor contract address"):
+        client.anchor_event(LOG, 1)
+    assert client.anchor_address is None
 
 
 @pytest.mark.chain
@@ -269,9 +306,11 @@ def _apply(client: ChainClient, op: tuple[Any, ...]) -> tuple[Any, ...]:
         elif kind == "read":
             index = int(coin * size)
             path = merkle.inclusion_proof(index, leaves[:size])
+            event = client.anchor_event(log, size)
             return (
                 client.latest(log),
                 client.root_at(log, size),
+                None if event is None else (event.size, event.root),
                 client.verify_inclusion(log, size, index, leaves[index], path),
                 client.log_owner(log),
                 client.is_anchorer(log, other),

@@ -147,3 +147,17 @@ def test_clients_on_one_chain_share_state() -> None:
     assert deployment.chain_id == chain.chain_id
     a.register_log(LOG, B)
     assert FakeChainClient(chain, C).is_anchorer(LOG, B)
+
+
+def test_anchor_event_returns_the_receipt_of_an_anchored_size(owner: FakeChainClient) -> None:
+    t = tree(9)
+    first = owner.anchor(LOG, 4, merkle.root_hash(t[:4]), [])
+    second = owner.anchor(LOG, 9, merkle.root_hash(t), merkle.consistency_proof(4, t))
+    reader = owner.as_sender(B)
+    assert reader.anchor_event(LOG, 4) == first
+    assert reader.anchor_event(LOG, 9) == second
+    assert first.tx_hash != second.tx_hash and first.block_number < second.block_number
+    assert reader.anchor_event(LOG, 5) is None
+    assert reader.anchor_event(log_id_for("kakawari/oki"), 4) is None
+    assert reader.anchor_address == first.contract
+    assert FakeChainClient(FakeChain(), A).anchor_address is None

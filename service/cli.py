@@ -212,3 +212,8 @@ def serve(host: str, port: int, workers: int) -> None:
 from .domain_cli import rebuild  # noqa: E402  (registers `rebuild`)
 
 main.add_command(rebuild)
+
+from .client_cli import COMMANDS as _CLIENT_COMMANDS  # noqa: E402  (member/admin client)
+
+for _command in _CLIENT_COMMANDS:
+    main.add_command(_command)

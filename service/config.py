@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     siwe_domains: list[str] = Field(default_factory=list)
     """Hosts a SIWE message may name besides the request's own Host (e.g. behind a proxy)."""
 
+    chain_rpc_url: str | None = None
+    """JSON-RPC endpoint of the EVM chain checkpoints are anchored on (optional: without
+    one, everything but anchoring works). ``--rpc`` overrides it."""
+    chain_private_key: SecretStr | None = None
+    """Hex key of the account that sends anchoring transactions (pays their gas)."""
+    chain_keystore: Path | None = None
+    """Instead of ``chain_private_key``: an Ethereum keystore v3 JSON file, unlocked with
+    the key-encryption passphrase."""
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'kakawari.db'}"

@@ -1,0 +1,139 @@
+// Charts drawn as SVG, by hand: a step line over time, grouped/stacked bars by month,
+// horizontal bars, and a force-directed graph. Each chart has a <title> and a table
+// fallback for screen readers (aria-describedby) where it matters.
+import { s, h } from './ui.js';
+import { lang } from './i18n.js';
+
+const COLORS = ['#0e7c86', '#f4a261', '#e76f51', '#2a9d8f', '#8ab17d', '#6d597a', '#b56576', '#457b9d'];
+export const color = (i) => COLORS[i % COLORS.length];
+
+function niceMax(v) {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function ticks(max, n = 4) { return Array.from({ length: n + 1 }, (_, i) => (max * i) / n); }
+
+const fmt = (v) => (Math.abs(v) >= 1000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10));
+
+/** Cumulative points over time: points = [{time, value}] sorted by time. */
+export function lineChart(points, { label, width = 640, height = 240 } = {}) {
+  const pad = { l: 44, r: 16, t: 16, b: 32 };
+  const W = width - pad.l - pad.r, H = height - pad.t - pad.b;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart line', role: 'img', 'aria-label': label });
+  svg.append(s('title', {}, label));
+  if (!points.length) return svg;
+  const now = Date.now() / 1000;
+  const t0 = points[0].time, t1 = Math.max(now, points[points.length - 1].time + 1);
+  const maxV = niceMax(Math.max(...points.map((p) => p.value), 1));
+  const x = (tm) => pad.l + ((tm - t0) / (t1 - t0 || 1)) * W;
+  const y = (v) => pad.t + H - (Math.max(v, 0) / maxV) * H;
+  for (const v of ticks(maxV)) {
+    svg.append(s('line', { x1: pad.l, x2: pad.l + W, y1: y(v), y2: y(v), class: 'grid' }),
+      s('text', { x: pad.l - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmt(v)));
+  }
+  const fmtD = (tm) => new Date(tm * 1000).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { month: 'short', day: 'numeric' });
+  for (const tm of [t0, (t0 + t1) / 2, t1]) {
+    svg.append(s('text', { x: x(tm), y: height - 8, 'text-anchor': tm === t0 ? 'start' : tm === t1 ? 'end' : 'middle', class: 'axis' }, fmtD(tm)));
+  }
+  let d = `M ${x(t0)} ${y(0)}`;
+  let prev = 0;
+  for (const p of points) { d += ` L ${x(p.time)} ${y(prev)} L ${x(p.time)} ${y(p.value)}`; prev = p.value; }
+  d += ` L ${x(t1)} ${y(points[points.length - 1].value)}`;
+  const area = `${d} L ${x(t1)} ${y(0)} Z`;
+  svg.append(s('path', { d: area, class: 'area' }), s('path', { d, class: 'stroke' }));
+  for (const p of points) svg.append(s('circle', { cx: x(p.time), cy: y(p.value), r: 4, class: 'dot' }, s('title', {}, `${fmtD(p.time)}: ${fmt(p.value)}`)));
+  return svg;
+}
+
+/** Bars per month: series = [{name, values[]}]; stacked or side by side. */
+export function barChart(labels, series, { label, stacked = false, width = 640, height = 240, colors } = {}) {
+  const pad = { l: 40, r: 12, t: 12, b: 44 };
+  const W = width - pad.l - pad.r, H = height - pad.t - pad.b;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bars', role: 'img', 'aria-label': label });
+  svg.append(s('title', {}, label));
+  const totals = labels.map((_, i) => (stacked ? series.reduce((a, se) => a + (se.values[i] || 0), 0) : Math.max(0, ...series.map((se) => se.values[i] || 0))));
+  const maxV = niceMax(Math.max(1, ...totals));
+  const y = (v) => pad.t + H - (v / maxV) * H;
+  for (const v of ticks(maxV)) {
+    svg.append(s('line', { x1: pad.l, x2: pad.l + W, y1: y(v), y2: y(v), class: 'grid' }),
+      s('text', { x: pad.l - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmt(v)));
+  }
+  const slot = W / Math.max(labels.length, 1);
+  const bw = stacked ? slot * 0.62 : (slot * 0.74) / Math.max(series.length, 1);
+  labels.forEach((lab, i) => {
+    let base = 0;
+    series.forEach((se, j) => {
+      const v = se.values[i] || 0;
+      const x0 = pad.l + slot * i + (stacked ? (slot - bw) / 2 : slot * 0.13 + j * bw);
+      const top = stacked ? base + v : v;
+      const hgt = (v / maxV) * H;
+      if (v > 0) {
+        svg.append(s('rect', { x: x0, y: y(top), width: Math.max(bw - 2, 1), height: hgt, rx: 3, fill: (colors && colors[j]) || color(j) },
+          s('title', {}, `${lab} · ${se.name}: ${fmt(v)}`)));
+      }
+      if (stacked) base += v;
+    });
+    if (labels.length <= 12 || i % Math.ceil(labels.length / 12) === 0) {
+      svg.append(s('text', { x: pad.l + slot * i + slot / 2, y: height - 26, 'text-anchor': 'middle', class: 'axis' }, lab.slice(5)),
+        lab.endsWith('-01') || i === 0 ? s('text', { x: pad.l + slot * i + slot / 2, y: height - 10, 'text-anchor': 'middle', class: 'axis year' }, lab.slice(0, 4)) : '');
+    }
+  });
+  return svg;
+}
+
+export function legend(names, colors) {
+  return h('ul', { class: 'legend' }, names.map((n, i) => h('li', h('span', { class: 'swatch', style: { background: (colors && colors[i]) || color(i) } }), n)));
+}
+
+/** Horizontal bars: items = [{name, value}] */
+export function hBars(items, { label, unit = '' } = {}) {
+  const max = Math.max(1, ...items.map((i) => i.value));
+  return h('ul', { class: 'hbars', 'aria-label': label }, items.map((it, i) => h('li',
+    h('span', { class: 'hb-name' }, it.name),
+    h('span', { class: 'hb-track' }, h('span', { class: 'hb-bar', style: { width: `${(it.value / max) * 100}%`, background: color(i) } })),
+    h('span', { class: 'hb-value' }, `${fmt(it.value)}${unit}`))));
+}
+
+/** Force-directed layout (deterministic: seeded positions, fixed iterations). */
+export function layout(nodes, edges, width, height) {
+  const n = nodes.length;
+  const pos = nodes.map((_, i) => {
+    const a = (2 * Math.PI * i) / Math.max(n, 1);
+    const r = Math.min(width, height) * 0.35;
+    return { x: width / 2 + r * Math.cos(a), y: height / 2 + r * Math.sin(a), vx: 0, vy: 0 };
+  });
+  const index = new Map(nodes.map((nd, i) => [nd.id, i]));
+  const links = edges.map((e) => [index.get(e.a), index.get(e.b), e.weight || 1]).filter(([a, b]) => a != null && b != null && a !== b);
+  const k = Math.sqrt((width * height) / Math.max(n, 1)) * 0.55;
+  for (let it = 0; it < 300; it++) {
+    const temp = 1 - it / 300;
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        let dx = pos[i].x - pos[j].x, dy = pos[i].y - pos[j].y;
+        let d2 = dx * dx + dy * dy;
+        if (d2 < 0.01) { dx = 0.1 * (i - j); dy = 0.1; d2 = dx * dx + dy * dy; }
+        const f = (k * k) / d2;
+        pos[i].vx += dx * f; pos[i].vy += dy * f; pos[j].vx -= dx * f; pos[j].vy -= dy * f;
+      }
+    }
+    for (const [a, b, w] of links) {
+      const dx = pos[a].x - pos[b].x, dy = pos[a].y - pos[b].y;
+      const d = Math.sqrt(dx * dx + dy * dy) || 0.01;
+      const f = (d / k) * Math.min(w, 4) * 0.5;
+      pos[a].vx -= dx * f / d * d * 0.02; pos[a].vy -= dy * f / d * d * 0.02;
+      pos[b].vx += dx * f / d * d * 0.02; pos[b].vy += dy * f / d * d * 0.02;
+    }
+    for (const p of pos) {
+      p.vx += (width / 2 - p.x) * 0.01; p.vy += (height / 2 - p.y) * 0.01;
+      const v = Math.sqrt(p.vx * p.vx + p.vy * p.vy) || 1;
+      const step = Math.min(v, 12 * temp + 0.5);
+      p.x += (p.vx / v) * step; p.y += (p.vy / v) * step;
+      p.x = Math.min(width - 40, Math.max(40, p.x)); p.y = Math.min(height - 30, Math.max(30, p.y));
+      p.vx = 0; p.vy = 0;
+    }
+  }
+  return pos;
+}

@@ -1,0 +1,146 @@
+// The single-page app: header, navigation, hash routes, and the views.
+import { t, lang, setLang } from './i18n.js';
+import { ApiError, onSignedOut } from './api.js';
+import { h, clear, card, showError, errorBox } from './ui.js';
+import { icon } from './icons.js';
+import {
+  state, loadSession, saveSession, loadRegions, loadRegion, loadMe, loadNames, chooseRegion, hasRole,
+} from './state.js';
+import { viewHome } from './views/home.js';
+import { viewSignIn } from './views/signin.js';
+import { viewClaim } from './views/claim.js';
+import { viewMine } from './views/mine.js';
+import { viewEndorse } from './views/endorse.js';
+import { viewQuests } from './views/quests.js';
+import { viewPoints } from './views/points.js';
+import { viewReview } from './views/review.js';
+import { viewAdmin } from './views/admin.js';
+import { viewAudit } from './views/audit.js';
+import { viewConnections } from './views/connections.js';
+
+const ROUTES = {
+  '': { view: viewHome, nav: 'home', icon: '⌂' },
+  claim: { view: viewClaim, nav: 'claim', icon: '＋', member: true },
+  mine: { view: viewMine, nav: 'mine', icon: '☰', member: true },
+  endorse: { view: viewEndorse, nav: 'endorse', icon: '♡', member: true },
+  quests: { view: viewQuests, nav: 'quests', icon: '★' },
+  points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
+  connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
+  review: { view: viewReview, nav: 'review', icon: '✓', role: 'verifier' },
+  admin: { view: viewAdmin, nav: 'admin', icon: '⚙', role: 'admin' },
+  audit: { view: viewAudit, nav: 'audit', icon: '⛨' },
+  signin: { view: viewSignIn, nav: null },
+};
+
+export function go(path) {
+  const target = '#/' + path;
+  if (location.hash === target) render(); else location.hash = target;
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return { path: path.replace(/\/$/, ''), params: new URLSearchParams(query) };
+}
+
+function renderHeader() {
+  const top = clear(document.getElementById('top'));
+  const regionName = state.info ? state.info.name : '';
+  const who = state.session ? (state.me ? state.me.displayName : `${state.session.address.slice(0, 6)}…`) : null;
+  const regionPicker = state.regions.length > 1
+    ? h('select', { class: 'region-select', 'aria-label': t('region'), onchange: async (e) => { chooseRegion(e.target.value); await refresh(); } },
+      state.regions.map((r) => h('option', { value: r.region, selected: r.region === state.region }, r.name)))
+    : h('span', { class: 'region-name' }, regionName);
+  top.append(
+    h('a', { class: 'brand', href: '#/' },
+      h('img', { src: '/static/icon.svg', alt: '', width: 32, height: 32 }),
+      h('span', { class: 'brand-text' }, h('strong', t('appName')), h('small', 'Kakawari'))),
+    h('div', { class: 'top-region' }, regionPicker),
+    h('div', { class: 'top-actions' },
+      h('button', { class: 'lang', type: 'button', 'aria-label': t('switchLangLabel'), onclick: () => { setLang(lang() === 'ja' ? 'en' : 'ja'); render(); } }, t('switchLang')),
+      who
+        ? h('span', { class: 'who' }, h('span', { class: 'who-name' }, who),
+          h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')))
+        : h('a', { class: 'button small', href: '#/signin' }, t('signIn'))));
+}
+
+function renderNav(current) {
+  const nav = clear(document.getElementById('nav'));
+  const ul = h('ul');
+  for (const [path, r] of Object.entries(ROUTES)) {
+    if (!r.nav) continue;
+    if (r.member && !state.me) continue;
+    if (r.role && !hasRole(r.role)) continue;
+    const active = current === path;
+    ul.append(h('li', h('a', { href: '#/' + path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '' },
+      h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav)), h('span', t('nav.' + r.nav)))));
+  }
+  nav.append(ul);
+}
+
+function signOut() {
+  saveSession(null);
+  state.me = null;
+  go('');
+}
+
+let rendering = 0;
+export async function render() {
+  const { path, params } = parseHash();
+  const route = ROUTES[path];
+  document.documentElement.lang = lang();
+  renderHeader();
+  renderNav(path);
+  const main = clear(document.getElementById('main'));
+  const ticket = ++rendering;
+  if (!route) { main.append(card(h('h1', t('err.notFoundPage')), h('a', { href: '#/' }, t('nav.home')))); return; }
+  document.title = `${route.nav ? t('nav.' + route.nav) + ' · ' : ''}${t('appName')} Kakawari`;
+  if (!state.region) { main.append(card(h('h1', t('chooseRegion')), h('p', t('noRegions')))); return; }
+  if ((route.member || route.role) && !state.session) {
+    main.append(card(h('h1', t('nav.' + route.nav)), h('p', t('signin.needed')), h('a', { class: 'button', href: '#/signin' }, t('signIn'))));
+    return;
+  }
+  if (route.role && !hasRole(route.role)) {
+    main.append(card(h('h1', t('nav.' + route.nav)), h('p', route.role === 'verifier' ? t('review.notVerifier') : t('admin.notAdmin'))));
+    return;
+  }
+  if (route.member && !state.me) { go(''); return; }
+  const view = h('div', { class: 'view', 'data-view': path || 'home' });
+  main.append(view);
+  try {
+    await route.view(view, params, { go, refresh, render });
+  } catch (e) {
+    if (ticket !== rendering) return;
+    console.warn(e);
+    const box = errorBox();
+    view.append(box);
+    const [title, detail] = e instanceof ApiError ? e.words() : [t('err.generic'), String(e)];
+    showError(box, title, detail);
+  }
+  if (ticket === rendering && document.activeElement === document.body) main.focus({ preventScroll: true });
+}
+
+/** Reload the region, the member and the names, then render. */
+export async function refresh() {
+  await loadRegion();
+  await loadNames();
+  await loadMe();
+  await render();
+}
+
+async function start() {
+  setLang(lang());
+  loadSession();
+  onSignedOut(() => { saveSession(null); state.me = null; render(); });
+  try {
+    await loadRegions();
+    if (state.region) { await loadRegion(); await loadNames(); await loadMe(); }
+  } catch (e) {
+    console.warn(e);
+  }
+  window.addEventListener('hashchange', render);
+  await render();
+  document.body.dataset.ready = 'true';
+}
+
+start();

@@ -1,0 +1,146 @@
+// Signing: a browser wallet (EIP-1193: eth_requestAccounts, personal_sign for the
+// EIP-4361 sign-in, eth_signTypedData_v4 for every record) or a managed account (the
+// service signs with the key it holds, on this signed-in request). Either way the
+// person sees every field before anything is signed.
+import { ApiError, get, post, R, enc } from './api.js';
+import { state, typedData, nameOf, saveSession } from './state.js';
+import { t, category } from './i18n.js';
+import { h, modal, fmtDate, fmtDateTime, fmtMinutes, shortAddr } from './ui.js';
+
+export function wallet() { return window.ethereum && typeof window.ethereum.request === 'function' ? window.ethereum : null; }
+
+function walletError(e) {
+  if (e && (e.code === 4001 || /reject|denied|cancel/i.test(String(e.message)))) return new ApiError({ code: 'wallet-rejected' });
+  return new ApiError({ code: 'wallet-failed', detail: String((e && e.message) || e) });
+}
+
+function utf8Hex(text) {
+  return '0x' + Array.from(new TextEncoder().encode(text), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Sign in with Ethereum (EIP-4361) and open a session. */
+export async function signInWithWallet() {
+  const eth = wallet();
+  if (!eth) throw new ApiError({ code: 'wallet-failed', detail: t('signin.noWallet') });
+  let accounts;
+  try { accounts = await eth.request({ method: 'eth_requestAccounts' }); } catch (e) { throw walletError(e); }
+  const address = String(accounts[0] || '').toLowerCase();
+  const { nonce } = await get('/v1/auth/nonce', { auth: false });
+  const chainId = (state.info && state.info.chainId) || 1;
+  const message = [
+    `${location.host} wants you to sign in with your Ethereum account:`,
+    address,
+    '',
+    t('signin.siweStatement'),
+    '',
+    `URI: ${location.origin}/`,
+    'Version: 1',
+    `Chain ID: ${chainId}`,
+    `Nonce: ${nonce}`,
+    `Issued At: ${new Date().toISOString()}`,
+  ].join('\n');
+  let signature;
+  try { signature = await eth.request({ method: 'personal_sign', params: [utf8Hex(message), address] }); } catch (e) { throw walletError(e); }
+  const out = await post('/v1/auth/siwe', { message, signature }, { auth: false });
+  saveSession({ token: out.token, address: out.address, managed: false, region: null, expiresAt: out.expiresAt });
+  return out;
+}
+
+export async function redeemInvitation(region, code, displayName, passphrase) {
+  const out = await post(`${R(region)}/accounts`, { code, displayName, passphrase }, { auth: false });
+  saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
+  return out;
+}
+
+export async function loginManaged(region, address, passphrase) {
+  const out = await post(`${R(region)}/accounts/login`, { address, passphrase }, { auth: false });
+  saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
+  return out;
+}
+
+// -- records ---------------------------------------------------------------------------
+
+const PATHS = {
+  Join: () => '/members', Profile: () => '/profile', Role: () => '/roles', Claim: () => '/claims',
+  Confirmation: (f) => `/claims/${f.claim}/confirmations`, Review: (f) => `/claims/${f.claim}/reviews`,
+  Endorsement: (f) => `/claims/${f.claim}/endorsements`, Quest: () => '/quests', Policy: () => '/policy',
+  Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
+  Invitation: () => '/invitations',
+};
+
+const ZERO32 = '0x' + '00'.repeat(32);
+
+function nonce53() {
+  const w = crypto.getRandomValues(new Uint32Array(2));
+  return (w[0] & 0x1fffff) * 2 ** 32 + w[1];
+}
+
+/** How a field's value reads to a person. */
+function show(type, name, value, extra) {
+  if (name === 'category') return category(value);
+  if (name === 'minutes') return fmtMinutes(value);
+  if (name === 'occurredAt') return fmtDate(value);
+  if (['opensAt', 'closesAt', 'expiresAt'].includes(name)) return fmtDate(value);
+  if (name === 'issuedAt') return fmtDateTime(value);
+  if (name === 'approve') return value ? t('approve') : t('reject');
+  if (name === 'coContributors') return value.length ? value.map(nameOf).join('、') : t('none');
+  if (name === 'quest') return value === ZERO32 ? t('none') : (extra.questTitle || shortAddr(value));
+  if (name === 'claim') return extra.claimTitle || shortAddr(value);
+  if (name === 'detailsHash') return value === ZERO32 ? t('none') : `${value.slice(0, 10)}…`;
+  if (name === 'role') return t('role.' + value);
+  if (name === 'policy') return value.length > 160 ? value.slice(0, 160) + '…' : value;
+  if (typeof value === 'boolean') return value ? t('yes') : t('no');
+  if (typeof value === 'string' && /^0x[0-9a-f]{40}$/i.test(value)) return `${nameOf(value)} (${shortAddr(value)})`;
+  return String(value);
+}
+
+const TECHNICAL = new Set(['region', 'nonce', 'issuedAt', 'detailsHash', 'codeHash']);
+
+function confirmDialog(type, message, managed, extra) {
+  return modal((close) => {
+    const rows = Object.entries(message).filter(([k]) => !TECHNICAL.has(k));
+    const tech = Object.entries(message).filter(([k]) => TECHNICAL.has(k));
+    const dl = (entries) => h('dl', { class: 'sign-fields' }, entries.map(([k, v]) => [
+      h('dt', t('f.' + k)), h('dd', { 'data-field': k }, show(type, k, v, extra))]));
+    return h('form', { method: 'dialog', class: 'sign-dialog', onsubmit: (e) => { e.preventDefault(); close(true); } },
+      h('h2', t('sign.title')),
+      h('p', { class: 'sign-kind' }, t('sign.type.' + type)),
+      h('p', { class: 'muted' }, t('sign.intro')),
+      dl(rows),
+      h('details', { class: 'tech' }, h('summary', type + ' · EIP-712'), dl(tech)),
+      h('p', { class: 'muted small' }, managed ? t('sign.managed') : t('sign.wallet')),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => close(false) }, t('cancel')),
+        h('button', { type: 'submit', class: 'primary', autofocus: true }, t('sign.confirm'))));
+  });
+}
+
+/**
+ * Sign `type` with `fields` (everything but region, signer, nonce, issuedAt) and
+ * submit it. Resolves with the API's {id, entries}; rejects with ApiError
+ * ('wallet-rejected' when the person cancels).
+ */
+export async function act(type, fields, extra = {}) {
+  const s = state.session;
+  if (!s) throw new ApiError({ status: 401, code: 'unauthenticated' });
+  const region = state.region;
+  const td = await typedData();
+  const signerField = td.signers[type];
+  const message = {};
+  const full = { region, [signerField]: s.address, nonce: nonce53(), issuedAt: Math.floor(Date.now() / 1000), ...fields };
+  for (const { name } of td.types[type]) message[name] = full[name];
+  const ok = await confirmDialog(type, message, s.managed, extra);
+  if (!ok) throw new ApiError({ code: 'wallet-rejected' });
+  if (s.managed) {
+    return post(`${R(region)}/managed/${enc(type)}`, { fields });
+  }
+  const eth = wallet();
+  if (!eth) throw new ApiError({ code: 'wallet-failed', detail: t('signin.noWallet') });
+  const payload = { types: { EIP712Domain: td.types.EIP712Domain, [type]: td.types[type] }, domain: td.domain, primaryType: type, message };
+  let signature;
+  try {
+    signature = await eth.request({ method: 'eth_signTypedData_v4', params: [s.address, JSON.stringify(payload)] });
+  } catch (e) { throw walletError(e); }
+  // Fresh issuedAt is checked against the server clock; sign right before sending.
+  return post(R(region) + PATHS[type](fields), { message, signature });
+}

@@ -1,0 +1,147 @@
+import { t, category } from '../i18n.js';
+import { get, put, R } from '../api.js';
+import { h, card, field, errorBox, busy, toast, clearErrors, setFieldError } from '../ui.js';
+import { state, policy } from '../state.js';
+import { act } from '../signer.js';
+import { detailsHash, hex } from '../hash.js';
+import { report } from './home.js';
+
+const ZERO32 = '0x' + '00'.repeat(32);
+
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Unix time of a chosen date: noon that day, or now if that is still to come. */
+function dateToUnix(value) {
+  const [y, m, d] = value.split('-').map(Number);
+  const noon = new Date(y, m - 1, d, 12, 0, 0).getTime() / 1000;
+  return Math.floor(Math.min(noon, Date.now() / 1000 - 60));
+}
+
+/** A picture made smaller (longest side 1280 px, JPEG) so it fits in a request. */
+async function shrink(file) {
+  const url = URL.createObjectURL(file);
+  try {
+    const img = await new Promise((resolve, reject) => {
+      const im = new Image();
+      im.onload = () => resolve(im); im.onerror = () => reject(new Error('not an image'));
+      im.src = url;
+    });
+    const scale = Math.min(1, 1280 / Math.max(img.naturalWidth, img.naturalHeight));
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+    canvas.getContext('2d').drawImage(img, 0, 0, canvas.width, canvas.height);
+    const dataUrl = canvas.toDataURL('image/jpeg', 0.82);
+    return { name: file.name.replace(/\.[^.]+$/, '') + '.jpg', type: 'image/jpeg', data: dataUrl.split(',')[1], preview: dataUrl };
+  } finally { URL.revokeObjectURL(url); }
+}
+
+export async function viewClaim(root, params, app) {
+  const pol = policy();
+  const quests = (await get(`${R(state.region)}/quests?open=true&limit=100`)).items;
+  const members = [...state.names.entries()].filter(([a]) => a !== state.me.address);
+
+  const title = h('input', { type: 'text', maxlength: 200, placeholder: t('claim.whatHint') });
+  const cat = h('select', Object.keys(pol.categories).map((c) => h('option', { value: c }, category(c))));
+  const date = h('input', { type: 'date', value: today(), max: today() });
+  const hours = h('input', { type: 'number', min: 0, max: 24, step: 1, value: 1, inputmode: 'numeric', class: 'short' });
+  const mins = h('input', { type: 'number', min: 0, max: 59, step: 5, value: 0, inputmode: 'numeric', class: 'short' });
+  const quest = h('select', h('option', { value: ZERO32 }, t('claim.noQuest')),
+    quests.map((q) => h('option', { value: q.id, selected: params.get('quest') === q.id }, `${q.title} (+${q.points})`)));
+  const search = h('input', { type: 'search', placeholder: t('claim.search'), 'aria-label': t('claim.search') });
+  const people = h('div', { class: 'people', role: 'group', 'aria-label': t('claim.with') },
+    members.map(([addr, name]) => h('label', { class: 'person', 'data-name': name.toLowerCase() },
+      h('input', { type: 'checkbox', value: addr }), ' ', name)));
+  search.addEventListener('input', () => {
+    const q = search.value.trim().toLowerCase();
+    for (const el of people.children) el.hidden = q && !el.dataset.name.includes(q);
+  });
+  const text = h('textarea', { rows: 4, maxlength: 20000 });
+  const photo = h('input', { type: 'file', accept: 'image/*' });
+  const preview = h('div', { class: 'photo-preview' });
+  let file = null;
+  photo.addEventListener('change', async () => {
+    preview.replaceChildren();
+    file = null;
+    setFieldError(form, 'photo', '');
+    if (!photo.files[0]) return;
+    try {
+      file = await shrink(photo.files[0]);
+      preview.append(h('img', { src: file.preview, alt: '' }),
+        h('button', { type: 'button', class: 'link', onclick: () => { file = null; photo.value = ''; preview.replaceChildren(); } }, t('claim.removePhoto')));
+    } catch { setFieldError(form, 'photo', t('claim.photoBad')); }
+  });
+  const estimate = h('p', { class: 'estimate', 'aria-live': 'polite' });
+  const update = () => {
+    const rate = pol.categories[cat.value] || { base: 0, perHour: 0 };
+    const minutes = (Number(hours.value) || 0) * 60 + (Number(mins.value) || 0);
+    const q = quests.find((x) => x.id === quest.value);
+    const pts = Math.min(rate.base + Math.floor((minutes * rate.perHour) / 60) + (q ? q.points : 0), pol.caps.claim);
+    estimate.textContent = t('claim.estimate', { n: pts });
+  };
+  for (const el of [cat, hours, mins, quest]) el.addEventListener('input', update);
+  quest.addEventListener('change', () => {
+    const q = quests.find((x) => x.id === quest.value);
+    if (q && pol.categories[q.category]) cat.value = q.category;
+    update();
+  });
+  if (params.get('quest')) quest.dispatchEvent(new Event('change'));
+  update();
+
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary big' }, t('claim.submit'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'claim' },
+    field(t('claim.what'), title, { name: 'title' }),
+    h('div', { class: 'row' }, field(t('claim.category'), cat, { name: 'category' }), field(t('claim.date'), date, { name: 'occurredAt' })),
+    h('div', { class: 'field', 'data-field': 'minutes' }, h('span', { class: 'label' }, t('claim.time')),
+      h('div', { class: 'inline' }, h('label', hours, ' ', t('claim.hours')), h('label', mins, ' ', t('claim.minutes'))),
+      h('p', { class: 'field-error', role: 'alert', hidden: true })),
+    field(t('claim.quest'), quest, { name: 'quest' }),
+    h('div', { class: 'field', 'data-field': 'coContributors' }, h('span', { class: 'label' }, t('claim.with')),
+      h('p', { class: 'hint' }, t('claim.withHint')), members.length > 8 ? search : '', people,
+      h('p', { class: 'field-error', role: 'alert', hidden: true })),
+    h('fieldset', { class: 'private' }, h('legend', t('claim.private')), h('p', { class: 'hint' }, t('claim.privateHint')),
+      field(t('mine.details'), text, { name: 'text' }),
+      field(t('claim.photo'), photo, { name: 'photo', hint: t('claim.photoHint') }), preview),
+    estimate, box, h('div', { class: 'actions' }, button));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const minutes = (Number(hours.value) || 0) * 60 + (Number(mins.value) || 0);
+    const problems = [];
+    if (!title.value.trim()) problems.push(['title', t('claim.titleRequired'), title]);
+    if (!date.value) problems.push(['occurredAt', t('claim.dateRequired'), date]);
+    else if (date.value > today()) problems.push(['occurredAt', t('claim.dateFuture'), date]);
+    if (!(minutes >= 1)) problems.push(['minutes', t('claim.timeRequired'), hours]);
+    if (problems.length) {
+      for (const [n, msg] of problems) setFieldError(form, n, msg);
+      problems[0][2].focus();
+      return;
+    }
+    const co = [...people.querySelectorAll('input:checked')].map((i) => i.value);
+    await busy(button, async () => {
+      try {
+        let digest = ZERO32;
+        if (text.value.trim() || file) {
+          const details = { files: file ? [{ data: file.data, name: file.name, type: file.type }] : [], text: text.value.trim() };
+          const salt = crypto.getRandomValues(new Uint8Array(32));
+          digest = await detailsHash(salt, details);
+          await put(`${R(state.region)}/details/${digest}`, { salt: hex(salt), details });
+        }
+        const q = quests.find((x) => x.id === quest.value);
+        const out = await act('Claim', {
+          category: cat.value, title: title.value.trim(), minutes, occurredAt: dateToUnix(date.value),
+          quest: quest.value, coContributors: co, detailsHash: digest,
+        }, { questTitle: q && q.title });
+        toast(t('claim.done'));
+        app.go('mine?new=' + (out.id || ''));
+      } catch (err) { report(form, box, err); }
+    });
+  });
+
+  root.append(h('h1', t('claim.title')), h('p', { class: 'lead' }, t('claim.intro')), card(form));
+}

@@ -1,0 +1,120 @@
+import { t, category } from '../i18n.js';
+import { get, R, ApiError } from '../api.js';
+import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip, shortAddr, clearErrors, setFieldError } from '../ui.js';
+import { state, hasRole, nameOf, policy } from '../state.js';
+import { act } from '../signer.js';
+
+export async function viewHome(root, _params, app) {
+  const regionName = state.info.name;
+  if (!state.session) {
+    root.append(
+      h('section', { class: 'hero' },
+        h('h1', t('home.welcome', { region: regionName })),
+        h('p', { class: 'lead' }, t('tagline')),
+        h('p', t('home.pitch')),
+        h('a', { class: 'button big', href: '#/signin' }, t('home.start'))),
+      await recent());
+    return;
+  }
+  if (!state.me) {
+    root.append(joinCard(app));
+    return;
+  }
+  const me = state.me;
+  const pol = policy();
+  const next = me.nextLevelAt;
+  const levels = (pol && pol.levels) || [];
+  const prev = [0, ...levels].filter((v) => v <= me.lifetimePoints).pop() || 0;
+  const progress = next ? Math.round(((me.lifetimePoints - prev) / (next - prev)) * 100) : 100;
+  const [mine, pending] = await Promise.all([
+    get(`${R(state.region)}/claims?member=${me.address}&limit=100`),
+    hasRole('verifier') ? get(`${R(state.region)}/claims?status=pending&limit=1`) : null,
+  ]);
+  const toConfirm = [];
+  for (const c of mine.items) {
+    if (c.contributor !== me.address && c.status !== 'rejected' && c.status !== 'revoked') {
+      const full = await get(`${R(state.region)}/claims/${c.id}`);
+      const mePerson = full.people.find((p) => p.address === me.address);
+      if (mePerson && mePerson.confirmedSeq == null) toConfirm.push(full);
+    }
+  }
+  const todo = [];
+  if (toConfirm.length) todo.push(h('li', h('a', { href: '#/mine' }, t('home.toConfirm', { n: toConfirm.length }))));
+  if (pending && pending.total) todo.push(h('li', h('a', { href: '#/review' }, t('home.toReview', { n: pending.total }))));
+
+  root.append(
+    h('h1', t('home.hello', { name: me.displayName })),
+    h('div', { class: 'grid two' },
+      card(
+        h('h2', { class: 'eyebrow' }, t('home.yourPoints')),
+        h('p', { class: 'big-number', 'data-testid': 'points' }, fmtNum(me.points, 1), h('small', ' ' + t('points'))),
+        h('p', { class: 'level' }, chip(t('level', { n: me.level }), 'level')),
+        h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': progress },
+          h('span', { style: { width: progress + '%' } })),
+        h('p', { class: 'muted' }, next ? t('home.nextLevel', { n: next - me.lifetimePoints, level: me.level + 1 }) : t('home.maxLevel')),
+        h('a', { href: '#/points' }, t('nav.points') + ' →')),
+      card(
+        h('h2', { class: 'eyebrow' }, t('home.quick')),
+        h('div', { class: 'quick' },
+          h('a', { class: 'button big', href: '#/claim' }, '＋ ', t('nav.claim')),
+          h('a', { class: 'button secondary', href: '#/endorse' }, '♡ ', t('nav.endorse')),
+          h('a', { class: 'button secondary', href: '#/quests' }, '★ ', t('nav.quests'))),
+        todo.length ? [h('h3', t('home.todo')), h('ul', { class: 'todo' }, todo)] : '')),
+    card(
+      h('h2', { class: 'eyebrow' }, t('home.account')),
+      h('p', h('code', { class: 'account', 'data-testid': 'account' }, me.address), ' ',
+        chip(state.session.managed ? t('home.managedBadge') : t('home.walletBadge'))),
+      state.session.managed ? h('p', { class: 'muted small' }, t('home.accountHint')) : '',
+      me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
+    await recent());
+}
+
+async function recent() {
+  const list = await get(`${R(state.region)}/claims?status=approved&limit=5`);
+  if (!list.items.length) return '';
+  return card(h('h2', { class: 'eyebrow' }, t('home.recent')),
+    h('ul', { class: 'feed' }, list.items.map((c) => h('li',
+      h('span', { class: 'cat' }, category(c.category)), ' ',
+      h('strong', c.title), ' — ', nameOf(c.contributor), ' ',
+      h('span', { class: 'muted small' }, fmtDate(c.occurredAt))))));
+}
+
+function joinCard(app) {
+  const name = h('input', { type: 'text', maxlength: 64, autocomplete: 'nickname', required: true });
+  const resident = h('input', { type: 'radio', name: 'residence', value: 'yes' });
+  const elsewhere = h('input', { type: 'radio', name: 'residence', value: 'no' });
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('home.join'));
+  const form = h('form', { class: 'stack', novalidate: true },
+    field(t('signin.displayName'), name, { name: 'displayName' }),
+    h('fieldset', { class: 'choices' }, h('legend', t('home.residenceLegend')),
+      h('label', resident, ' ', t('home.resident')), h('label', elsewhere, ' ', t('home.fromElsewhere'))),
+    box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const displayName = name.value.trim();
+    if (!displayName) { setFieldError(form, 'displayName', t('err.required')); name.focus(); return; }
+    await busy(button, async () => {
+      try {
+        await act('Join', { displayName });
+        if (resident.checked || elsewhere.checked) {
+          await act('Profile', { displayName, resident: resident.checked });
+        }
+        toast(t('home.joined', { region: state.info.name }));
+        await app.refresh();
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  return card(h('h1', t('home.joinTitle', { region: state.info.name })), h('p', t('home.joinText')),
+    h('p', { class: 'muted small' }, shortAddr(state.session.address)), form);
+}
+
+/** Show an API error next to the field it names, else in the form's error box. */
+export function report(form, box, err) {
+  if (!(err instanceof ApiError)) { showError(box, t('err.generic'), String(err)); return; }
+  const [title, detail] = err.words();
+  if (err.code === 'wallet-rejected') { showError(box, title, detail); return; }
+  if (err.field && form && setFieldError(form, err.field, `${title}. ${detail}`)) return;
+  showError(box, title, detail);
+}

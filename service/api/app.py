@@ -21,7 +21,8 @@ from ..config import Settings, load_settings
 from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
 from ..regions import Regions
-from . import auth_routes, problems, routes
+from ..web import mount_web
+from . import auth_routes, problems, routes, web_routes
 from .deps import Services
 from .problems import PROBLEM_JSON, Problem, log
 from .schemas import PROBLEM_SCHEMA
@@ -289,4 +290,6 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None)
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
+    app.include_router(web_routes.router)
+    mount_web(app)  # the web app at / and /static (service/web.py)
     return app

@@ -92,6 +92,12 @@ _signed_route("/regions/{region}/invitations", "Invitation",
               "Invite a person without a wallet (admin)")
 
 
+@router.get("/ping", tags=["log"])
+def ping() -> dict[str, bool]:
+    """Liveness of this worker, without touching the database (see ``/v1/health``)."""
+    return {"ok": True}
+
+
 @router.get("/typed-data", tags=["signing"])
 def typed_data(svc: ServicesDep, region: Annotated[str | None, Query(max_length=40)] = None
                ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from its entries alone through the same :func:`.apply.apply`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -81,6 +82,8 @@ class Domain:
         self.regions = regions
         self.limits = limits or Limits()
         self.details = details
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # -- writing -------------------------------------------------------------------------
 
@@ -95,7 +98,7 @@ class Domain:
         (the service's own recognitions included). Raises :class:`DomainError` (and
         appends nothing) when a rule refuses any item."""
         facts = self.regions.facts(region)
-        with self.regions.transaction(region) as tx:
+        with self._serial(region), self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             for item in items:
@@ -105,6 +108,16 @@ class Domain:
             for digest in batch.erased:
                 self.details.erase(region, digest)
         return batch.receipts
+
+    def _serial(self, region: str) -> threading.Lock:
+        """One writer per region in this process: threads queue here instead of in the
+        database's lock wait (SQLite's busy handler sleeps in growing steps). Other
+        processes are serialised by the store's own append lock."""
+        with self._locks_guard:
+            lock = self._locks.get(region)
+            if lock is None:
+                lock = self._locks[region] = threading.Lock()
+        return lock
 
     def _one(self, region: str, facts: RegionFacts, batch: _Batch, item: Signed) -> None:
         mtype = MESSAGE_TYPES.get(item.type)
@@ -174,7 +187,7 @@ class Domain:
         in one transaction; ``before(state)`` may refuse first, ``after(conn)`` writes
         rows that must commit with the entries."""
         facts = self.regions.facts(region)
-        with self.regions.transaction(region) as tx:
+        with self._serial(region), self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
             if before is not None:
                 before(state)

@@ -22,7 +22,7 @@ import click
 from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
 
-from .domain import Domain
+from .domain import Domain, queries
 from .domain.details import details_hash
 from .domain.state import current_policy
 from .keyring import KeyringError
@@ -132,7 +132,9 @@ def seed(domain: Domain, region: str, members: int, claims: int,
     verifiers: list[Member] = []
     quests: list[tuple[str, int]] = []
     if admin is not None:
-        items.append(s.join(admin))
+        with regions.store.engine.connect() as conn:  # seeding again: the admin has joined
+            if queries.member(conn, region, admin.address, s.now) is None:
+                items.append(s.join(admin))
         verifiers = people[: max(1, members // 6)]
         for v in verifiers:
             items.append(s.sign(admin.key, "Role", {

@@ -217,3 +217,8 @@ from .client_cli import COMMANDS as _CLIENT_COMMANDS  # noqa: E402  (member/admi
 
 for _command in _CLIENT_COMMANDS:
     main.add_command(_command)
+
+from .chain_cli import anchor, anchors, chain  # noqa: E402  (chain deploy, anchor, anchors)
+
+for _command in (chain, anchor, anchors):
+    main.add_command(_command)

@@ -190,7 +190,12 @@ def anchors(region: str, rpc: str | None, as_json: bool, offline: bool) -> None:
         if session is not None:
             _warn_development(session)
             if find_deployment(c.settings, session.chain_id) is not None:
-                status = chain_status(store, anchor_client(c.settings, session), origin)
+                try:
+                    current = anchor_client(c.settings, session)
+                except ChainSetupError as exc:  # each anchor's own check says so too
+                    click.echo(f"kakawari: {exc}", err=True)
+                else:
+                    status = chain_status(store, current, origin)
         checks = list(check_anchors(store, origin,
                                     None if session is None else _clients(session)))
     failed = any(not ch.ok for ch in checks) or (status is not None and status.forked)

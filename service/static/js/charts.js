@@ -97,43 +97,55 @@ export function hBars(items, { label, unit = '' } = {}) {
     h('span', { class: 'hb-value' }, `${fmt(it.value)}${unit}`))));
 }
 
-/** Force-directed layout (deterministic: seeded positions, fixed iterations). */
+/** Force-directed layout (Fruchterman–Reingold; deterministic: seeded on a circle,
+ *  fixed iterations, cooling temperature). edges = [{a, b, weight}]. */
 export function layout(nodes, edges, width, height) {
   const n = nodes.length;
+  const margin = 46;
   const pos = nodes.map((_, i) => {
     const a = (2 * Math.PI * i) / Math.max(n, 1);
-    const r = Math.min(width, height) * 0.35;
-    return { x: width / 2 + r * Math.cos(a), y: height / 2 + r * Math.sin(a), vx: 0, vy: 0 };
+    return { x: width / 2 + width * 0.3 * Math.cos(a), y: height / 2 + height * 0.3 * Math.sin(a), dx: 0, dy: 0 };
   });
   const index = new Map(nodes.map((nd, i) => [nd.id, i]));
-  const links = edges.map((e) => [index.get(e.a), index.get(e.b), e.weight || 1]).filter(([a, b]) => a != null && b != null && a !== b);
-  const k = Math.sqrt((width * height) / Math.max(n, 1)) * 0.55;
-  for (let it = 0; it < 300; it++) {
-    const temp = 1 - it / 300;
+  const links = edges.map((e) => [index.get(e.a), index.get(e.b), Math.min(e.weight || 1, 6)]).filter(([a, b]) => a != null && b != null && a !== b);
+  const area = (width - 2 * margin) * (height - 2 * margin);
+  const k = 0.8 * Math.sqrt(area / Math.max(n, 1));
+  let temp = width / 8;
+  const iterations = 400;
+  for (let it = 0; it < iterations; it++) {
+    for (const p of pos) { p.dx = 0; p.dy = 0; }
     for (let i = 0; i < n; i++) {
       for (let j = i + 1; j < n; j++) {
-        let dx = pos[i].x - pos[j].x, dy = pos[i].y - pos[j].y;
-        let d2 = dx * dx + dy * dy;
-        if (d2 < 0.01) { dx = 0.1 * (i - j); dy = 0.1; d2 = dx * dx + dy * dy; }
-        const f = (k * k) / d2;
-        pos[i].vx += dx * f; pos[i].vy += dy * f; pos[j].vx -= dx * f; pos[j].vy -= dy * f;
+        let x = pos[i].x - pos[j].x, y = pos[i].y - pos[j].y;
+        let d = Math.hypot(x, y);
+        if (d < 0.01) { x = 0.01 * (i - j + 0.5); y = 0.01; d = Math.hypot(x, y); }
+        const f = (k * k) / d;
+        pos[i].dx += (x / d) * f; pos[i].dy += (y / d) * f;
+        pos[j].dx -= (x / d) * f; pos[j].dy -= (y / d) * f;
       }
     }
     for (const [a, b, w] of links) {
-      const dx = pos[a].x - pos[b].x, dy = pos[a].y - pos[b].y;
-      const d = Math.sqrt(dx * dx + dy * dy) || 0.01;
-      const f = (d / k) * Math.min(w, 4) * 0.5;
-      pos[a].vx -= dx * f / d * d * 0.02; pos[a].vy -= dy * f / d * d * 0.02;
-      pos[b].vx += dx * f / d * d * 0.02; pos[b].vy += dy * f / d * d * 0.02;
+      const x = pos[a].x - pos[b].x, y = pos[a].y - pos[b].y;
+      const d = Math.hypot(x, y) || 0.01;
+      const f = ((d * d) / k) * (0.5 + w / 4);
+      pos[a].dx -= (x / d) * f; pos[a].dy -= (y / d) * f;
+      pos[b].dx += (x / d) * f; pos[b].dy += (y / d) * f;
     }
     for (const p of pos) {
-      p.vx += (width / 2 - p.x) * 0.01; p.vy += (height / 2 - p.y) * 0.01;
-      const v = Math.sqrt(p.vx * p.vx + p.vy * p.vy) || 1;
-      const step = Math.min(v, 12 * temp + 0.5);
-      p.x += (p.vx / v) * step; p.y += (p.vy / v) * step;
-      p.x = Math.min(width - 40, Math.max(40, p.x)); p.y = Math.min(height - 30, Math.max(30, p.y));
-      p.vx = 0; p.vy = 0;
+      p.dx += (width / 2 - p.x) * 0.05 * k / 10; p.dy += (height / 2 - p.y) * 0.05 * k / 10;
+      const d = Math.hypot(p.dx, p.dy) || 1;
+      p.x += (p.dx / d) * Math.min(d, temp); p.y += (p.dy / d) * Math.min(d, temp);
+      p.x = Math.min(width - margin, Math.max(margin, p.x)); p.y = Math.min(height - margin, Math.max(margin - 16, p.y));
     }
+    temp = Math.max(temp * 0.985, 0.5);
+  }
+  // Fill the drawing: scale the layout to the box (keeping its aspect within reason).
+  const xs = pos.map((p) => p.x), ys = pos.map((p) => p.y);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const sx = (width - 2 * margin) / Math.max(x1 - x0, 1), sy = (height - 2 * margin - 10) / Math.max(y1 - y0, 1);
+  for (const p of pos) {
+    p.x = n > 1 ? margin + (p.x - x0) * sx : width / 2;
+    p.y = n > 1 ? margin - 10 + (p.y - y0) * sy : height / 2;
   }
   return pos;
 }

@@ -2,13 +2,17 @@
 // its reviews and the recognition of this member), each with an RFC 9162 inclusion
 // proof in the tree of the region's signed checkpoint. Anyone can check it offline
 // against the checkpoint key, without trusting this server.
-import { get, R, maybe } from './api.js';
-import { state } from './state.js';
+import { get, R } from './api.js';
+import { state, apiPaths } from './state.js';
 
 export async function buildReceipt(claimId, member) {
   const base = R(state.region);
-  const server = await maybe(`${base}/receipts/${claimId}?member=${member}`);
-  if (server) return server;
+  const receiptPath = (await apiPaths()).find((p) => /^\/v1\/regions\/\{region\}\/.*receipt/.test(p));
+  if (receiptPath) {
+    const url = receiptPath.replace('{region}', encodeURIComponent(state.region))
+      .replace(/\{(claim|claim_id|id)\}/, claimId).replace(/\{(address|member)\}/, member);
+    return get(url);
+  }
   const claim = await get(`${base}/claims/${claimId}`);
   const who = await get(`${base}/members/${member}`);
   const note = await get(`${base}/checkpoint`);

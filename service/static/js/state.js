@@ -88,3 +88,10 @@ export async function typedData() {
 }
 
 export function policy() { return (state.info && state.info.policy && state.info.policy.policy) || null; }
+
+let paths = null;
+/** The API's paths, from its OpenAPI document (to offer only what this server has). */
+export async function apiPaths() {
+  if (!paths) paths = Object.keys((await get('/openapi.json')).paths || {});
+  return paths;
+}

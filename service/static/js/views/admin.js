@@ -1,2 +1,267 @@
-import { h } from '../ui.js';
-export async function viewAdmin(root) { root.append(h('h1', 'admin')); }
+import { t, category } from '../i18n.js';
+import { get, all, maybe, R } from '../api.js';
+import { h, card, errorBox, busy, toast, chip, fmtDate, fmtDateTime, fmtNum, field, modal, clearErrors, setFieldError, shortAddr } from '../ui.js';
+import { state, nameOf, policy } from '../state.js';
+import { act } from '../signer.js';
+import { barChart, legend, hBars, color } from '../charts.js';
+import { sha256, hex } from '../hash.js';
+import { report } from './home.js';
+
+const TABS = ['kpi', 'quests', 'policy', 'roles', 'invites', 'anchor'];
+
+export async function viewAdmin(root, params, app) {
+  const current = TABS.includes(params.get('tab')) ? params.get('tab') : 'kpi';
+  const tabs = h('div', { class: 'tabs', role: 'tablist' }, TABS.map((tab) => h('button', {
+    type: 'button', role: 'tab', 'aria-selected': String(tab === current), 'data-tab': tab,
+    onclick: () => app.go(`admin?tab=${tab}`),
+  }, t('admin.tab.' + tab))));
+  tabs.addEventListener('keydown', (e) => {
+    const i = TABS.indexOf(current);
+    if (e.key === 'ArrowRight') app.go(`admin?tab=${TABS[(i + 1) % TABS.length]}`);
+    if (e.key === 'ArrowLeft') app.go(`admin?tab=${TABS[(i + TABS.length - 1) % TABS.length]}`);
+  });
+  const panel = h('div', { role: 'tabpanel' });
+  root.append(h('h1', t('admin.title')), tabs, panel);
+  await ({ kpi, quests, policy: policyTab, roles, invites, anchor })[current](panel, app);
+}
+
+// -- KPI dashboard ---------------------------------------------------------------------
+
+export async function kpi(root) {
+  const data = await get(`${R(state.region)}/kpis?months=12`);
+  const months = data.months;
+  const labels = months.map((m) => m.month);
+  const last = months[months.length - 1] || {};
+  const hoursThisMonth = Object.values(last.minutesByCategory || {}).reduce((a, b) => a + b, 0) / 60;
+  const cats = new Map();
+  for (const m of months) for (const [c, v] of Object.entries(m.minutesByCategory)) cats.set(c, (cats.get(c) || 0) + v);
+  root.append(
+    h('h2', t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')),
+    h('div', { class: 'kpi-tiles', 'data-testid': 'kpi-tiles' },
+      tile(fmtNum(last.activeContributors), `${t('kpi.active')} (${t('kpi.thisMonth')})`),
+      tile(fmtNum(last.continuing), t('kpi.continuing')),
+      tile(fmtNum(hoursThisMonth, 1), `${t('kpi.hours')} (${t('kpi.thisMonth')})`),
+      tile(fmtNum(state.names.size), t('kpi.members'))),
+    h('div', { class: 'grid two' },
+      card(h('h3', t('kpi.active')), barChart(labels, [
+        { name: t('kpi.active'), values: months.map((m) => m.activeContributors) },
+        { name: t('kpi.continuing'), values: months.map((m) => m.continuing) }], { label: t('kpi.active') }),
+      legend([t('kpi.active'), t('kpi.continuing')])),
+      card(h('h3', t('kpi.newReturning')), barChart(labels, [
+        { name: t('kpi.new'), values: months.map((m) => m.new) },
+        { name: t('kpi.returning'), values: months.map((m) => m.returning) }], { label: t('kpi.newReturning'), stacked: true, colors: [color(1), color(0)] }),
+      legend([t('kpi.new'), t('kpi.returning')], [color(1), color(0)])),
+      card(h('h3', t('kpi.residence')), barChart(labels, [
+        { name: t('kpi.residents'), values: months.map((m) => m.residents) },
+        { name: t('kpi.elsewhere'), values: months.map((m) => m.fromElsewhere) },
+        { name: t('kpi.unknown'), values: months.map((m) => m.residenceUnknown) }], { label: t('kpi.residence'), stacked: true, colors: [color(3), color(2), '#c9c2b2'] }),
+      legend([t('kpi.residents'), t('kpi.elsewhere'), t('kpi.unknown')], [color(3), color(2), '#c9c2b2'])),
+      card(h('h3', t('kpi.minutes')), cats.size
+        ? hBars([...cats.entries()].sort((a, b) => b[1] - a[1]).map(([c, v]) => ({ name: category(c), value: v / 60 })), { label: t('kpi.minutes'), unit: ' h' })
+        : h('p', { class: 'muted' }, '—'))),
+    card(h('h3', t('kpi.claims')), h('div', { class: 'table-wrap' }, h('table',
+      h('thead', h('tr', h('th', ''), labels.map((l) => h('th', { class: 'num' }, l.slice(2))))),
+      h('tbody',
+        row(t('kpi.active'), months.map((m) => m.activeContributors)),
+        row(t('kpi.continuing'), months.map((m) => m.continuing)),
+        row(t('kpi.new'), months.map((m) => m.new)),
+        row(t('kpi.claims'), months.map((m) => m.claims)))))));
+}
+
+const row = (name, values) => h('tr', h('th', name), values.map((v) => h('td', { class: 'num' }, fmtNum(v))));
+const tile = (v, l) => h('div', { class: 'tile' }, h('div', { class: 'v' }, v), h('div', { class: 'l' }, l));
+
+// -- quests ----------------------------------------------------------------------------
+
+function dateInput(daysFromNow) {
+  const d = new Date(Date.now() + daysFromNow * 86400000);
+  return h('input', { type: 'date', value: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}` });
+}
+const dayStart = (v) => { const [y, m, d] = v.split('-').map(Number); return Math.floor(new Date(y, m - 1, d, 0, 0, 0).getTime() / 1000); };
+const dayEnd = (v) => dayStart(v) + 86399;
+
+async function quests(root, app) {
+  const pol = policy();
+  const list = await get(`${R(state.region)}/quests?limit=100`);
+  const title = h('input', { type: 'text', maxlength: 200 });
+  const cat = h('select', Object.keys(pol.categories).map((c) => h('option', { value: c }, category(c))));
+  const points = h('input', { type: 'number', min: 0, max: 10000, value: 30, inputmode: 'numeric' });
+  const opens = dateInput(0), closes = dateInput(30);
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('quests.new'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'quest' },
+    field(t('quests.name'), title, { name: 'title' }),
+    h('div', { class: 'row' }, field(t('claim.category'), cat, { name: 'category' }), field(t('f.points'), points, { name: 'points' })),
+    h('div', { class: 'row' }, field(t('quests.opens'), opens, { name: 'opensAt' }), field(t('quests.closes'), closes, { name: 'closesAt' })),
+    box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    if (!title.value.trim()) { setFieldError(form, 'title', t('err.required')); title.focus(); return; }
+    if (!/^\d+$/.test(points.value)) { setFieldError(form, 'points', t('err.number')); points.focus(); return; }
+    await busy(button, async () => {
+      try {
+        await act('Quest', { title: title.value.trim(), category: cat.value, points: Number(points.value),
+          opensAt: dayStart(opens.value), closesAt: dayEnd(closes.value), detailsHash: '0x' + '00'.repeat(32) });
+        toast(t('quests.posted'));
+        await app.render();
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  root.append(card(h('h2', t('quests.new')), form),
+    card(h('h2', t('quests.title')), list.items.length ? h('ul', { class: 'feed' }, list.items.map((q) => h('li',
+      h('strong', q.title), ' ', chip(category(q.category)), ' ', chip(`+${q.points}`, 'level'),
+      h('div', { class: 'muted small' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${t('quests.answers', { n: q.claims })}`)))) : h('p', { class: 'muted' }, t('quests.empty'))));
+}
+
+// -- points policy ---------------------------------------------------------------------
+
+async function policyTab(root, app) {
+  const current = await get(`${R(state.region)}/policy`);
+  const p = current.policy;
+  const next = current.version + 1;
+  const num = (v, name, attrs = {}) => h('input', { type: 'number', min: 0, value: v ?? '', inputmode: 'numeric', name, ...attrs });
+  const catRows = Object.entries(p.categories).map(([c, r]) => h('tr', { 'data-cat': c },
+    h('th', category(c), h('div', { class: 'muted small' }, c)),
+    h('td', num(r.base, `base-${c}`, { 'aria-label': `${category(c)} ${t('policy.base')}` })),
+    h('td', num(r.perHour, `perHour-${c}`, { 'aria-label': `${category(c)} ${t('policy.perHour')}` }))));
+  const inputs = {
+    endorsementWeight: num(p.endorsementWeight), endorsementBudget: num(p.endorsementBudget), epochDays: num(p.epochDays, null, { min: 1 }),
+    capClaim: num(p.caps.claim, null, { min: 1 }), capEndorse: num(p.caps.endorsementsPerClaim), decay: num(p.decayHalfLifeDays, null, { min: 1 }),
+    levels: h('input', { type: 'text', value: p.levels.join(', ') }), threshold: num(p.review.threshold), approvals: num(p.review.approvals, null, { min: 1, max: 5 }),
+    maxMinutes: num(p.maxMinutes, null, { min: 1 }),
+  };
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('policy.publish', { v: next }));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'policy' },
+    h('div', { class: 'table-wrap' }, h('table', h('thead', h('tr', h('th', t('policy.category')), h('th', t('policy.base')), h('th', t('policy.perHour')))), h('tbody', catRows))),
+    h('div', { class: 'row' }, field(t('policy.weight'), inputs.endorsementWeight, { name: 'endorsementWeight' }), field(t('policy.budget'), inputs.endorsementBudget, { name: 'endorsementBudget' })),
+    h('div', { class: 'row' }, field(t('policy.epochDays'), inputs.epochDays, { name: 'epochDays' }), field(t('policy.decay'), inputs.decay, { name: 'decayHalfLifeDays' })),
+    h('div', { class: 'row' }, field(t('policy.capClaim'), inputs.capClaim, { name: 'claim' }), field(t('policy.capEndorse'), inputs.capEndorse, { name: 'endorsementsPerClaim' })),
+    h('div', { class: 'row' }, field(t('policy.threshold'), inputs.threshold, { name: 'threshold' }), field(t('policy.approvals'), inputs.approvals, { name: 'approvals' })),
+    h('div', { class: 'row' }, field(t('policy.levels'), inputs.levels, { name: 'levels' }), field(t('policy.maxMinutes'), inputs.maxMinutes, { name: 'maxMinutes' })),
+    box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const int = (el) => Number.parseInt(el.value, 10);
+    const categories = {};
+    for (const tr of catRows) {
+      const c = tr.dataset.cat;
+      categories[c] = { base: int(tr.querySelector(`[name="base-${c}"]`)), perHour: int(tr.querySelector(`[name="perHour-${c}"]`)) };
+    }
+    const levels = inputs.levels.value.split(/[,、\s]+/).filter(Boolean).map(Number);
+    if (levels.some((v) => !Number.isInteger(v))) { setFieldError(form, 'levels', t('err.number')); return; }
+    const text = JSON.stringify({
+      categories, endorsementWeight: int(inputs.endorsementWeight), endorsementBudget: int(inputs.endorsementBudget), epochDays: int(inputs.epochDays),
+      caps: { claim: int(inputs.capClaim), endorsementsPerClaim: int(inputs.capEndorse) },
+      decayHalfLifeDays: inputs.decay.value ? int(inputs.decay) : null, levels,
+      review: { threshold: int(inputs.threshold), approvals: int(inputs.approvals) }, maxMinutes: int(inputs.maxMinutes),
+    });
+    await busy(button, async () => {
+      try {
+        await act('Policy', { version: next, policy: text });
+        toast(t('policy.published', { v: next }));
+        await app.refresh();
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  root.append(card(h('h2', t('policy.title')), h('p', { class: 'muted' }, current.default ? t('policy.default') : t('policy.current', { v: current.version })), form));
+}
+
+// -- roles -----------------------------------------------------------------------------
+
+async function roles(root, app) {
+  const members = await all(`${R(state.region)}/members`);
+  const holders = {};
+  for (const role of ['admin', 'verifier', 'auditor']) {
+    holders[role] = new Set((await all(`${R(state.region)}/members?role=${role}`)).map((m) => m.address));
+  }
+  const box = errorBox();
+  const toggle = (m, role) => {
+    const has = holders[role].has(m.address);
+    const b = h('button', { type: 'button', class: has ? 'primary' : 'secondary', 'aria-pressed': String(has), 'data-role': role, 'data-member': m.address },
+      has ? `✓ ${t('role.' + role)}` : t('role.' + role));
+    b.addEventListener('click', () => busy(b, async () => {
+      try {
+        await act('Role', { member: m.address, role, granted: !has });
+        toast(t('roles.changed'));
+        await app.refresh();
+      } catch (err) { report(null, box, err); }
+    }));
+    return b;
+  };
+  root.append(card(h('h2', t('roles.title')), box, h('div', { class: 'table-wrap' }, h('table',
+    h('tbody', members.map((m) => h('tr',
+      h('th', m.displayName, h('div', { class: 'muted small' }, shortAddr(m.address), m.managed ? ' · ✉' : '')),
+      h('td', h('div', { class: 'inline' }, ['verifier', 'auditor', 'admin'].map((r) => toggle(m, r)))))))))));
+}
+
+// -- invitations -----------------------------------------------------------------------
+
+function newCode() {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const chars = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}`;
+}
+
+async function invites(root, app) {
+  const days = h('input', { type: 'number', min: 1, max: 90, value: 30, inputmode: 'numeric' });
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('invite.create'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'invite' },
+    field(t('invite.days'), days, { name: 'expiresAt' }), box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    const n = Number(days.value);
+    if (!Number.isInteger(n) || n < 1 || n > 90) { setFieldError(form, 'expiresAt', t('err.number')); return; }
+    await busy(button, async () => {
+      try {
+        const code = newCode();
+        const codeHash = hex(await sha256(new TextEncoder().encode(code)));
+        await act('Invitation', { codeHash, expiresAt: Math.floor(Date.now() / 1000) + n * 86400 });
+        await modal((close) => h('div', { class: 'sign-dialog' },
+          h('h2', t('invite.created')), h('p', h('code', { class: 'code-box', 'data-testid': 'invite-code' }, code)),
+          h('p', t('invite.hand')),
+          h('p', { class: 'muted small' }, `${location.origin}/#/signin?code=${code}`),
+          h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => close(true) }, t('close')))));
+        await app.render();
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  const list = await maybe(`${R(state.region)}/invitations?limit=50`);
+  root.append(card(h('h2', t('invite.title')), h('p', { class: 'muted' }, t('invite.intro')), form),
+    list && list.items.length ? card(h('h2', t('invite.list')), h('ul', { class: 'feed' }, list.items.map((i) => h('li',
+      h('code', i.codeHash.slice(0, 12) + '…'), ' ',
+      i.member ? chip(t('invite.used', { name: nameOf(i.member) }), 'ok') : chip(t('invite.open', { date: fmtDate(i.expiresAt) }), 'wait'))))) : '');
+}
+
+// -- anchoring -------------------------------------------------------------------------
+
+const EXPLORERS = {
+  1: 'https://etherscan.io/tx/', 11155111: 'https://sepolia.etherscan.io/tx/', 17000: 'https://holesky.etherscan.io/tx/',
+  10: 'https://optimistic.etherscan.io/tx/', 137: 'https://polygonscan.com/tx/', 8453: 'https://basescan.org/tx/',
+  84532: 'https://sepolia.basescan.org/tx/', 42161: 'https://arbiscan.io/tx/', 100: 'https://gnosisscan.io/tx/',
+};
+
+export function txLink(chainId, txHash) {
+  const base = EXPLORERS[chainId];
+  return base ? h('a', { href: base + txHash, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'tx-link' }, t('anchor.tx'), ' ↗')
+    : h('code', { 'data-testid': 'tx-link' }, txHash);
+}
+
+export async function anchorStatus() {
+  const data = await maybe(`${R(state.region)}/anchors/latest`);
+  if (!data || !data.anchor) return h('p', { class: 'muted', 'data-testid': 'anchor-status' }, t('anchor.none'));
+  const a = data.anchor;
+  return h('div', { 'data-testid': 'anchor-status' },
+    h('p', h('strong', t('anchor.latest', { size: fmtNum(a.size), block: fmtNum(a.blockNumber) }))),
+    h('p', { class: 'muted' }, fmtDateTime(a.time), ' · chain ', a.chainId, ' · ', t('anchor.behind', { n: data.behind })),
+    h('p', txLink(a.chainId, a.txHash)));
+}
+
+async function anchor(root) {
+  root.append(card(h('h2', t('anchor.title')), h('p', { class: 'muted' }, t('anchor.intro')), await anchorStatus()));
+}

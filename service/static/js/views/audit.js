@@ -1,2 +1,55 @@
-import { h } from '../ui.js';
-export async function viewAudit(root) { root.append(h('h1', 'audit')); }
+import { t } from '../i18n.js';
+import { get, R } from '../api.js';
+import { h, card, fmtNum, download, busy, toast, errorBox } from '../ui.js';
+import { state, apiPaths } from '../state.js';
+import { verifyNote, parseCheckpoint, verifyConsistency, b64, fromHex } from '../verify.js';
+import { anchorStatus } from './admin.js';
+import { report } from './home.js';
+
+function line(ok, text, id) {
+  const kind = ok === true ? 'ok' : ok === false ? 'bad' : 'unknown';
+  return h('div', { class: `status-line ${kind}`, 'data-testid': id, 'data-ok': String(ok) },
+    h('span', { class: 'mark', 'aria-hidden': 'true' }, ok === true ? '✓' : ok === false ? '✗' : '?'), h('span', text));
+}
+
+export async function viewAudit(root) {
+  const region = state.regions.find((r) => r.region === state.region);
+  const note = await get(`${R(state.region)}/checkpoint`);
+  const cp = parseCheckpoint(note);
+  root.append(h('h1', t('audit.title')), h('p', { class: 'lead' }, t('audit.intro')));
+
+  const sig = await verifyNote(note, region.vkey);
+  const checks = [line(sig, sig === true ? t('audit.sigOk') : sig === false ? t('audit.sigBad') : t('audit.sigUnknown'), 'checkpoint-signature')];
+  const anchor = await get(`${R(state.region)}/anchors/latest`);
+  if (anchor.anchor && anchor.anchor.size <= cp.size) {
+    const a = anchor.anchor;
+    const proof = await get(`${R(state.region)}/proofs/consistency?first=${a.size}&second=${cp.size}`);
+    const ok = proof.secondRoot === cp.root &&
+      await verifyConsistency(a.size, cp.size, fromHex(a.root), b64(cp.root), proof.proof.map(b64));
+    checks.push(line(ok, ok ? t('audit.consistent', { a: fmtNum(a.size) }) : t('audit.inconsistent'), 'anchor-consistency'));
+  }
+  root.append(card(h('h2', t('audit.checkpoint')), h('p', h('strong', t('audit.size', { n: fmtNum(cp.size) }))),
+    ...checks, h('pre', { class: 'note', 'data-testid': 'checkpoint' }, note),
+    h('p', { class: 'muted small' }, t('audit.key'), ': ', h('code', region.vkey))));
+  root.append(card(h('h2', t('anchor.title')), await anchorStatus()));
+
+  const paths = await apiPaths();
+  const exportPath = paths.find((p) => /^\/v1\/regions\/\{region\}\/(export|audit)/.test(p) && !p.includes('accounts'));
+  const box = errorBox();
+  if (exportPath) {
+    const b = h('button', { type: 'button', class: 'primary', 'data-action': 'export' }, t('audit.export'));
+    b.addEventListener('click', () => busy(b, async () => {
+      try {
+        const res = await get(exportPath.replace('{region}', encodeURIComponent(state.region)), { raw: true });
+        const blob = await res.blob();
+        const cd = res.headers.get('content-disposition') || '';
+        const name = (/filename="?([^";]+)"?/.exec(cd) || [])[1] || `kakawari-${state.region}-export`;
+        download(name, blob);
+        toast(t('audit.export'));
+      } catch (err) { report(null, box, err); }
+    }));
+    root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.exportHint')), box, h('div', { class: 'actions' }, b)));
+  } else {
+    root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.noExport'))));
+  }
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -30,6 +30,7 @@ class Services:
     domain: Domain
     auth: Auth
     accounts: Accounts
+    known: set[str] = field(default_factory=set)
 
     @property
     def engine(self) -> Engine:
@@ -37,7 +38,7 @@ class Services:
         return engine
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc
 
@@ -54,17 +55,23 @@ ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
 def known_region(region: str, svc: Services) -> str:
-    """``region`` if it exists (problem 404 otherwise)."""
+    """``region`` if it exists (problem 404 otherwise). Regions are never removed, so
+    one that was found once is remembered."""
+    if region in svc.known:
+        return region
     try:
         origin = origin_for(region)
     except EntryError:
         origin = None
     if origin is None or origin not in svc.regions.store.logs():
         raise Problem(404, "no-region", "No such region", f"There is no region {region!r:.40}.")
+    svc.known.add(region)
     return region
 
 
-def region_param(region: str, svc: ServicesDep) -> str:
+async def region_param(region: str, svc: ServicesDep) -> str:
+    # async: a known region is answered from memory without a thread-pool hop; the
+    # first lookup of a region reads the database once, briefly, on the event loop.
     return known_region(region, svc)
 
 

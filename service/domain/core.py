@@ -55,6 +55,21 @@ class Receipt:
 
 
 @dataclass
+class _Pending:
+    """A submission waiting for the region's writer."""
+
+    items: Sequence[Signed]
+    done: bool = False
+    result: list[Receipt] | None = None
+    error: BaseException | None = None
+    erased: list[str] = field(default_factory=list)
+
+
+class _Regroup(Exception):
+    """A grouped submission failed after appending; the group is redone one by one."""
+
+
+@dataclass
 class _Batch:
     tx: RegionTx
     state: State
@@ -84,6 +99,7 @@ class Domain:
         self.details = details
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._queues: dict[str, list[_Pending]] = {}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -96,18 +112,77 @@ class Domain:
     def submit(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
         """Check and append ``items`` in order, atomically; returns every entry appended
         (the service's own recognitions included). Raises :class:`DomainError` (and
-        appends nothing) when a rule refuses any item."""
+        appends nothing) when a rule refuses any item.
+
+        Single-item submissions that arrive while another is being written are *group
+        committed*: the next writer takes every waiting submission and appends them in
+        one transaction (one checkpoint, one commit), each checked against the state
+        left by those before it, each refused or accepted on its own."""
+        if len(items) != 1:
+            with self._serial(region):
+                return self._alone(region, items)
+        pending = _Pending(items)
+        with self._locks_guard:
+            self._queues.setdefault(region, []).append(pending)
+        with self._serial(region):
+            if not pending.done:
+                with self._locks_guard:
+                    group, self._queues[region] = self._queues[region], []
+                self._group(region, group)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    def _alone(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
         facts = self.regions.facts(region)
-        with self._serial(region), self.regions.transaction(region) as tx:
+        with self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             for item in items:
                 self._one(region, facts, batch, item)
             state.set_head(tx.size)
-        if self.details is not None:
-            for digest in batch.erased:
-                self.details.erase(region, digest)
+        self._erase(region, batch.erased)
         return batch.receipts
+
+    def _erase(self, region: str, digests: list[str]) -> None:
+        if self.details is not None:
+            for digest in digests:
+                self.details.erase(region, digest)
+
+    def _group(self, region: str, group: list[_Pending]) -> None:
+        """Append the submissions of ``group`` in one transaction; a refused one is
+        refused alone. Anything unexpected: each is retried in a transaction of its own."""
+        facts = self.regions.facts(region)
+        try:
+            with self.regions.transaction(region) as tx:
+                state = self._caught_up(tx, region, facts)
+                check = Check(state, facts, tx.now, self.limits)
+                for p in group:
+                    batch = _Batch(tx, state, check)
+                    size = tx.size
+                    try:
+                        for item in p.items:
+                            self._one(region, facts, batch, item)
+                    except DomainError as exc:
+                        if tx.size != size:  # refused after appending: can't undo alone
+                            raise _Regroup from exc
+                        p.error = exc
+                        continue
+                    p.result, p.erased = batch.receipts, batch.erased
+                state.set_head(tx.size)
+        except Exception:
+            for p in group:
+                p.error, p.result, p.erased = None, None, []
+                try:
+                    p.result = self._alone(region, p.items)
+                except Exception as exc:
+                    p.error = exc
+                p.done = True
+            return
+        for p in group:
+            self._erase(region, p.erased)
+            p.done = True
 
     def _serial(self, region: str) -> threading.Lock:
         """One writer per region in this process: threads queue here instead of in the
@@ -132,16 +207,12 @@ class Domain:
         signer = item.message[mtype.signer_field]
         if item.message["region"] != region:
             raise DomainError("wrong-region", named=item.message["region"], region=region)
-        try:
-            digest = eip712.signing_digest(facts.domain, mtype, item.message)
-            recovered = eip712.recover_signer(digest, item.signature)
-        except SignatureError:
-            recovered = None
-        if recovered != signer:
-            raise DomainError("bad-signature", signer=signer)
         check_common(batch.check, item.type, item.message, signer, region)
         rule(batch.check, item.message)
-        entry = self._append(facts, batch, item)
+        try:  # the append recovers the signer (once) before writing anything
+            entry = self._append(facts, batch, item)
+        except SignatureError:
+            raise DomainError("bad-signature", signer=signer) from None
         if item.type == "Erasure":
             batch.erased.append(item.message["detailsHash"])
         self._consequences(region, facts, batch, entry)

@@ -7,9 +7,10 @@ earlier in the same transaction and everything commits with the entries.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from . import tables as t
@@ -45,10 +46,8 @@ class State:
     # -- reads -------------------------------------------------------------------------
 
     def one(self, table: t.Table, **where: Any) -> dict[str, Any] | None:
-        stmt = select(table).where(table.c.region == self.region)
-        for name, value in where.items():
-            stmt = stmt.where(table.c[name] == value)
-        row = self.conn.execute(stmt).mappings().first()
+        stmt = _select(table, tuple(where))
+        row = self.conn.execute(stmt, {"w_region": self.region, **_w(where)}).mappings().first()
         return dict(row) if row is not None else None
 
     def member(self, address: str) -> dict[str, Any] | None:
@@ -105,13 +104,13 @@ class State:
             self.update(t.heads, {}, size=size)
 
     def insert(self, table: t.Table, **values: Any) -> None:
-        self.conn.execute(insert(table).values(region=self.region, **values))
+        self.conn.execute(_insert(table), {"region": self.region, **values})
 
     def update(self, table: t.Table, where: dict[str, Any], **values: Any) -> None:
-        stmt = update(table).where(table.c.region == self.region)
-        for name, value in where.items():
-            stmt = stmt.where(table.c[name] == value)
-        self.conn.execute(stmt.values(**values))
+        stmt = _update(table, tuple(where), tuple(values))
+        params = {"w_region": self.region, **_w(where)}
+        params.update({f"v_{k}": v for k, v in values.items()})
+        self.conn.execute(stmt, params)
 
     def add_line(self, member: str, *, seq: int, via_seq: int, kind: str, claim: str | None,
                  points: int, time: int) -> None:
@@ -133,6 +132,33 @@ class State:
             total = int(row["points"]) + points
             self.update(t.members, {"address": member}, points=total,
                         level=self.policy.level(total))
+
+
+# Statements are built once per shape and reused with bound parameters: building a
+# SQLAlchemy statement costs more than running it on SQLite.
+
+
+def _w(where: dict[str, Any]) -> dict[str, Any]:
+    return {f"w_{k}": v for k, v in where.items()}
+
+
+@functools.cache
+def _select(table: t.Table, names: tuple[str, ...]) -> Any:
+    cond = [table.c.region == bindparam("w_region")]
+    cond += [table.c[n] == bindparam(f"w_{n}") for n in names]
+    return select(table).where(*cond)
+
+
+@functools.cache
+def _insert(table: t.Table) -> Any:
+    return insert(table)
+
+
+@functools.cache
+def _update(table: t.Table, names: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    cond = [table.c.region == bindparam("w_region")]
+    cond += [table.c[n] == bindparam(f"w_{n}") for n in names]
+    return update(table).where(*cond).values({c: bindparam(f"v_{c}") for c in columns})
 
 
 def current_policy(conn: Connection, region: str) -> tuple[int, Policy]:

@@ -34,7 +34,7 @@ const ROUTES = {
 
 export function go(path) {
   const target = '#/' + path;
-  if (location.hash === target) render(); else location.hash = target;
+  if (location.hash === target) refresh(); else location.hash = target;
 }
 
 function parseHash() {
@@ -109,6 +109,7 @@ export async function render() {
   main.append(view);
   try {
     await route.view(view, params, { go, refresh, render });
+    if (ticket === rendering) view.dataset.rendered = 'true';
   } catch (e) {
     if (ticket !== rendering) return;
     console.warn(e);
@@ -116,6 +117,7 @@ export async function render() {
     view.append(box);
     const [title, detail] = e instanceof ApiError ? e.words() : [t('err.generic'), String(e)];
     showError(box, title, detail);
+    view.dataset.rendered = 'error';
   }
   if (ticket === rendering && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
@@ -138,7 +140,9 @@ async function start() {
   } catch (e) {
     console.warn(e);
   }
-  window.addEventListener('hashchange', render);
+  // Every navigation reloads the region, the names and the member (roles may have been
+  // granted, people may have joined meanwhile).
+  window.addEventListener('hashchange', () => refresh().catch((e) => { console.warn(e); render(); }));
   await render();
   document.body.dataset.ready = 'true';
 }

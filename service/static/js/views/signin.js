@@ -15,7 +15,6 @@ export async function viewSignIn(root, params, app) {
     try {
       await signInWithWallet();
       toast(t('signin.done'));
-      await app.refresh();
       app.go('');
     } catch (err) { report(null, wBox, err); }
   }));
@@ -45,7 +44,6 @@ export async function viewSignIn(root, params, app) {
       try {
         await redeemInvitation(state.region, code.value.trim(), name.value.trim(), pass.value);
         toast(t('signin.welcome', { name: name.value.trim() }));
-        await app.refresh();
         app.go('');
       } catch (err) {
         if (err.code === 'bad-invitation') { setFieldError(redeem, 'code', err.words().join('. ')); code.focus(); return; }
@@ -73,7 +71,6 @@ export async function viewSignIn(root, params, app) {
       try {
         await loginManaged(state.region, acct.value.trim(), pass2.value);
         toast(t('signin.done'));
-        await app.refresh();
         app.go('');
       } catch (err) {
         if (err.code === 'bad-login') { setFieldError(login, 'passphrase', err.words().join('. ')); pass2.focus(); return; }

@@ -1,0 +1,316 @@
+"""The web app end to end in headless Chromium: a wallet member and a managed-account
+member each join, claim and endorse; a verifier approves (and is blocked from a claim
+of their own); the members see their points and download a receipt that verifies;
+the admin posts a quest, issues the invitation, grants the role and sees the KPI
+dashboard. Screenshots of every main page go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import merkle
+from ledger.checkpoint import open_checkpoint
+from ledger.entry import Entry
+from ledger.note import parse_vkey
+from tests.browser.conftest import Actor, Server
+
+pytestmark = pytest.mark.browser
+
+
+def png(width: int = 64, height: int = 48) -> bytes:
+    """A small real PNG (a sea-coloured gradient) for the claim's photo."""
+    rows = b"".join(b"\x00" + bytes(
+        c for x in range(width) for c in (14 + x, 90 + y, 107 + x // 2)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def open_view(actor: Actor, server: Server, route: str) -> None:
+    page = actor.page
+    page.goto(f"{server.url}/#/{route}")
+    page.wait_for_selector("body[data-ready=true]")
+    view = route.split("?")[0] or "home"
+    page.wait_for_selector(f"[data-view='{view}'][data-rendered]")
+    assert page.get_attribute(f"[data-view='{view}']", "data-rendered") == "true", (
+        page.inner_text("main"))
+
+
+def sign(actor: Actor, expect: dict[str, str] | None = None) -> None:
+    """Check the fields the dialog shows, then sign."""
+    dialog = actor.page.locator("#dialog")
+    dialog.wait_for(state="visible")
+    for name, text in (expect or {}).items():
+        assert text in dialog.locator(f"dd[data-field={name}]").first.inner_text()
+    dialog.locator("button[type=submit]").click()
+    dialog.wait_for(state="hidden")
+
+
+def wait_rendered(actor: Actor, view: str) -> None:
+    actor.page.wait_for_selector(f"[data-view='{view}'][data-rendered=true]")
+
+
+def wallet_sign_in_and_join(actor: Actor, server: Server, name: str, resident: bool) -> None:
+    page = actor.page
+    open_view(actor, server, "signin")
+    page.get_by_role("button", name="Sign in with wallet").click()
+    page.wait_for_selector("[data-view=home][data-rendered=true] form")
+    page.get_by_label("Your name (shown to others)").fill(name)
+    page.get_by_label("I live in this region" if resident else
+                      "I live elsewhere and come to help (関係人口)").check()
+    page.get_by_role("button", name="Join", exact=True).click()
+    sign(actor, {"displayName": name})  # Join
+    sign(actor, {"resident": "Yes" if resident else "No"})  # Profile
+    page.wait_for_selector(f"text=Hello, {name}")
+    assert page.evaluate("window.__walletCalls").count("eth_signTypedData_v4") == 2
+
+
+def claim(actor: Actor, server: Server, title: str, *, hours: int, category: str,
+          co: list[str] = (), quest: str | None = None, text: str = "",
+          photo: bytes | None = None, shot: str | None = None) -> str:
+    page = actor.page
+    open_view(actor, server, "claim")
+    form = page.locator("form[data-form=claim]")
+    form.locator("[data-field=title] input").fill(title)
+    form.locator("[data-field=category] select").select_option(category)
+    form.locator("[data-field=minutes] input").nth(0).fill(str(hours))
+    form.locator("[data-field=minutes] input").nth(1).fill("30")
+    if quest:
+        form.locator("[data-field=quest] select").select_option(quest)
+    for address in co:
+        form.locator(f"input[type=checkbox][value='{address}']").check()
+    if text:
+        form.locator("[data-field=text] textarea").fill(text)
+    if photo:
+        form.locator("[data-field=photo] input").set_input_files(
+            {"name": "beach.png", "mimeType": "image/png", "buffer": photo})
+        form.locator(".photo-preview img").wait_for()
+    if shot:
+        actor.shot(shot)
+    form.locator("button[type=submit]").click()
+    sign(actor, {"title": title})
+    page.wait_for_url(re.compile(r"#/mine\?new=0x[0-9a-f]{64}"))
+    claim_id = page.url.split("new=")[1]
+    wait_rendered(actor, "mine")
+    assert page.locator(f"article[data-claim='{claim_id}']").count() == 1
+    return claim_id
+
+
+def endorse(actor: Actor, server: Server, claim_id: str, amount: int, note: str) -> None:
+    open_view(actor, server, "endorse")
+    card = actor.page.locator(f"article[data-claim='{claim_id}']")
+    card.locator("input[type=number]").fill(str(amount))
+    card.locator("[data-field=note] input").fill(note)
+    card.locator("button[type=submit]").click()
+    sign(actor, {"amount": str(amount)})
+    wait_rendered(actor, "endorse")
+
+
+def verify_receipt(receipt: dict[str, Any], vkey: str, claim_id: str, member: str) -> None:
+    """What an outsider does with a receipt: the checkpoint is signed by the region key,
+    every entry is in the tree of that checkpoint, and the entries say what the
+    receipt claims (this claim, recognised for this member)."""
+    cp = open_checkpoint(receipt["checkpoint"], parse_vkey(vkey), receipt["origin"])
+    assert cp.size == receipt["size"]
+    types = set()
+    for item in receipt["entries"]:
+        data = item["entry"].encode()
+        entry = Entry.from_bytes(data)
+        assert entry.seq == item["seq"] and entry.origin == receipt["origin"]
+        leaf = merkle.leaf_hash(data)
+        assert base64.b64encode(leaf).decode() == item["leafHash"]
+        merkle.verify_inclusion(leaf, item["seq"], cp.size,
+                                [base64.b64decode(p) for p in item["proof"]], cp.root)
+        types.add(entry.type)
+        if entry.type == "Recognition":
+            assert entry.message["claim"] == claim_id and entry.message["member"] == member
+    assert {"Claim", "Review", "Recognition"} <= types
+
+
+def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path: Path) -> None:
+    admin = actors("admin", key=server.admin_key)
+    alice = actors("alice", key=secrets.token_bytes(32))            # wallet member
+    vera = actors("vera", key=secrets.token_bytes(32))              # verifier
+    kenji = actors("kenji", locale="ja-JP", viewport=(390, 844))    # managed, on a phone
+
+    # -- the admin joins, posts a quest, invites Kenji ---------------------------------
+    open_view(admin, server, "")
+    admin.shot("01-welcome")
+    open_view(admin, server, "signin")
+    admin.shot("02-sign-in")
+    wallet_sign_in_and_join(admin, server, "役場 まちづくり課", resident=True)
+    open_view(admin, server, "admin?tab=quests")
+    form = admin.page.locator("form[data-form=quest]")
+    form.locator("[data-field=title] input").fill("海ごみ拾い大作戦")
+    form.locator("[data-field=category] select").select_option("cleanup")
+    form.locator("[data-field=points] input").fill("20")
+    form.locator("button[type=submit]").click()
+    sign(admin, {"title": "海ごみ拾い大作戦", "points": "20"})
+    admin.page.wait_for_selector("text=Quest posted.")
+    open_view(admin, server, "admin?tab=invites")
+    admin.page.locator("form[data-form=invite] button[type=submit]").click()
+    sign(admin)
+    code = admin.page.locator("[data-testid=invite-code]").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
+    admin.shot("03-admin-invitation")
+    admin.page.locator("#dialog button").click()
+
+    # -- Alice (wallet) and Vera (wallet) join ----------------------------------------
+    wallet_sign_in_and_join(alice, server, "Alice Tanaka", resident=False)
+    open_view(alice, server, "")
+    alice.shot("04-member-home")
+    wallet_sign_in_and_join(vera, server, "Vera 検証", resident=True)
+
+    # -- Kenji redeems the invitation in Japanese, on a phone -------------------------
+    kp = kenji.page
+    open_view(kenji, server, "signin")
+    assert kp.locator("h1").inner_text() == "ログイン"
+    redeem = kp.locator("form[data-form=redeem]")
+    with kenji.expecting_refusal():
+        redeem.get_by_label("招待コード").fill("WRONG-CODE-0000")
+        redeem.get_by_label("お名前（ほかの人に表示されます）").fill("佐藤 健二")
+        redeem.get_by_label("合言葉（パスフレーズ）").fill("umi to yama no shima")
+        redeem.get_by_role("button", name="このコードで参加する").click()
+        err = redeem.locator("[data-field=code] .field-error")
+        err.wait_for()
+        assert "招待コードが使えません" in err.inner_text()
+    kenji.shot("05-managed-sign-in-error-ja")
+    redeem.get_by_label("招待コード").fill(code)
+    redeem.get_by_role("button", name="このコードで参加する").click()
+    kp.wait_for_selector("text=こんにちは、佐藤 健二 さん")
+    kenji.address = kp.locator("[data-testid=account]").inner_text().strip()
+    assert re.fullmatch(r"0x[0-9a-f]{40}", kenji.address)
+    kenji.shot("06-managed-home-ja-phone")
+
+    # -- the admin makes Vera a verifier -----------------------------------------------
+    open_view(admin, server, "admin?tab=roles")
+    admin.page.locator(f"button[data-role=verifier][data-member='{vera.address}']").click()
+    sign(admin, {"role": "Verifier", "granted": "Yes"})
+    admin.page.wait_for_selector("text=Role updated.")
+    admin.shot("07-admin-roles")
+
+    # -- claims: Alice with Kenji on the quest, with details and a photo; Kenji; Vera --
+    quest_id = server.get("/v1/regions/ama/quests?open=true")["items"][0]["id"]
+    alice_claim = claim(alice, server, "Beach clean-up at Akiya with Kenji", hours=2,
+                        category="cleanup", co=[kenji.address], quest=quest_id,
+                        text="We filled 14 bags; photo of the pile attached.", photo=png(),
+                        shot="08-claim-form")
+    alice.shot("09-my-activities-pending")
+    kenji_claim = claim(kenji, server, "キンニャモニャ祭りの設営", hours=3, category="festival")
+    vera_claim = claim(vera, server, "Translated the ferry timetable", hours=1,
+                       category="promotion")
+
+    # Kenji confirms his part in Alice's claim (in Japanese)
+    open_view(kenji, server, "mine")
+    kenji.shot("10-confirm-co-contribution-ja")
+    kp.get_by_role("button", name="はい、参加しました").click()
+    sign(kenji)
+    kp.wait_for_selector("text=確認しました。ありがとうございます！")
+
+    # -- endorsements within budget, and one over it (refused, shown by the form) ------
+    endorse(alice, server, kenji_claim, 4, "Great festival set-up!")
+    open_view(alice, server, "endorse")
+    assert "16 of 20 left" in alice.page.locator("[data-testid=budget]").inner_text()
+    alice.shot("11-endorse")
+    with kenji.expecting_refusal():
+        open_view(kenji, server, "endorse")
+        card = kp.locator(f"article[data-claim='{vera_claim}']")
+        card.locator("input[type=number]").fill("25")
+        card.locator("button[type=submit]").click()
+        sign(kenji)
+        error = card.locator(".form-error")
+        error.wait_for()
+        assert "送れる「ありがとう」が足りません" in error.inner_text()
+    kenji.shot("12-endorse-over-budget-ja")
+    endorse(kenji, server, vera_claim, 3, "翻訳ありがとう")
+
+    # -- Vera reviews: her own claim is blocked, the others approved -------------------
+    open_view(vera, server, "review")
+    own = vera.page.locator(f"article[data-claim='{vera_claim}']")
+    assert own.locator("[data-testid=conflict]").is_visible()
+    assert own.locator("button[data-action=approve]").is_disabled()
+    vera.shot("13-review-queue")
+    for claim_id in (alice_claim, kenji_claim):
+        card = vera.page.locator(f"article[data-claim='{claim_id}']")
+        if claim_id == alice_claim:
+            card.get_by_role("button", name="Show private details").click()
+            card.locator("img.evidence").wait_for()
+        card.locator("[data-field=reason] textarea").fill("Checked with the photos")
+        card.locator("button[data-action=approve]").click()
+        sign(vera, {"approve": "Approve"})
+        vera.page.wait_for_selector("text=Approved.")
+        wait_rendered(vera, "review")
+    assert vera.page.locator(f"article[data-claim='{alice_claim}']").count() == 0
+
+    # -- Alice sees her points and downloads a receipt that verifies -------------------
+    open_view(alice, server, "points")
+    lifetime = int(alice.page.locator("[data-testid=points-lifetime] .v").inner_text())
+    # cleanup: 5 + 150 min × 10/h = 30, + quest 20
+    assert lifetime == 50
+    assert "Approved activity" in alice.page.locator("[data-testid=point-lines]").inner_text()
+    assert alice.page.locator("svg.chart.line path.stroke").count() == 1
+    alice.shot("14-points")
+    open_view(alice, server, f"mine?new={alice_claim}")
+    card = alice.page.locator(f"article[data-claim='{alice_claim}'][data-status=approved]")
+    with alice.page.expect_download() as download:
+        card.locator("button[data-action=receipt]").click()
+    receipt_path = tmp_path / "receipt.json"
+    download.value.save_as(receipt_path)
+    receipt = json.loads(receipt_path.read_text())
+    vkey = server.get("/v1/regions")[0]["vkey"]
+    verify_receipt(receipt, vkey, alice_claim, alice.address)
+    alice.shot("15-my-activities-approved")
+
+    # Kenji: his claim, his confirmed share of Alice's and Alice's thanks
+    open_view(kenji, server, "points")
+    assert int(kp.locator("[data-testid=points-lifetime] .v").inner_text()) == 50 + 40 + 4
+    kenji.shot("16-points-ja-phone")
+
+    # -- the admin's KPI dashboard -------------------------------------------------------
+    open_view(admin, server, "admin")
+    tiles = admin.page.locator("[data-testid=kpi-tiles]").inner_text()
+    assert "Active contributors" in tiles
+    assert admin.page.locator("svg.chart.bars").count() == 3
+    assert admin.page.locator("svg.chart.bars rect").count() >= 2
+    admin.shot("17-admin-kpi-dashboard")
+    open_view(admin, server, "admin?tab=policy")
+    admin.shot("18-admin-policy")
+    open_view(admin, server, "admin?tab=anchor")
+    admin.shot("19-admin-anchoring")
+
+    # -- everyone can see the connections and the audit page --------------------------
+    open_view(alice, server, "connections")
+    assert alice.page.locator("svg.graph g.node").count() >= 3
+    assert alice.page.locator("svg.graph line.edge-together").count() >= 1
+    assert alice.page.locator("svg.graph path.edge-endorsed").count() >= 2
+    alice.shot("20-connections")
+    open_view(admin, server, "audit")
+    assert admin.page.locator("[data-testid=checkpoint-signature]").get_attribute(
+        "data-ok") == "true"
+    admin.shot("21-audit")
+    open_view(alice, server, "quests")
+    alice.shot("22-quests")
+
+    # -- the language switch -------------------------------------------------------------
+    alice.page.get_by_role("button", name="Switch to Japanese").click()
+    alice.page.wait_for_selector("h1:has-text('クエスト（かかわりしろ）')")
+    alice.page.get_by_role("button", name="英語に切り替え").click()
+    alice.page.wait_for_selector("h1:has-text('Quests')")
+
+    for actor in (admin, alice, vera, kenji):
+        actor.check_clean()

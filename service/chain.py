@@ -158,14 +158,20 @@ class ChainSession:
     def development(self) -> str | None:
         return development_note(self.chain_id)
 
+    def code(self, address: str) -> bytes:
+        """The runtime code at ``address`` (empty if none)."""
+        try:
+            return bytes(self.w3.eth.get_code(to_checksum_address(address)))
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            raise ChainUnavailableError(f"could not read the code at {address}: {exc}") from exc
+        except Exception as exc:
+            raise ChainError(f"could not read the code at {address}: {exc}") from exc
+
     def check_code(self, name: str, address: str) -> None:
         """Refuse (ChainSetupError) an address that does not run the committed contract."""
         artifact = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
         expected = keccak(hexstr=artifact["deployedBytecode"])
-        try:
-            code = bytes(self.w3.eth.get_code(to_checksum_address(address)))
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-            raise ChainUnavailableError(f"could not read the code at {address}: {exc}") from exc
+        code = self.code(address)
         if not code:
             hint = (" (a development node that restarted has lost it)"
                     if self.development else "")
@@ -300,7 +306,7 @@ def deploy(settings: Settings, session: ChainSession, *, replace: bool = False
     deployer = session.address
 
     def entry(name: str, address: str, block: int | None, tx: bytes | None) -> dict[str, Any]:
-        code = bytes(session.w3.eth.get_code(to_checksum_address(address)))
+        code = session.code(address)
         return {"address": address, "block": block,
                 "txHash": None if tx is None else "0x" + tx.hex(),
                 "deployedBytecodeKeccak256": "0x" + keccak(code).hex()}

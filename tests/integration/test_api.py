@@ -291,6 +291,14 @@ def test_large_bodies_are_refused(api: Api) -> None:
     assert r.status_code == 413
 
 
+def test_refusals_speak_japanese_when_asked(api: Api) -> None:
+    stranger = api.w.person()
+    body = stranger.body("Claim", **claim_fields())
+    r = api.client.post(api.url("/claims"), json=body, headers={"Accept-Language": "ja-JP"})
+    assert r.status_code == 403 and r.json()["code"] == "not-member"
+    assert r.json()["title"] == "まだこの地域のメンバーではありません"
+
+
 def test_unknown_region_and_member(api: Api) -> None:
     r = api.client.get("/v1/regions/nowhere/members")
     assert r.status_code == 404 and r.json()["type"] == "urn:kakawari:problem:no-region"

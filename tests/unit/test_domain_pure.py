@@ -75,12 +75,15 @@ def test_months_are_in_japan_time() -> None:
 
 
 def test_every_refusal_has_a_member_readable_message() -> None:
-    for code, (title, detail) in MESSAGES["en"].items():
-        assert title and detail, code
+    assert set(MESSAGES["ja"]) == set(MESSAGES["en"])
+    for language, catalogue in MESSAGES.items():
+        for code, (title, detail) in catalogue.items():
+            assert title and detail, (language, code)
     err = DomainError("not-member", who="0xabc", region="ama")
     assert err.text() == ("You are not a member of this region yet",
                           "0xabc has not joined region 'ama'. Join the region first.")
-    assert err.text("ja") == err.text()  # no Japanese catalogue yet: English
+    assert err.text("ja")[1] == "0xabc は地域「ama」に参加していません。先に参加してください。"
+    assert err.text("fr") == err.text()  # no such catalogue: English
     with pytest.raises(KeyError):
         DomainError("no-such-code")
 

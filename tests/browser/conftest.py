@@ -182,7 +182,12 @@ class Actor:
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
+        # Toasts come and go; leave them out of the picture of the page. (Through the
+        # CSSOM: the page's CSP refuses inline style sheets.)
+        self.page.evaluate("window.scrollTo(0, 0); document.getElementById('toasts')"
+                           ".style.display = 'none'")
         self.page.screenshot(path=str(path), full_page=True)
+        self.page.evaluate("document.getElementById('toasts').style.display = ''")
         return path
 
     def check_clean(self) -> None:

@@ -14,7 +14,24 @@ function niceMax(v) {
   return 10 * p;
 }
 
-function ticks(max, n = 4) { return Array.from({ length: n + 1 }, (_, i) => (max * i) / n); }
+function ticks(max, n = 4) {
+  const steps = max <= n && Number.isInteger(max) ? max : n;  // whole numbers for small counts
+  return Array.from({ length: steps + 1 }, (_, i) => (max * i) / steps);
+}
+
+/** "Dec", "12月"; with the year for January and the first month shown. */
+export function monthLabel(ym, withYear) {
+  const [y, m] = ym.split('-').map(Number);
+  const d = new Date(y, m - 1, 1);
+  const month = d.toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { month: 'short' });
+  return withYear || m === 1 ? [month, String(y)] : [month, ''];
+}
+
+/** A chart width that draws text at its real size in `container` (px). */
+export function fitWidth(container, fraction = 1, min = 300, max = 760) {
+  const w = (container && container.clientWidth) || 640;
+  return Math.round(Math.max(min, Math.min(max, w * fraction - 48)));
+}
 
 const fmt = (v) => (Math.abs(v) >= 1000 ? `${Math.round(v / 100) / 10}k` : String(Math.round(v * 10) / 10));
 
@@ -26,7 +43,8 @@ export function lineChart(points, { label, width = 640, height = 240 } = {}) {
   svg.append(s('title', {}, label));
   if (!points.length) return svg;
   const now = Date.now() / 1000;
-  const t0 = points[0].time, t1 = Math.max(now, points[points.length - 1].time + 1);
+  const t1 = Math.max(now, points[points.length - 1].time + 1);
+  const t0 = Math.min(points[0].time, t1 - 30 * 86400);  // at least a month wide
   const maxV = niceMax(Math.max(...points.map((p) => p.value), 1));
   const x = (tm) => pad.l + ((tm - t0) / (t1 - t0 || 1)) * W;
   const y = (v) => pad.t + H - (Math.max(v, 0) / maxV) * H;
@@ -50,7 +68,7 @@ export function lineChart(points, { label, width = 640, height = 240 } = {}) {
 
 /** Bars per month: series = [{name, values[]}]; stacked or side by side. */
 export function barChart(labels, series, { label, stacked = false, width = 640, height = 240, colors } = {}) {
-  const pad = { l: 40, r: 12, t: 12, b: 44 };
+  const pad = { l: 34, r: 8, t: 12, b: 42 };
   const W = width - pad.l - pad.r, H = height - pad.t - pad.b;
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bars', role: 'img', 'aria-label': label });
   svg.append(s('title', {}, label));
@@ -76,9 +94,11 @@ export function barChart(labels, series, { label, stacked = false, width = 640, 
       }
       if (stacked) base += v;
     });
-    if (labels.length <= 12 || i % Math.ceil(labels.length / 12) === 0) {
-      svg.append(s('text', { x: pad.l + slot * i + slot / 2, y: height - 26, 'text-anchor': 'middle', class: 'axis' }, lab.slice(5)),
-        lab.endsWith('-01') || i === 0 ? s('text', { x: pad.l + slot * i + slot / 2, y: height - 10, 'text-anchor': 'middle', class: 'axis year' }, lab.slice(0, 4)) : '');
+    const every = Math.ceil(labels.length / Math.max(2, Math.floor(W / 34)));
+    if ((labels.length - 1 - i) % every === 0) {
+      const [month, year] = monthLabel(lab, i < every);
+      svg.append(s('text', { x: pad.l + slot * i + slot / 2, y: height - 24, 'text-anchor': 'middle', class: 'axis' }, month),
+        year ? s('text', { x: pad.l + slot * i + slot / 2, y: height - 8, 'text-anchor': 'middle', class: 'axis year' }, year) : '');
     }
   });
   return svg;

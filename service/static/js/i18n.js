@@ -135,6 +135,8 @@ const S = {
   'home.resident': { en: 'I live in this region', ja: 'この地域に住んでいます' },
   'home.fromElsewhere': { en: 'I live elsewhere and come to help (関係人口)', ja: 'ほかの地域に住み、関わりを持っています（関係人口）' },
   'home.residenceLegend': { en: 'Where do you live?', ja: 'お住まいは？' },
+  'home.residenceWhy': { en: 'The region counts how many helpers live here and how many come from elsewhere (関係人口). You can change it any time.', ja: '地域に住む人と、ほかの地域から関わる人（関係人口）の数を知るために使います。あとから変更できます。' },
+  'home.saved': { en: 'Saved.', ja: '保存しました。' },
   'home.join': { en: 'Join', ja: '参加する' },
   'home.joined': { en: 'You joined {region}.', ja: '{region} に参加しました。' },
   'home.yourPoints': { en: 'Your points', ja: 'あなたのポイント' },

@@ -3,7 +3,7 @@ import { get, all, maybe, R } from '../api.js';
 import { h, card, errorBox, busy, toast, chip, fmtDate, fmtDateTime, fmtNum, field, modal, clearErrors, setFieldError, shortAddr } from '../ui.js';
 import { state, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
-import { barChart, legend, hBars, color } from '../charts.js';
+import { barChart, legend, hBars, color, fitWidth, monthLabel } from '../charts.js';
 import { sha256, hex } from '../hash.js';
 import { report } from './home.js';
 
@@ -35,6 +35,8 @@ export async function kpi(root) {
   const hoursThisMonth = Object.values(last.minutesByCategory || {}).reduce((a, b) => a + b, 0) / 60;
   const cats = new Map();
   for (const m of months) for (const [c, v] of Object.entries(m.minutesByCategory)) cats.set(c, (cats.get(c) || 0) + v);
+  const wide = root.clientWidth >= 760;
+  const size = { width: fitWidth(root, wide ? 0.5 : 1), height: 230 };
   root.append(
     h('h2', t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')),
     h('div', { class: 'kpi-tiles', 'data-testid': 'kpi-tiles' },
@@ -45,22 +47,22 @@ export async function kpi(root) {
     h('div', { class: 'grid two' },
       card(h('h3', t('kpi.active')), barChart(labels, [
         { name: t('kpi.active'), values: months.map((m) => m.activeContributors) },
-        { name: t('kpi.continuing'), values: months.map((m) => m.continuing) }], { label: t('kpi.active') }),
+        { name: t('kpi.continuing'), values: months.map((m) => m.continuing) }], { label: t('kpi.active'), ...size }),
       legend([t('kpi.active'), t('kpi.continuing')])),
       card(h('h3', t('kpi.newReturning')), barChart(labels, [
         { name: t('kpi.new'), values: months.map((m) => m.new) },
-        { name: t('kpi.returning'), values: months.map((m) => m.returning) }], { label: t('kpi.newReturning'), stacked: true, colors: [color(1), color(0)] }),
+        { name: t('kpi.returning'), values: months.map((m) => m.returning) }], { label: t('kpi.newReturning'), stacked: true, ...size, colors: [color(1), color(0)] }),
       legend([t('kpi.new'), t('kpi.returning')], [color(1), color(0)])),
       card(h('h3', t('kpi.residence')), barChart(labels, [
         { name: t('kpi.residents'), values: months.map((m) => m.residents) },
         { name: t('kpi.elsewhere'), values: months.map((m) => m.fromElsewhere) },
-        { name: t('kpi.unknown'), values: months.map((m) => m.residenceUnknown) }], { label: t('kpi.residence'), stacked: true, colors: [color(3), color(2), '#c9c2b2'] }),
+        { name: t('kpi.unknown'), values: months.map((m) => m.residenceUnknown) }], { label: t('kpi.residence'), stacked: true, ...size, colors: [color(3), color(2), '#c9c2b2'] }),
       legend([t('kpi.residents'), t('kpi.elsewhere'), t('kpi.unknown')], [color(3), color(2), '#c9c2b2'])),
       card(h('h3', t('kpi.minutes')), cats.size
         ? hBars([...cats.entries()].sort((a, b) => b[1] - a[1]).map(([c, v]) => ({ name: category(c), value: v / 60 })), { label: t('kpi.minutes'), unit: ' h' })
         : h('p', { class: 'muted' }, '—'))),
     card(h('h3', t('kpi.claims')), h('div', { class: 'table-wrap' }, h('table',
-      h('thead', h('tr', h('th', ''), labels.map((l) => h('th', { class: 'num' }, l.slice(2))))),
+      h('thead', h('tr', h('th', ''), labels.map((l, i) => h('th', { class: 'num' }, monthLabel(l, i === 0).filter(Boolean).join(' '))))),
       h('tbody',
         row(t('kpi.active'), months.map((m) => m.activeContributors)),
         row(t('kpi.continuing'), months.map((m) => m.continuing)),

@@ -44,6 +44,7 @@ export async function viewHome(root, _params, app) {
 
   root.append(
     h('h1', t('home.hello', { name: me.displayName })),
+    me.resident == null ? residenceCard(app) : '',
     h('div', { class: 'grid two' },
       card(
         h('h2', { class: 'eyebrow' }, t('home.yourPoints')),
@@ -108,6 +109,29 @@ function joinCard(app) {
   });
   return card(h('h1', t('home.joinTitle', { region: state.info.name })), h('p', t('home.joinText')),
     h('p', { class: 'muted small' }, shortAddr(state.session.address)), form);
+}
+
+function residenceCard(app) {
+  const resident = h('input', { type: 'radio', name: 'residence-q', value: 'yes' });
+  const elsewhere = h('input', { type: 'radio', name: 'residence-q', value: 'no' });
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('save'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'residence' },
+    h('fieldset', { class: 'choices' }, h('legend', t('home.residenceLegend')),
+      h('label', resident, ' ', t('home.resident')), h('label', elsewhere, ' ', t('home.fromElsewhere'))),
+    h('p', { class: 'hint' }, t('home.residenceWhy')), box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!resident.checked && !elsewhere.checked) { showError(box, t('home.residenceLegend'), t('err.required')); return; }
+    await busy(button, async () => {
+      try {
+        await act('Profile', { displayName: state.me.displayName, resident: resident.checked });
+        toast(t('home.saved'));
+        await app.refresh();
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  return card(form);
 }
 
 /** Show an API error next to the field it names, else in the form's error box. */

@@ -2,7 +2,7 @@ import { t, category } from '../i18n.js';
 import { get, R } from '../api.js';
 import { h, card, chip, fmtDate, fmtNum, emptyState } from '../ui.js';
 import { state } from '../state.js';
-import { lineChart } from '../charts.js';
+import { lineChart, fitWidth } from '../charts.js';
 
 export async function viewPoints(root) {
   const me = state.me;
@@ -23,15 +23,14 @@ export async function viewPoints(root) {
   if (!lines.length) { root.append(emptyState(t('points.empty'), h('a', { class: 'button', href: '#/claim' }, t('nav.claim')))); return; }
   let total = 0;
   const series = [...lines].sort((a, b) => a.time - b.time || a.seq - b.seq).map((l) => ({ time: l.time, value: (total += l.points) }));
-  root.append(card(h('h2', t('points.chart')), lineChart(series, { label: t('points.chart') })));
+  root.append(card(h('h2', t('points.chart')), lineChart(series, { label: t('points.chart'), width: fitWidth(root), height: 220 })));
   root.append(card(h('h2', t('points.lines')), h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'point-lines' },
-    h('thead', h('tr', h('th', t('points.col.date')), h('th', t('points.col.what')), h('th', { class: 'num' }, t('points.col.points')))),
+    h('thead', h('tr', h('th', t('points.col.what')), h('th', { class: 'num' }, t('points.col.points')))),
     h('tbody', [...lines].reverse().map((l) => {
       const c = titles.get(l.claim);
       return h('tr',
-        h('td', fmtDate(l.time)),
         h('td', h('strong', t('points.kind.' + l.kind)), c ? [' — ', c.title, ' ', chip(category(c.category))] : '',
-          h('div', { class: 'muted small' }, t('points.entry', { seq: l.seq }), ' · ', t('points.policyV', { v: l.policyVersion }))),
+          h('div', { class: 'muted small' }, fmtDate(l.time), ' · ', t('points.entry', { seq: l.seq }), ' · ', t('points.policyV', { v: l.policyVersion }))),
         h('td', { class: `num ${l.points < 0 ? 'neg' : ''}` }, (l.points > 0 ? '+' : '') + fmtNum(l.points)));
     }))))));
   if (me.badges && me.badges.length) {

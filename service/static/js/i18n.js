@@ -153,6 +153,16 @@ const S = {
   'home.quick': { en: 'What would you like to do?', ja: '何をしますか？' },
   'home.recent': { en: 'Recently in the region', ja: '地域の最近の活動' },
 
+  'export.title': { en: 'Move to a wallet of your own', ja: 'ご自分のウォレットに移す' },
+  'export.text': { en: 'Download your key as a keystore file, locked with your passphrase, and import it into any Ethereum wallet. After that the service no longer keeps your key, and you sign in with the wallet.', ja: 'あなたの鍵を、合言葉で保護されたファイルとしてダウンロードし、イーサリアムのウォレットに取り込めます。その後はサービスは鍵を預からず、ウォレットでログインします。' },
+  'export.button': { en: 'Download my key', ja: '鍵をダウンロード' },
+  'export.done': { en: 'Key downloaded. Import it into your wallet, then sign in with the wallet.', ja: '鍵をダウンロードしました。ウォレットに取り込んでから、ウォレットでログインしてください。' },
+  'mine.eraseConfirm': { en: 'Erase the private details (text and photos) of this activity? The ledger keeps only their fingerprint; this can\'t be undone.', ja: 'この活動の非公開の詳細（文章と写真）を消去しますか？台帳には指紋だけが残ります。元に戻せません。' },
+  'mine.eraseDone': { en: 'Private details erased.', ja: '非公開の詳細を消去しました。' },
+  'mine.showDetails': { en: 'Show private details', ja: '非公開の詳細を見る' },
+  'audit.log': { en: 'Download the log', ja: '台帳をダウンロード' },
+  'audit.logHint': { en: 'Every entry (JSON Lines, canonical form) with the signed checkpoint it ends at: recompute the root and check every signature yourself.', ja: 'すべての記録（JSON Lines、正規形）と、その最後のチェックポイント。ルートと署名をご自身で検証できます。' },
+
   // signing
   'sign.title': { en: 'Check and sign', ja: '内容を確認して署名' },
   'sign.intro': { en: 'You are about to sign this record. It will be kept in the region ledger for good.', ja: 'この内容に署名します。署名した記録は地域の台帳にずっと残ります。' },

@@ -49,7 +49,23 @@ export async function viewAudit(root) {
       } catch (err) { report(null, box, err); }
     }));
     root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.exportHint')), box, h('div', { class: 'actions' }, b)));
-  } else {
-    root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.noExport'))));
   }
+  // The raw log, always: every entry and the signed checkpoint it ends at.
+  const logBox = errorBox();
+  const logB = h('button', { type: 'button', class: exportPath ? 'secondary' : 'primary', 'data-action': 'log' }, '⤓ ', t('audit.log'));
+  logB.addEventListener('click', () => busy(logB, async () => {
+    try {
+      const lines = [];
+      for (let start = 0; start < cp.size;) {
+        const page = await get(`${R(state.region)}/entries?start=${start}&limit=1000`);
+        for (const e of page.entries) if (e.seq < cp.size) lines.push(e.entry);
+        if (!page.entries.length) break;
+        start += page.entries.length;
+      }
+      download(`kakawari-${state.region}-${cp.size}.entries.jsonl`, lines.join('\n') + '\n', 'application/jsonl');
+      download(`kakawari-${state.region}-${cp.size}.checkpoint`, note, 'text/plain');
+    } catch (err) { report(null, logBox, err); }
+  }));
+  root.append(card(h('h2', t('audit.log')), h('p', { class: 'muted' }, t('audit.logHint')),
+    exportPath ? '' : h('p', { class: 'muted small' }, t('audit.noExport')), logBox, h('div', { class: 'actions' }, logB)));
 }

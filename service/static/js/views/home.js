@@ -1,6 +1,6 @@
 import { t, category } from '../i18n.js';
-import { get, R, ApiError } from '../api.js';
-import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip, shortAddr, clearErrors, setFieldError } from '../ui.js';
+import { get, post, R, ApiError } from '../api.js';
+import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip, shortAddr, clearErrors, setFieldError, download } from '../ui.js';
 import { state, hasRole, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
 
@@ -26,9 +26,10 @@ export async function viewHome(root, _params, app) {
   const levels = (pol && pol.levels) || [];
   const prev = [0, ...levels].filter((v) => v <= me.lifetimePoints).pop() || 0;
   const progress = next ? Math.round(((me.lifetimePoints - prev) / (next - prev)) * 100) : 100;
-  const [mine, pending] = await Promise.all([
+  const [mine, pending, budget] = await Promise.all([
     get(`${R(state.region)}/claims?member=${me.address}&limit=100`),
     hasRole('verifier') ? get(`${R(state.region)}/claims?status=pending&limit=1`) : null,
+    get(`${R(state.region)}/members/${me.address}/budget`),
   ]);
   const toConfirm = [];
   for (const c of mine.items) {
@@ -53,7 +54,8 @@ export async function viewHome(root, _params, app) {
         h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': progress },
           h('span', { style: { width: progress + '%' } })),
         h('p', { class: 'muted' }, next ? t('home.nextLevel', { n: next - me.lifetimePoints, level: me.level + 1 }) : t('home.maxLevel')),
-        h('a', { href: '#/points' }, t('nav.points') + ' →')),
+        h('a', { href: '#/points' }, t('nav.points') + ' →'),
+        h('p', { class: 'muted small budget-line' }, t('home.budget'), ': ', h('strong', t('endorse.left', { left: budget.left, budget: budget.budget })))),
       card(
         h('h2', { class: 'eyebrow' }, t('home.quick')),
         h('div', { class: 'quick' },
@@ -65,7 +67,7 @@ export async function viewHome(root, _params, app) {
       h('h2', { class: 'eyebrow' }, t('home.account')),
       h('p', h('code', { class: 'account', 'data-testid': 'account' }, me.address), ' ',
         chip(state.session.managed ? t('home.managedBadge') : t('home.walletBadge'))),
-      state.session.managed ? h('p', { class: 'muted small' }, t('home.accountHint')) : '',
+      state.session.managed ? [h('p', { class: 'muted small' }, t('home.accountHint')), exportKey()] : '',
       me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
     await recent());
 }
@@ -109,6 +111,33 @@ function joinCard(app) {
   });
   return card(h('h1', t('home.joinTitle', { region: state.info.name })), h('p', t('home.joinText')),
     h('p', { class: 'muted small' }, shortAddr(state.session.address)), form);
+}
+
+/** A managed member takes their key to a wallet of their own (keystore v3 file,
+ *  encrypted with their passphrase); the service then forgets it. */
+function exportKey() {
+  const pass = h('input', { type: 'password', autocomplete: 'current-password' });
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'secondary' }, t('export.button'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'export' },
+    h('p', { class: 'small' }, t('export.text')),
+    field(t('signin.passphrase'), pass, { name: 'passphrase' }), box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    if (!pass.value) { setFieldError(form, 'passphrase', t('err.required')); pass.focus(); return; }
+    await busy(button, async () => {
+      try {
+        const keystore = await post(`${R(state.region)}/accounts/export`, { passphrase: pass.value });
+        download(`kakawari-${state.region}-${state.me.address.slice(2, 10)}.keystore.json`, JSON.stringify(keystore));
+        toast(t('export.done'));
+      } catch (err) {
+        if (err.code === 'bad-login') { setFieldError(form, 'passphrase', err.words().join('. ')); return; }
+        report(form, box, err);
+      }
+    });
+  });
+  return h('details', { class: 'export' }, h('summary', t('export.title')), form);
 }
 
 function residenceCard(app) {

@@ -1,6 +1,8 @@
 import { t, category } from '../i18n.js';
 import { get, R } from '../api.js';
-import { h, card, errorBox, busy, toast, chip, fmtDate, fmtMinutes, fmtNum, download, emptyState } from '../ui.js';
+import { h, card, errorBox, busy, toast, chip, fmtDate, fmtMinutes, fmtNum, download, emptyState, modal } from '../ui.js';
+
+const ZERO32 = '0x' + '00'.repeat(32);
 import { state, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
 import { buildReceipt } from '../receipt.js';
@@ -28,7 +30,7 @@ export async function viewMine(root, params, app) {
     root.append(h('section', { class: 'attention' }, h('h2', t('mine.confirmTitle')),
       confirm.map((c) => confirmCard(c, app))));
   }
-  root.append(h('ul', { class: 'claims' }, rest.map((c) => h('li', claimCard(c, pol, params.get('new') === c.id)))));
+  root.append(h('ul', { class: 'claims' }, rest.map((c) => h('li', claimCard(c, pol, params.get('new') === c.id, app)))));
 }
 
 function confirmCard(c, app) {
@@ -48,7 +50,7 @@ function confirmCard(c, app) {
     box, h('div', { class: 'actions' }, button));
 }
 
-function claimCard(c, pol, fresh) {
+function claimCard(c, pol, fresh, app) {
   const me = state.me.address;
   const others = c.people.filter((p) => p.address !== me).map((p) => nameOf(p.address));
   const needed = c.points != null && pol ? (c.points >= pol.review.threshold ? pol.review.approvals : 1) : null;
@@ -66,6 +68,35 @@ function claimCard(c, pol, fresh) {
     }));
     actions.push(b);
   }
+  const detailsSlot = h('div', { class: 'details-slot' });
+  if (c.contributor === me && c.detailsHash !== ZERO32 && !c.detailsErased) {
+    const show = h('button', { type: 'button', class: 'link' }, t('mine.showDetails'));
+    show.addEventListener('click', async () => {
+      try {
+        const d = await get(`${R(state.region)}/details/${c.detailsHash}`);
+        detailsSlot.replaceChildren(
+          d.details.text ? h('p', { class: 'private-text' }, d.details.text) : '',
+          ...(d.details.files || []).filter((f) => /^image\//.test(f.type)).map((f) => h('img', { class: 'evidence', src: `data:${f.type};base64,${f.data}`, alt: f.name })));
+        show.remove();
+      } catch (err) { report(null, box, err); }
+    });
+    const erase = h('button', { type: 'button', class: 'secondary', 'data-action': 'erase' }, t('mine.erase'));
+    erase.addEventListener('click', async () => {
+      const ok = await modal((close) => h('div', { class: 'sign-dialog' }, h('h2', t('mine.erase')), h('p', t('mine.eraseConfirm')),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'secondary', onclick: () => close(false) }, t('cancel')),
+          h('button', { type: 'button', class: 'danger', onclick: () => close(true) }, t('mine.erase')))));
+      if (!ok) return;
+      await busy(erase, async () => {
+        try {
+          await act('Erasure', { detailsHash: c.detailsHash, reason: 'Erased at the request of the contributor' }, { claimTitle: c.title });
+          toast(t('mine.eraseDone'));
+          await app.refresh();
+        } catch (err) { report(null, box, err); }
+      });
+    });
+    actions.unshift(erase);
+    detailsSlot.append(show);
+  }
   return h('article', { class: `claim ${fresh ? 'fresh' : ''}`, 'data-claim': c.id, 'data-status': c.status },
     h('div', { class: 'claim-head' },
       h('h3', c.title),
@@ -80,6 +111,6 @@ function claimCard(c, pol, fresh) {
     c.reviews.length ? h('ul', { class: 'reviews' }, c.reviews.map((r) => h('li',
       chip(r.approve ? t('approve') : t('reject'), r.approve ? 'ok' : 'bad'), ' ',
       nameOf(r.reviewer), r.reason ? `：「${r.reason}」` : ''))) : '',
-    c.detailsErased ? h('p', { class: 'muted small' }, t('mine.erased')) : '',
+    c.detailsErased ? h('p', { class: 'muted small' }, t('mine.erased')) : detailsSlot,
     box, actions.length ? h('div', { class: 'actions' }, actions) : '');
 }

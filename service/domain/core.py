@@ -157,7 +157,7 @@ class Domain:
         try:
             with self.regions.transaction(region) as tx:
                 state = self._caught_up(tx, region, facts)
-                check = Check(state, facts, tx.now, self.limits)
+                check = Check(state, facts, tx.now, self.limits, grouped=len(group) > 1)
                 for p in group:
                     batch = _Batch(tx, state, check)
                     size = tx.size

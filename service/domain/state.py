@@ -21,9 +21,26 @@ class State:
     """The projections of ``region`` as seen by ``conn``'s transaction."""
 
     def __init__(self, conn: Connection, region: str) -> None:
-        self.conn, self.region = conn, region
+        self._conn, self.region = conn, region
         self._policy: tuple[int, Policy] | None = None
         self._next_line: int | None = None
+        # Inserts wait here and go to the database as one executemany per table just
+        # before anything reads or updates that table (or anyone takes ``conn``): a
+        # group of claims costs a few statements, not a few per claim.
+        self._pending: dict[t.Table, list[dict[str, Any]]] = {}
+
+    @property
+    def conn(self) -> Connection:
+        """The transaction's connection, with every pending insert written."""
+        self.flush()
+        return self._conn
+
+    def flush(self, *tables: t.Table) -> None:
+        """Write the pending inserts (of ``tables``; all when none are named)."""
+        for table in tables or tuple(self._pending):
+            rows = self._pending.pop(table, None)
+            if rows:
+                self._conn.execute(_insert(table), rows)
 
     # -- policy ----------------------------------------------------------------------
 
@@ -46,12 +63,22 @@ class State:
     # -- reads -------------------------------------------------------------------------
 
     def one(self, table: t.Table, **where: Any) -> dict[str, Any] | None:
+        self.flush(table)
         stmt = _select(table, tuple(where))
-        row = self.conn.execute(stmt, {"w_region": self.region, **_w(where)}).mappings().first()
+        row = self._conn.execute(stmt, {"w_region": self.region, **_w(where)}).mappings().first()
         return dict(row) if row is not None else None
 
     def member(self, address: str) -> dict[str, Any] | None:
         return self.one(t.members, address=address)
+
+    def members_among(self, addresses: list[str]) -> set[str]:
+        """Which of ``addresses`` are members (one read)."""
+        m = t.members.c
+        self.flush(t.members)
+        rows = self._conn.execute(
+            select(m.address).where(m.region == self.region, m.address.in_(addresses))
+        ).all()
+        return {r[0] for r in rows}
 
     def has_role(self, address: str, role: str) -> bool:
         return self.one(t.roles, address=address, role=role) is not None
@@ -98,19 +125,28 @@ class State:
     # -- writes ------------------------------------------------------------------------
 
     def set_head(self, size: int) -> None:
+        """Record that the projections reflect ``size`` entries, and write everything
+        pending: call it last in every transaction."""
         if self.one(t.heads) is None:
             self.insert(t.heads, size=size)
         else:
             self.update(t.heads, {}, size=size)
+        self.flush()
 
     def insert(self, table: t.Table, **values: Any) -> None:
-        self.conn.execute(_insert(table), {"region": self.region, **values})
+        """Insert a row (written before the table is next read; see :meth:`flush`)."""
+        rows = self._pending.setdefault(table, [])
+        if rows and rows[0].keys() != {"region", *values}:
+            self.flush(table)  # executemany needs one shape
+            rows = self._pending.setdefault(table, [])
+        rows.append({"region": self.region, **values})
 
     def update(self, table: t.Table, where: dict[str, Any], **values: Any) -> None:
+        self.flush(table)
         stmt = _update(table, tuple(where), tuple(values))
         params = {"w_region": self.region, **_w(where)}
         params.update({f"v_{k}": v for k, v in values.items()})
-        self.conn.execute(stmt, params)
+        self._conn.execute(stmt, params)
 
     def add_line(self, member: str, *, seq: int, via_seq: int, kind: str, claim: str | None,
                  points: int, time: int) -> None:

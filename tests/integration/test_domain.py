@@ -88,3 +88,31 @@ def test_a_refused_item_appends_nothing_of_its_batch(w: World) -> None:
     assert exc.value.code == "already-member"
     assert w.regions.store.log_info(origin_for(w.region)).size == size
     assert live(w)["svc_members"] == []
+
+
+def test_a_group_commit_refuses_only_the_bad_submissions(w: World) -> None:
+    from service.domain.core import _Pending
+
+    people = [w.person() for _ in range(3)]
+    w.domain.submit(w.region, [p.sign("Join", displayName=f"P{i}") for i, p in enumerate(people)])
+    now = w.regions.clock()
+    claim = people[0].sign("Claim", category="cleanup", title="t", minutes=30,
+                           occurredAt=now - 60, quest=ZERO32, coContributors=[],
+                           detailsHash=ZERO32)
+    stranger = w.person().sign("Claim", category="cleanup", title="t", minutes=30,
+                               occurredAt=now - 60, quest=ZERO32, coContributors=[],
+                               detailsHash=ZERO32)
+    other = people[1].sign("Profile", displayName="P1", resident=True)
+    # The same signed claim twice (a replay inside one group), a non-member, a good one.
+    group = [_Pending([claim]), _Pending([claim]), _Pending([stranger]), _Pending([other])]
+    w.domain._group(w.region, group)
+    assert all(p.done for p in group)
+    assert group[0].result is not None and group[0].error is None
+    assert isinstance(group[1].error, DomainError) and group[1].error.code == "nonce-reused"
+    assert isinstance(group[2].error, DomainError) and group[2].error.code == "not-member"
+    assert group[3].result is not None
+    assert len(live(w)["svc_claims"]) == 1
+    verify_stored_log(w.regions.store, origin_for(w.region))
+    before = live(w)
+    w.domain.rebuild(w.region)
+    assert live(w) == before

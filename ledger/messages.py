@@ -161,12 +161,13 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address service,address member,bytes32 invitation,bool held,"
             "uint64 nonce,uint64 issuedAt",
         ),
-        # Written by the service key after minting a soulbound badge for a recognition.
+        # Written by the service key after minting a soulbound badge for a recognition:
+        # `leafHash` is the recognition entry's leaf hash, which the badge holds on chain.
         _t(
             "Badge",
             "service",
             "string region,address service,bytes32 claim,address member,uint64 chainId,"
-            "address contract,uint64 tokenId,bytes32 txHash,uint64 nonce,uint64 issuedAt",
+            "address contract,uint64 tokenId,bytes32 leafHash,uint64 nonce,uint64 issuedAt",
         ),
         # Written by the service key after a checkpoint is anchored on chain.
         _t(

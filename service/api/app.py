@@ -250,7 +250,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(settings: Settings | None = None, regions: Regions | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, regions: Regions | None = None,
+               chain: tuple[Any, str] | None = None) -> FastAPI:
     """Build the app. With no ``regions``, opens the database of ``settings`` (both
     schemas migrated) and, when a key-encryption secret is configured, the keyring:
     without it the service is read-only for service-written entries."""
@@ -267,6 +268,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None)
             opened = Regions(owned, _keyring(settings))
             app.state.regions = opened
             app.state.services = services_for(settings, opened)
+            app.state.services.chain = chain
         try:
             yield
         finally:
@@ -285,6 +287,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None)
     if regions is not None:  # usable without the lifespan (tests, ASGI test transports)
         app.state.regions = regions
         app.state.services = services_for(settings, regions)
+        app.state.services.chain = chain
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.include_router(log_router)

@@ -31,6 +31,8 @@ class Services:
     auth: Auth
     accounts: Accounts
     known: set[str] = field(default_factory=set)
+    chain: tuple[Any, str] | None = None
+    """A chain client allowed to mint badges, and the badge contract's address."""
 
     @property
     def engine(self) -> Engine:

@@ -44,7 +44,7 @@ DOMAIN_STATUS: dict[str, int] = {
     **dict.fromkeys(("nonce-reused", "already-member", "already-confirmed", "already-reviewed",
                      "claim-decided", "budget-exceeded", "policy-version", "last-admin",
                      "not-revoked", "invitation-exists", "badge-exists", "not-approved",
-                     "quest-closed", "no-chain", "bad-invitation"), 409),
+                     "quest-closed", "no-chain", "bad-invitation", "chain-refused"), 409),
     "details-erased": 410,
     **dict.fromkeys(("no-service-key", "busy"), 503),
 }

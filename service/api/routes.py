@@ -32,7 +32,7 @@ from .deps import (
     page,
 )
 from .problems import Problem
-from .schemas import SIGNED, DetailsIn, ManagedIn, Page, Submitted
+from .schemas import SIGNED, BadgeIn, DetailsIn, ManagedIn, Page, Submitted
 
 router = APIRouter(prefix="/v1", tags=["recognition"])
 
@@ -291,3 +291,25 @@ def managed_action(region: RegionDep, type_: Annotated[str, Path(alias="type",
     signed = svc.accounts.sign_for(region, session.address, type_, body.fields)
     receipts = svc.domain.submit(region, [signed])
     return {"id": receipts[0].id, "entries": [r.to_json() for r in receipts]}
+
+
+# -- badges ---------------------------------------------------------------------------------
+
+
+@router.post("/regions/{region}/claims/{claim}/badges", status_code=201,
+             response_model=Submitted, tags=["claims"])
+def mint_badge(region: RegionDep, claim: HashPath, body: BadgeIn, svc: ServicesDep,
+               session: SessionDep, conn: ConnDep) -> dict[str, Any]:
+    """Mint the soulbound badge of a recognition (the member, or an admin, asks): the
+    badge holds the recognition entry's leaf hash, and a ``Badge`` entry records it.
+    Needs a chain configured on the server."""
+    member = body.member.lower()
+    if session.address != member and "admin" not in queries.roles_of(conn, region,
+                                                                       session.address):
+        raise DomainError("not-allowed", reason="Only the member, or an admin, can ask "
+                          "for their badge.")
+    if svc.chain is None:
+        raise DomainError("no-chain")
+    client, contract = svc.chain
+    receipts = svc.domain.mint_badge(region, claim.lower(), member, client, contract)
+    return {"id": None, "entries": [r.to_json() for r in receipts]}

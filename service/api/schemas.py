@@ -152,6 +152,11 @@ class DetailsIn(BaseModel):
     details: Details
 
 
+class BadgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    member: Address
+
+
 class Page(BaseModel):
     total: int
     offset: int

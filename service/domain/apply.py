@@ -251,7 +251,7 @@ def _custody(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) 
 def _badge(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.badges, claim=m["claim"], member=m["member"], seq=entry.seq,
                  chain_id=m["chainId"], contract=m["contract"], token_id=m["tokenId"],
-                 tx_hash=m["txHash"])
+                 leaf_hash=m["leafHash"])
 
 
 _HANDLERS: dict[str, Callable[[State, RegionFacts, Entry, dict[str, Any]], None]] = {

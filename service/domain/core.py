@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import eip712
 from ledger.entry import Entry, origin_for
-from ledger.errors import SignatureError, TypedDataError
+from ledger.errors import ChainError, SignatureError, TypedDataError
 from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
@@ -272,6 +272,43 @@ class Domain:
                 self._one(region, facts, batch, other)
             if after is not None:
                 after(state.conn)
+            state.set_head(tx.size)
+        return batch.receipts
+
+    def mint_badge(self, region: str, claim_id: str, member: str, chain: Any,
+                   contract: str) -> list[Receipt]:
+        """Mint the soulbound badge of ``member``'s recognition for ``claim_id`` with
+        ``chain`` (a :class:`ledger.chain.ChainClient` allowed to mint on ``contract``)
+        and record it as a ``Badge`` entry. The badge holds the recognition entry's leaf
+        hash; the contract refuses a second badge for it, and so do the rules here."""
+        facts = self.regions.facts(region)
+        with self._serial(region), self.regions.transaction(region) as tx:
+            state = self._caught_up(tx, region, facts)
+            claim = state.claim(claim_id)
+            if claim is None:
+                raise DomainError("unknown-claim", claim=claim_id, region=region)
+            if claim["status"] != "approved":
+                raise DomainError("not-approved", claim=claim_id, status=claim["status"])
+            recognition = state.one(t.recognitions, claim=claim_id, member=member)
+            if recognition is None:
+                raise DomainError("not-allowed", reason=f"{member} has no recognition for "
+                                  f"claim {claim_id}.")
+            if state.one(t.badges, claim=claim_id, member=member) is not None:
+                raise DomainError("badge-exists", who=member, claim=claim_id)
+            leaf = self.regions.store.leaf_hash(origin_for(region), int(recognition["seq"]))
+            try:
+                token = chain.mint_badge(member, region, leaf)
+            except ChainError as exc:
+                raise DomainError("chain-refused", reason=str(exc)) from None
+            try:
+                item = self.regions.service_signed(region, "Badge", {
+                    "claim": claim_id, "member": member, "chainId": chain.chain_id,
+                    "contract": contract, "tokenId": token, "leafHash": "0x" + leaf.hex(),
+                    "issuedAt": tx.now})
+            except KeyringError:
+                raise DomainError("no-service-key") from None
+            batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._append(facts, batch, item)
             state.set_head(tx.size)
         return batch.receipts
 

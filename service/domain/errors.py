@@ -151,6 +151,9 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "badge-exists": (
             "Badge already minted", "{who} already holds the badge for claim {claim}."
         ),
+        "chain-refused": (
+            "The chain did not mint the badge", "Nothing was recorded; try again later. ({reason})"
+        ),
         "busy": (
             "The service is busy", "Too many requests at once; please try again in a moment."
         ),
@@ -224,6 +227,7 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "not-approved": ("承認されていない活動記録です",
                          "活動記録 {claim} の状態は {status} です。バッジは承認された活動にだけ発行されます。"),
         "badge-exists": ("バッジは発行済みです", "{who} は活動記録 {claim} のバッジをすでに持っています。"),
+        "chain-refused": ("バッジを発行できませんでした", "何も記録していません。しばらくしてからもう一度お試しください。（{reason}）"),
         "busy": ("混み合っています", "ただいま混み合っています。少し待ってからもう一度お試しください。"),
     },
 }

@@ -80,7 +80,7 @@ def member(conn: Connection, region: str, address: str, now: int) -> dict[str, A
     b = t.badges.c
     out["badges"] = [
         {"claim": r.claim, "seq": r.seq, "chainId": r.chain_id, "contract": r.contract,
-         "tokenId": r.token_id, "txHash": r.tx_hash}
+         "tokenId": r.token_id, "leafHash": r.leaf_hash}
         for r in conn.execute(select(t.badges).where(
             b.region == region, b.member == address).order_by(b.seq)).all()
     ]

@@ -178,7 +178,7 @@ badges = Table(
     Column("chain_id", BigInteger, nullable=False),
     Column("contract", ADDR, nullable=False),
     Column("token_id", BigInteger, nullable=False),
-    Column("tx_hash", HASH, nullable=False),
+    Column("leaf_hash", HASH, nullable=False),  # the recognition entry's
 )
 
 erasures = Table(

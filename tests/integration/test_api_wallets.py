@@ -186,3 +186,51 @@ def test_private_details_are_stored_read_and_erased(api: Api) -> None:
     assert r.status_code == 410 and r.json()["code"] == "details-erased"
     claims = api.get("/claims", member=alice.address)["items"]
     assert api.get(f"/claims/{claims[0]['id']}")["detailsErased"] is True
+
+
+def test_a_recognition_becomes_a_soulbound_badge_with_a_chain(tmp_path: Path) -> None:
+    from ledger.chain_fake import FakeChainClient
+
+    chain = FakeChainClient()
+    deployment = chain.deploy_contracts()
+    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+            TestClient(create_app(w.settings, w.regions, chain=(chain, deployment.badge)),
+                       base_url="http://kakawari.test") as c:
+        api = Api(c, w)
+        alice, vera = (w.person() for _ in range(2))
+        api.join(alice, "Alice")
+        api.join(vera, "Vera")
+        api.post("/roles", w.admin, "Role", member=vera.address, role="verifier", granted=True)
+        claim = api.claim(alice)
+        auth = {"Authorization": f"Bearer {siwe_token(api, Account.from_key(alice.key))}"}
+        early = c.post(api.url(f"/claims/{claim}/badges"), json={"member": alice.address},
+                       headers=auth)
+        assert early.status_code == 409 and early.json()["code"] == "not-approved"
+        review = api.post(f"/claims/{claim}/reviews", vera, "Review", claim=claim,
+                          approve=True, reason="ok")
+        recognition_seq = review["entries"][1]["seq"]
+        r = c.post(api.url(f"/claims/{claim}/badges"), json={"member": alice.address},
+                   headers=auth)
+        assert r.status_code == 201, r.text
+        badge = api.get(f"/members/{alice.address}")["badges"][0]
+        held = chain.badge(badge["tokenId"])
+        assert held.owner.lower() == alice.address and held.region == w.region
+        leaf = w.regions.store.leaf_hash(f"kakawari/{w.region}", recognition_seq)
+        assert held.leaf_hash == leaf and badge["leafHash"] == "0x" + leaf.hex()
+        again = c.post(api.url(f"/claims/{claim}/badges"), json={"member": alice.address},
+                       headers=auth)
+        assert again.status_code == 409 and again.json()["code"] == "badge-exists"
+        vera_auth = {"Authorization": f"Bearer {siwe_token(api, Account.from_key(vera.key))}"}
+        other = c.post(api.url(f"/claims/{claim}/badges"), json={"member": alice.address},
+                       headers=vera_auth)
+        assert other.status_code == 403
+
+
+def test_without_a_chain_badges_are_refused_clearly(api: Api) -> None:
+    (alice,) = (api.w.person(),)
+    api.join(alice, "Alice")
+    claim = api.claim(alice)
+    auth = {"Authorization": f"Bearer {siwe_token(api, Account.from_key(alice.key))}"}
+    r = api.client.post(api.url(f"/claims/{claim}/badges"), json={"member": alice.address},
+                        headers=auth)
+    assert r.status_code == 409 and r.json()["code"] == "no-chain"

@@ -1,11 +1,14 @@
 """``kakawari demo seed``: realistic signed sample activity for trying the product.
 
 Members get keys of their own (kept only in memory: they are sample people); each
-joins and claims contributions in Japanese or English, co-contributors confirm, peers
-endorse. With the operator's admin key in the data directory (``kakawari init``
-without ``--admin``), the admin also joins, grants verifier and auditor roles,
-verifiers review (never their own or a co-signed claim), and the service records a
-recognition for each approved claim. Every entry is really signed and verifies.
+joins, sets a profile (resident or from elsewhere) and claims contributions in
+Japanese or English, with private details kept off the log; co-contributors confirm,
+peers endorse within their budget. With the operator's admin key in the data
+directory (``kakawari init`` without ``--admin``), the admin also grants verifier and
+auditor roles and posts quests that some claims answer, and verifiers review (never
+their own or a co-signed claim; as many approvals as the policy asks). Everything goes
+through the recognition rules (``service.domain``), so the seeded log satisfies every
+rule, the projections are filled and the service writes the recognitions itself.
 """
 
 from __future__ import annotations

@@ -41,12 +41,17 @@ def png(width: int = 64, height: int = 48) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
+def settle(actor: Actor) -> None:
+    """Wait until no request or rendering is in flight (body[data-busy] is gone)."""
+    actor.page.wait_for_selector("body[data-ready=true]:not([data-busy])")
+
+
 def open_view(actor: Actor, server: Server, route: str) -> None:
+    """Load the page afresh at ``route`` (as a person opening a link would)."""
     page = actor.page
-    page.goto(f"{server.url}/#/{route}")
-    page.wait_for_selector("body[data-ready=true]")
+    page.goto(f"{server.url}/?v={secrets.token_hex(4)}#/{route}")
+    settle(actor)
     view = route.split("?")[0] or "home"
-    page.wait_for_selector(f"[data-view='{view}'][data-rendered]")
     assert page.get_attribute(f"[data-view='{view}']", "data-rendered") == "true", (
         page.inner_text("main"))
 
@@ -62,6 +67,7 @@ def sign(actor: Actor, expect: dict[str, str] | None = None) -> None:
 
 
 def wait_rendered(actor: Actor, view: str) -> None:
+    settle(actor)
     actor.page.wait_for_selector(f"[data-view='{view}'][data-rendered=true]")
 
 
@@ -236,6 +242,11 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
         error = card.locator(".form-error")
         error.wait_for()
         assert "送れる「ありがとう」が足りません" in error.inner_text()
+        assert "今期の残りは 20 のうち 20 です（25 送ろうとしました）" in error.inner_text()
+    # nor can he thank a claim he is part of: the page says so instead of a form
+    mine = kp.locator(f"article[data-claim='{alice_claim}']")
+    assert "あなたが参加した活動です" in mine.inner_text()
+    assert mine.locator("form").count() == 0
     kenji.shot("12-endorse-over-budget-ja")
     endorse(kenji, server, vera_claim, 3, "翻訳ありがとう")
 

@@ -1,6 +1,7 @@
 // The HTTP API: JSON in and out, RFC 9457 problems turned into ApiError with a stable
 // code and the words for it in the user's language.
 import { lang, problemText, t } from './i18n.js';
+import { busyMark } from './ui.js';
 
 export class ApiError extends Error {
   constructor({ status = 0, code = 'network', title = '', detail = '', params = {}, field = null, raw = null }) {
@@ -44,7 +45,12 @@ function fieldOf(body) {
   return null;
 }
 
-export async function request(method, path, { body, headers = {}, raw = false, auth = true } = {}) {
+export async function request(method, path, opts = {}) {
+  busyMark(1);
+  try { return await send(method, path, opts); } finally { busyMark(-1); }
+}
+
+async function send(method, path, { body, headers = {}, raw = false, auth = true } = {}) {
   const h = { Accept: 'application/json, application/problem+json', 'Accept-Language': lang(), ...headers };
   if (body !== undefined && !(body instanceof Blob)) h['Content-Type'] = 'application/json';
   if (auth && token) h.Authorization = `Bearer ${token}`;

@@ -284,7 +284,7 @@ const S = {
   'endorse.send': { en: 'Send thanks', ja: 'ありがとうを送る' },
   'endorse.sent': { en: 'Thanks sent!', ja: 'ありがとうを送りました！' },
   'endorse.empty': { en: 'No activities by others to thank yet.', ja: 'ほかの人の活動はまだありません。' },
-  'endorse.own': { en: 'Your own activity — others can thank you for it.', ja: 'あなたの活動です（ほかの人から送ってもらえます）。' },
+  'endorse.own': { en: 'You are part of this activity — others can thank you for it.', ja: 'あなたが参加した活動です（ほかの人から送ってもらえます）。' },
 
   // quests
   'quests.title': { en: 'Quests', ja: 'クエスト（かかわりしろ）' },

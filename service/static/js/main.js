@@ -1,7 +1,7 @@
 // The single-page app: header, navigation, hash routes, and the views.
 import { t, lang, setLang } from './i18n.js';
 import { ApiError, onSignedOut } from './api.js';
-import { h, clear, card, showError, errorBox } from './ui.js';
+import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
 import {
   state, loadSession, saveSession, loadRegions, loadRegion, loadMe, loadNames, chooseRegion, hasRole,
@@ -86,6 +86,11 @@ function signOut() {
 
 let rendering = 0;
 export async function render() {
+  busyMark(1);
+  try { await renderNow(); } finally { busyMark(-1); }
+}
+
+async function renderNow() {
   const { path, params } = parseHash();
   const route = ROUTES[path];
   document.documentElement.lang = lang();
@@ -124,10 +129,13 @@ export async function render() {
 
 /** Reload the region, the member and the names, then render. */
 export async function refresh() {
-  await loadRegion();
-  await loadNames();
-  await loadMe();
-  await render();
+  busyMark(1);
+  try {
+    await loadRegion();
+    await loadNames();
+    await loadMe();
+    await render();
+  } finally { busyMark(-1); }
 }
 
 async function start() {

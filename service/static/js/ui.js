@@ -44,6 +44,15 @@ export function s(tag, a, ...children) {
   return put(el, children);
 }
 
+/** How much is in flight (requests, renders): body[data-busy] while any is, so a
+ *  person's assistive tech and the browser tests can tell when the page has settled. */
+let inflight = 0;
+export function busyMark(delta) {
+  inflight = Math.max(0, inflight + delta);
+  if (inflight) document.body.dataset.busy = String(inflight); else delete document.body.dataset.busy;
+  document.getElementById('main')?.setAttribute('aria-busy', inflight ? 'true' : 'false');
+}
+
 export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
 
 let uid = 0;

@@ -7,24 +7,25 @@ import { report } from './home.js';
 
 export async function viewEndorse(root, _params, app) {
   const me = state.me.address;
-  const [budget, pending, approved] = await Promise.all([
+  const [budget, pending, approved, involved] = await Promise.all([
     get(`${R(state.region)}/members/${me}/budget`),
     get(`${R(state.region)}/claims?status=pending&limit=50`),
     get(`${R(state.region)}/claims?status=approved&limit=50`),
+    get(`${R(state.region)}/claims?member=${me}&limit=200`),
   ]);
+  const mine = new Set(involved.items.map((c) => c.id));
   const claims = [...pending.items, ...approved.items].sort((a, b) => b.seq - a.seq);
   const budgetEl = h('span', { class: 'budget', 'data-testid': 'budget' }, t('endorse.left', { left: budget.left, budget: budget.budget }));
   root.append(h('h1', t('endorse.title')),
     card(h('p', t('endorse.intro', { date: fmtDate(budget.epochEnd) })), h('p', budgetEl)));
-  const others = claims.filter((c) => c.contributor !== me);
+  const others = claims.filter((c) => !mine.has(c.id));
   if (!others.length) { root.append(emptyState(t('endorse.empty'))); return; }
   const list = h('ul', { class: 'claims' });
-  for (const c of claims) list.append(h('li', endorseCard(c, budget, budgetEl, app)));
+  for (const c of claims) list.append(h('li', endorseCard(c, mine.has(c.id), budget, budgetEl, app)));
   root.append(list);
 }
 
-function endorseCard(c, budget, budgetEl, app) {
-  const mine = c.contributor === state.me.address;
+function endorseCard(c, mine, budget, budgetEl, app) {
   const head = [h('div', { class: 'claim-head' }, h('h3', c.title), chip(t('status.' + c.status), c.status === 'approved' ? 'ok' : 'wait')),
     h('p', { class: 'meta' }, `${nameOf(c.contributor)} · ${category(c.category)} · ${fmtDate(c.occurredAt)} · ${fmtMinutes(c.minutes)}`)];
   if (mine) return h('article', { class: 'claim', 'data-claim': c.id }, head, h('p', { class: 'muted small' }, t('endorse.own')));
@@ -50,7 +51,10 @@ function endorseCard(c, budget, budgetEl, app) {
         budgetEl.textContent = t('endorse.left', { left: budget.left, budget: budget.budget });
         note.value = '';
         await app.refresh();
-      } catch (err) { report(form, box, err); }
+      } catch (err) {
+        if (err.code === 'budget-exceeded') Object.assign(err.params, { left: budget.left, budget: budget.budget, amount: amount.value });
+        report(form, box, err);
+      }
     });
   });
   return h('article', { class: 'claim', 'data-claim': c.id }, head, form);

@@ -54,9 +54,12 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(REPO / ".venv" / "bin" / "kakawari"), *args], env=self.env,
-                              capture_output=True, text=True, check=check, timeout=120)
+    def cli(self, *args: str, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([str(REPO / ".venv" / "bin" / "kakawari"), *args],
+                              env=env or self.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as r:

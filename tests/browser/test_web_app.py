@@ -23,8 +23,12 @@ from ledger.checkpoint import open_checkpoint
 from ledger.entry import Entry
 from ledger.note import parse_vkey
 from tests.browser.conftest import Actor, Server
+from tests.integration.chain_fixtures import anvil_url_fixture  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.anvil]
+
+#: anvil's first development account (funded at start).
+ANVIL_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 
 def png(width: int = 64, height: int = 48) -> bytes:
@@ -148,7 +152,17 @@ def verify_receipt(receipt: dict[str, Any], vkey: str, claim_id: str, member: st
     assert {"Claim", "Review", "Recognition"} <= types
 
 
-def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path: Path) -> None:
+def anchor(server: Server, rpc: str) -> str:
+    """Deploy the contracts on the anvil node and anchor the region's log (the
+    operator's cron job); returns the transaction hash."""
+    env = {**server.env, "KAKAWARI_CHAIN_RPC_URL": rpc, "KAKAWARI_CHAIN_PRIVATE_KEY": ANVIL_KEY}
+    for args in (["chain", "deploy"], ["anchor", "--region", server.region, "--json"]):
+        done = server.cli(*args, env=env)
+    return str(json.loads(done.stdout)["txHash"])
+
+
+def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path: Path,
+                                           anvil_url: str) -> None:
     admin = actors("admin", key=server.admin_key)
     alice = actors("alice", key=secrets.token_bytes(32))            # wallet member
     vera = actors("vera", key=secrets.token_bytes(32))              # verifier
@@ -301,7 +315,10 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     admin.shot("17-admin-kpi-dashboard")
     open_view(admin, server, "admin?tab=policy")
     admin.shot("18-admin-policy")
+    tx = anchor(server, anvil_url)
     open_view(admin, server, "admin?tab=anchor")
+    status = admin.page.locator("[data-testid=anchor-status]").inner_text()
+    assert "Latest anchor:" in status and tx in status
     admin.shot("19-admin-anchoring")
 
     # -- everyone can see the connections and the audit page --------------------------
@@ -312,6 +329,8 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     alice.shot("20-connections")
     open_view(admin, server, "audit")
     assert admin.page.locator("[data-testid=checkpoint-signature]").get_attribute(
+        "data-ok") == "true"
+    assert admin.page.locator("[data-testid=anchor-consistency]").get_attribute(
         "data-ok") == "true"
     admin.shot("21-audit")
     open_view(alice, server, "quests")

@@ -402,6 +402,8 @@ const S = {
   'anchor.none': { en: 'Not anchored yet.', ja: 'まだ記録されていません。' },
   'anchor.latest': { en: 'Latest anchor: {size} entries, block {block}', ja: '最新の記録：{size} 件まで、ブロック {block}' },
   'anchor.behind': { en: '{n} entries since the last anchor', ja: '最後の記録から {n} 件追加' },
+  'anchor.behind1': { en: '1 entry since the last anchor (the anchor\'s own record)', ja: '最後の記録から 1 件追加（記録そのもの）' },
+  'anchor.txLabel': { en: 'Transaction', ja: 'トランザクション' },
   'anchor.tx': { en: 'View transaction', ja: 'トランザクションを見る' },
 
   // audit

@@ -251,7 +251,7 @@ const EXPLORERS = {
 export function txLink(chainId, txHash) {
   const base = EXPLORERS[chainId];
   return base ? h('a', { href: base + txHash, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'tx-link' }, t('anchor.tx'), ' ↗')
-    : h('code', { 'data-testid': 'tx-link' }, txHash);
+    : h('span', t('anchor.txLabel'), ' ', h('code', { 'data-testid': 'tx-link' }, txHash));
 }
 
 export async function anchorStatus() {
@@ -260,7 +260,7 @@ export async function anchorStatus() {
   const a = data.anchor;
   return h('div', { 'data-testid': 'anchor-status' },
     h('p', h('strong', t('anchor.latest', { size: fmtNum(a.size), block: fmtNum(a.blockNumber) }))),
-    h('p', { class: 'muted' }, fmtDateTime(a.time), ' · chain ', a.chainId, ' · ', t('anchor.behind', { n: data.behind })),
+    h('p', { class: 'muted' }, fmtDateTime(a.time), ' · chain ', a.chainId, ' · ', (data.behind === 1 ? t('anchor.behind1') : t('anchor.behind', { n: data.behind }))),
     h('p', txLink(a.chainId, a.txHash)));
 }
 

@@ -146,12 +146,12 @@ def seed(domain: Domain, region: str, members: int, claims: int,
         items.append(s.sign(admin.key, "Role", {
             "admin": admin.address, "member": auditor.address, "role": "auditor", "granted": True}))
         for title, category, points in QUESTS:
-            quest = s.sign(admin.key, "Quest", {
+            posted = s.sign(admin.key, "Quest", {
                 "admin": admin.address, "title": title, "category": category, "points": points,
                 "opensAt": s.now - 7 * 86400, "closesAt": s.now + 30 * 86400,
                 "detailsHash": ZERO32})
-            items.append(quest)
-            quests.append((s.digest_id(quest), points))
+            items.append(posted)
+            quests.append((s.digest_id(posted), points))
     with regions.store.engine.connect() as conn:
         policy = current_policy(conn, region)[1]
     budget: dict[str, int] = {}

@@ -18,7 +18,8 @@ from .domain import snapshot
 def rebuild(region: str, check: bool) -> None:
     """Recompute every projection of a region (members, claims, points, levels...) from
     its log entries alone, under the region's append lock."""
-    from .cli import EXIT_FAILED, RegionError, opened
+    from .cli import EXIT_FAILED, opened
+    from .regions import RegionError
 
     with opened(keys=True) as c:
         if not c.regions.exists(region):

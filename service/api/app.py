@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.entry import EntryError, origin_for
+from ledger.entry import origin_for
+from ledger.errors import EntryError
 from ledger.store import LogStore
 
 from ..accounts import Accounts
@@ -69,7 +70,7 @@ def health(regions: RegionsDep) -> dict[str, Any]:
 @log_router.get("/regions")
 def list_regions(regions: RegionsDep) -> list[dict[str, Any]]:
     """Every region with its log size."""
-    out = []
+    out: list[dict[str, Any]] = []
     for origin in regions.store.logs():
         region = origin.removeprefix("kakawari/")
         if origin in regions.store.refused():

@@ -11,7 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
-from ledger.entry import EntryError, origin_for
+from ledger.entry import origin_for
+from ledger.errors import EntryError
 
 from ..accounts import Accounts
 from ..auth import Auth, Session

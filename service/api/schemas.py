@@ -40,14 +40,14 @@ def _field(typ: str) -> Any:
 def _message_model(name: str) -> type[BaseModel]:
     mtype = MESSAGE_TYPES[name]
     fields: dict[str, Any] = {f: (_field(typ), ...) for f, typ in mtype.fields}
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"{name}Message", __config__=ConfigDict(extra="forbid"), **fields)
     model.__doc__ = f"EIP-712 `{mtype.encode_type()}`, signed by `{mtype.signer_field}`."
     return model
 
 
 def _signed_model(name: str) -> type[BaseModel]:
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         f"Signed{name}", __config__=ConfigDict(extra="forbid"),
         message=(_message_model(name), ...), signature=(Signature, ...))
     model.__doc__ = f"A `{name}` message and its EIP-712 signature."

@@ -113,7 +113,7 @@ class Policy(BaseModel):
     def decayed(self, points: int, age_seconds: int) -> float:
         if not self.decayHalfLifeDays or points == 0:
             return float(points)
-        return points * 0.5 ** (max(age_seconds, 0) / (self.decayHalfLifeDays * 86400))
+        return float(points * 0.5 ** (max(age_seconds, 0) / (self.decayHalfLifeDays * 86400)))
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

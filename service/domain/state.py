@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from . import tables as t
@@ -27,7 +27,7 @@ class State:
         # Inserts wait here and go to the database as one executemany per table just
         # before anything reads or updates that table (or anyone takes ``conn``): a
         # group of claims costs a few statements, not a few per claim.
-        self._pending: dict[t.Table, list[dict[str, Any]]] = {}
+        self._pending: dict[Table, list[dict[str, Any]]] = {}
 
     @property
     def conn(self) -> Connection:
@@ -35,7 +35,7 @@ class State:
         self.flush()
         return self._conn
 
-    def flush(self, *tables: t.Table) -> None:
+    def flush(self, *tables: Table) -> None:
         """Write the pending inserts (of ``tables``; all when none are named)."""
         for table in tables or tuple(self._pending):
             rows = self._pending.pop(table, None)
@@ -62,7 +62,7 @@ class State:
 
     # -- reads -------------------------------------------------------------------------
 
-    def one(self, table: t.Table, **where: Any) -> dict[str, Any] | None:
+    def one(self, table: Table, **where: Any) -> dict[str, Any] | None:
         self.flush(table)
         stmt = _select(table, tuple(where))
         row = self._conn.execute(stmt, {"w_region": self.region, **_w(where)}).mappings().first()
@@ -133,7 +133,7 @@ class State:
             self.update(t.heads, {}, size=size)
         self.flush()
 
-    def insert(self, table: t.Table, **values: Any) -> None:
+    def insert(self, table: Table, **values: Any) -> None:
         """Insert a row (written before the table is next read; see :meth:`flush`)."""
         rows = self._pending.setdefault(table, [])
         if rows and rows[0].keys() != {"region", *values}:
@@ -141,7 +141,7 @@ class State:
             rows = self._pending.setdefault(table, [])
         rows.append({"region": self.region, **values})
 
-    def update(self, table: t.Table, where: dict[str, Any], **values: Any) -> None:
+    def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
         self.flush(table)
         stmt = _update(table, tuple(where), tuple(values))
         params = {"w_region": self.region, **_w(where)}
@@ -179,19 +179,19 @@ def _w(where: dict[str, Any]) -> dict[str, Any]:
 
 
 @functools.cache
-def _select(table: t.Table, names: tuple[str, ...]) -> Any:
+def _select(table: Table, names: tuple[str, ...]) -> Any:
     cond = [table.c.region == bindparam("w_region")]
     cond += [table.c[n] == bindparam(f"w_{n}") for n in names]
     return select(table).where(*cond)
 
 
 @functools.cache
-def _insert(table: t.Table) -> Any:
+def _insert(table: Table) -> Any:
     return insert(table)
 
 
 @functools.cache
-def _update(table: t.Table, names: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+def _update(table: Table, names: tuple[str, ...], columns: tuple[str, ...]) -> Any:
     cond = [table.c.region == bindparam("w_region")]
     cond += [table.c[n] == bindparam(f"w_{n}") for n in names]
     return update(table).where(*cond).values({c: bindparam(f"v_{c}") for c in columns})

@@ -102,39 +102,52 @@ class LogVerifier:
             raise VerificationError(f"belongs to log {entry.origin!r}, not {self.origin!r}", seq)
         if entry.seq != seq:
             raise VerificationError(f"says it is entry {entry.seq}", seq)
-        self._check_signature(entry)
+        facts = check_entry(entry, self.facts)
+        if seq == 0:
+            self.facts = facts
         self._tree.push(leaf)
         return entry
 
-    def _check_signature(self, entry: Entry) -> None:
-        seq = entry.seq
-        mtype = MESSAGE_TYPES.get(entry.type)
-        if mtype is None:
-            raise VerificationError(f"unknown message type {entry.type!r}", seq)
-        if (seq == 0) != (entry.type == GENESIS_TYPE):
-            raise VerificationError("the first entry, and only it, must be a Region entry", seq)
-        try:  # hashing checks the message is canonical; the domain comes after
-            struct = eip712.struct_hash(mtype, entry.message)
-        except TypedDataError as exc:
-            reason = f"message is not a canonical {entry.type}: {exc}"
-            raise VerificationError(reason, seq) from None
-        if entry.message["region"] != entry.region:
-            raise VerificationError(f"message names region {entry.message['region']!r}", seq)
-        if entry.message[mtype.signer_field] != entry.signer:
-            raise VerificationError(f"signer differs from the message's {mtype.signer_field}", seq)
-        facts = self.facts if seq else _facts_of(entry)
-        assert facts is not None
-        if entry.type in SERVICE_TYPES and entry.signer != facts.service:
-            raise VerificationError(f"{entry.type} entries must be signed by the service key", seq)
-        try:
-            digest = eip712.digest_of(facts.domain, struct)
-            recovered = eip712.recover_signer(digest, entry.signature)
-        except (SignatureError, TypedDataError) as exc:
-            raise VerificationError(f"bad signature: {exc}", seq) from None
-        if recovered != entry.signer:
-            raise VerificationError(f"signature is by {recovered}, not by {entry.signer}", seq)
-        if seq == 0:
-            self.facts = facts
+
+def check_entry(entry: Entry, facts: RegionFacts | None) -> RegionFacts:
+    """Check one parsed entry on its own: a known EIP-712 type in canonical form naming
+    the entry's region, the first entry (and only it) a ``Region`` entry, the signer the
+    one the message names (for service-written types the region's service key) and the
+    signature by that signer under the region's signing domain.
+
+    ``facts`` are what entry 0 fixed; pass ``None`` for entry 0 itself. Returns the
+    facts (for entry 0: the ones it fixes). Raises :class:`VerificationError` naming
+    the entry's seq. The sequence number and origin are the caller's to check.
+    """
+    seq = entry.seq
+    mtype = MESSAGE_TYPES.get(entry.type)
+    if mtype is None:
+        raise VerificationError(f"unknown message type {entry.type!r}", seq)
+    if (seq == 0) != (entry.type == GENESIS_TYPE):
+        raise VerificationError("the first entry, and only it, must be a Region entry", seq)
+    try:  # hashing checks the message is canonical; the domain comes after
+        struct = eip712.struct_hash(mtype, entry.message)
+    except TypedDataError as exc:
+        reason = f"message is not a canonical {entry.type}: {exc}"
+        raise VerificationError(reason, seq) from None
+    if entry.message["region"] != entry.region:
+        raise VerificationError(f"message names region {entry.message['region']!r}", seq)
+    if entry.message[mtype.signer_field] != entry.signer:
+        raise VerificationError(f"signer differs from the message's {mtype.signer_field}", seq)
+    if seq == 0:
+        facts = _facts_of(entry)
+    elif facts is None:
+        raise VerificationError("checked without the facts of the log's first entry", seq)
+    if entry.type in SERVICE_TYPES and entry.signer != facts.service:
+        raise VerificationError(f"{entry.type} entries must be signed by the service key", seq)
+    try:
+        digest = eip712.digest_of(facts.domain, struct)
+        recovered = eip712.recover_signer(digest, entry.signature)
+    except (SignatureError, TypedDataError) as exc:
+        raise VerificationError(f"bad signature: {exc}", seq) from None
+    if recovered != entry.signer:
+        raise VerificationError(f"signature is by {recovered}, not by {entry.signer}", seq)
+    return facts
 
 
 def _facts_of(entry: Entry) -> RegionFacts:
@@ -164,5 +177,6 @@ __all__ = [
     "LedgerError",
     "LogVerifier",
     "RegionFacts",
+    "check_entry",
     "verify_entries",
 ]

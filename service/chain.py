@@ -372,3 +372,19 @@ __all__ = [
     "DeploymentRecord", "anchor_client", "anchor_region", "connect", "deploy",
     "find_deployment", "note_registration", "record_path",
 ]
+
+
+def badge_chain(settings: Settings) -> tuple[Web3ChainClient, str] | None:
+    """The chain client and badge contract the server mints with, when a chain is
+    configured (``KAKAWARI_CHAIN_RPC_URL``, a signing key and a deployment record);
+    None when no chain is configured. Raises :class:`ChainError` when one is configured
+    but can't be used (unreachable, no record, wrong code), so the operator hears of it.
+    """
+    if not settings.chain_rpc_url:
+        return None
+    session = connect(settings, None)
+    client = anchor_client(settings, session)
+    record = find_deployment(settings, session.chain_id)
+    assert record is not None  # anchor_client refused otherwise
+    session.check_code("RecognitionBadge", record.badge)
+    return client, record.badge

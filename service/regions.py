@@ -149,7 +149,7 @@ class Regions:
         signature = eip712.sign_message(service_key, domain, mtype, message)
         self._append(region, [Signed(GENESIS_TYPE, message, signature)], domain)
         return CreatedRegion(
-            region, origin, vkey, service, message["admin"], admin_key is not None
+            region, origin, vkey, service, str(message["admin"]), admin_key is not None
         )
 
     def facts(self, region: str) -> RegionFacts:

@@ -4,6 +4,7 @@ at import time — so tests can run several apps side by side."""
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -29,6 +30,8 @@ from .problems import PROBLEM_JSON, Problem, log
 from .schemas import PROBLEM_SCHEMA
 
 MAX_PAGE = 1000
+
+_log = logging.getLogger("kakawari")
 
 
 def get_regions(request: Request) -> Regions:
@@ -251,6 +254,26 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _configured_chain(settings: Settings) -> tuple[Any, str] | None:
+    """The configured chain for minting badges, or None. A chain that is configured but
+    unusable is reported and left out: the rest of the service runs without it."""
+    from ledger.errors import ChainError
+
+    from ..chain import badge_chain, development_note
+
+    try:
+        found = badge_chain(settings)
+    except ChainError as exc:
+        _log.warning("kakawari: chain configured but not usable, badges are off: %s", exc)
+        return None
+    if found is not None:
+        client, badge = found
+        note = development_note(client.chain_id)
+        _log.warning("kakawari: minting badges on chain %s at %s%s", client.chain_id, badge,
+                     f" ({note})" if note else "")
+    return found
+
+
 def create_app(settings: Settings | None = None, regions: Regions | None = None,
                chain: tuple[Any, str] | None = None) -> FastAPI:
     """Build the app. With no ``regions``, opens the database of ``settings`` (both
@@ -269,7 +292,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             opened = Regions(owned, _keyring(settings))
             app.state.regions = opened
             app.state.services = services_for(settings, opened)
-            app.state.services.chain = chain
+            app.state.services.chain = chain if chain is not None else _configured_chain(settings)
         try:
             yield
         finally:

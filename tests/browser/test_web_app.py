@@ -66,8 +66,12 @@ def sign(actor: Actor, expect: dict[str, str] | None = None) -> None:
     dialog.wait_for(state="visible")
     for name, text in (expect or {}).items():
         assert text in dialog.locator(f"dd[data-field={name}]").first.inner_text()
+    which = dialog.get_attribute("data-modal")
     dialog.locator("button[type=submit]").click()
-    dialog.wait_for(state="hidden")
+    # closed, or already the next one (e.g. Profile right after Join)
+    actor.page.wait_for_function(
+        "n => { const d = document.getElementById('dialog');"
+        " return !d.open || d.dataset.modal !== n; }", arg=which)
 
 
 def wait_rendered(actor: Actor, view: str) -> None:

@@ -85,6 +85,7 @@ function signOut() {
 }
 
 let rendering = 0;
+let navigated = false;
 export async function render() {
   busyMark(1);
   try { await renderNow(); } finally { busyMark(-1); }
@@ -94,6 +95,8 @@ async function renderNow() {
   const { path, params } = parseHash();
   const route = ROUTES[path];
   document.documentElement.lang = lang();
+  document.querySelector('.skip').textContent = t('skip');
+  document.getElementById('nav').setAttribute('aria-label', t('mainNav'));
   renderHeader();
   renderNav(path);
   const main = clear(document.getElementById('main'));
@@ -124,7 +127,9 @@ async function renderNow() {
     showError(box, title, detail);
     view.dataset.rendered = 'error';
   }
-  if (ticket === rendering && document.activeElement === document.body) main.focus({ preventScroll: true });
+  // After a navigation, focus the new page's content (as a page load would put the
+  // reader at its start); on the first load, leave focus where the browser put it.
+  if (ticket === rendering && navigated && document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
 /** Reload the region, the member and the names, then render. */
@@ -140,6 +145,11 @@ export async function refresh() {
 
 async function start() {
   setLang(lang());
+  // The skip link moves focus; it must not change the route (#main is not a page).
+  document.querySelector('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    document.getElementById('main').focus();
+  });
   loadSession();
   onSignedOut(() => { saveSession(null); state.me = null; render(); });
   try {
@@ -150,6 +160,7 @@ async function start() {
   }
   // Every navigation reloads the region, the names and the member (roles may have been
   // granted, people may have joined meanwhile).
+  window.addEventListener('hashchange', () => { navigated = true; }, { capture: true });
   window.addEventListener('hashchange', () => refresh().catch((e) => { console.warn(e); render(); }));
   await render();
   document.body.dataset.ready = 'true';

@@ -130,7 +130,7 @@ export async function act(type, fields, extra = {}) {
   const full = { region, [signerField]: s.address, nonce: nonce53(), issuedAt: Math.floor(Date.now() / 1000), ...fields };
   for (const { name } of td.types[type]) message[name] = full[name];
   const ok = await confirmDialog(type, message, s.managed, extra);
-  if (!ok) throw new ApiError({ code: 'wallet-rejected' });
+  if (!ok) throw new ApiError({ code: 'sign-cancelled' });
   if (s.managed) {
     return post(`${R(region)}/managed/${enc(type)}`, { fields });
   }

@@ -110,11 +110,14 @@ export async function busy(button, fn) {
   const old = button.textContent;
   button.disabled = true; button.setAttribute('aria-busy', 'true');
   button.textContent = t('working');
+  busyMark(1);
   try { return await fn(); } finally {
     button.disabled = false; button.removeAttribute('aria-busy'); button.textContent = old;
+    busyMark(-1);
   }
 }
 
+let modals = 0;
 /** A modal dialog; resolves with the value passed to close(value). */
 export function modal(build) {
   const dlg = document.getElementById('dialog');
@@ -125,8 +128,9 @@ export function modal(build) {
     dlg.onclose = () => close(undefined);
     dlg.oncancel = () => close(undefined);
     dlg.append(build(close));
+    dlg.dataset.modal = String(++modals);
     dlg.showModal();
-    const first = dlg.querySelector('[autofocus], button.primary, input, button');
+    const first = dlg.querySelector('[autofocus]') || dlg.querySelector('button.primary') || dlg.querySelector('input, button');
     if (first) first.focus();
   });
 }

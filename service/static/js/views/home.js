@@ -88,7 +88,7 @@ function joinCard(app) {
   const elsewhere = h('input', { type: 'radio', name: 'residence', value: 'no' });
   const box = errorBox();
   const button = h('button', { type: 'submit', class: 'primary' }, t('home.join'));
-  const form = h('form', { class: 'stack', novalidate: true },
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'join' },
     field(t('signin.displayName'), name, { name: 'displayName' }),
     h('fieldset', { class: 'choices' }, h('legend', t('home.residenceLegend')),
       h('label', resident, ' ', t('home.resident')), h('label', elsewhere, ' ', t('home.fromElsewhere'))),
@@ -167,7 +167,7 @@ function residenceCard(app) {
 export function report(form, box, err) {
   if (!(err instanceof ApiError)) { showError(box, t('err.generic'), String(err)); return; }
   const [title, detail] = err.words();
-  if (err.code === 'wallet-rejected') { showError(box, title, detail); return; }
+  if (err.code === 'wallet-rejected' || err.code === 'sign-cancelled') { showError(box, title, detail); return; }
   if (err.field && form && setFieldError(form, err.field, `${title}. ${detail}`)) return;
   showError(box, title, detail);
 }

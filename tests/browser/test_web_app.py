@@ -220,6 +220,13 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     kenji.address = kp.locator("[data-testid=account]").inner_text().strip()
     assert re.fullmatch(r"0x[0-9a-f]{40}", kenji.address)
     kenji.shot("06-managed-home-ja-phone")
+    residence = kp.locator("form[data-form=residence]")
+    residence.get_by_label("この地域に住んでいます").check()
+    residence.get_by_role("button", name="保存").click()
+    sign(kenji, {"resident": "はい"})
+    kp.wait_for_selector("text=保存しました。")
+    wait_rendered(kenji, "home")
+    assert kp.locator("form[data-form=residence]").count() == 0
 
     # -- the admin makes Vera a verifier -----------------------------------------------
     open_view(admin, server, "admin?tab=roles")

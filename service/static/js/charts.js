@@ -7,16 +7,17 @@ import { lang } from './i18n.js';
 const COLORS = ['#0e7c86', '#f4a261', '#e76f51', '#2a9d8f', '#8ab17d', '#6d597a', '#b56576', '#457b9d'];
 export const color = (i) => COLORS[i % COLORS.length];
 
-function niceMax(v) {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
-
-function ticks(max, n = 4) {
-  const steps = max <= n && Number.isInteger(max) ? max : n;  // whole numbers for small counts
-  return Array.from({ length: steps + 1 }, (_, i) => (max * i) / steps);
+/** Axis scale: a round step (1, 2 or 5 × 10^k) giving about five intervals. */
+function scale(v) {
+  const top = Math.max(v, 1);
+  const raw = top / 5;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((x) => x >= raw);
+  const whole = Math.max(1, step >= 1 ? Math.round(step) : step);
+  const max = Math.ceil(top / whole) * whole;
+  const ticks = [];
+  for (let x = 0; x <= max + 1e-9; x += whole) ticks.push(x);
+  return { max, ticks };
 }
 
 /** "Dec", "12月"; with the year for January and the first month shown. */
@@ -45,10 +46,10 @@ export function lineChart(points, { label, width = 640, height = 240 } = {}) {
   const now = Date.now() / 1000;
   const t1 = Math.max(now, points[points.length - 1].time + 1);
   const t0 = Math.min(points[0].time, t1 - 30 * 86400);  // at least a month wide
-  const maxV = niceMax(Math.max(...points.map((p) => p.value), 1));
+  const { max: maxV, ticks: yTicks } = scale(Math.max(...points.map((p) => p.value), 1));
   const x = (tm) => pad.l + ((tm - t0) / (t1 - t0 || 1)) * W;
   const y = (v) => pad.t + H - (Math.max(v, 0) / maxV) * H;
-  for (const v of ticks(maxV)) {
+  for (const v of yTicks) {
     svg.append(s('line', { x1: pad.l, x2: pad.l + W, y1: y(v), y2: y(v), class: 'grid' }),
       s('text', { x: pad.l - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmt(v)));
   }
@@ -73,9 +74,9 @@ export function barChart(labels, series, { label, stacked = false, width = 640, 
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'chart bars', role: 'img', 'aria-label': label });
   svg.append(s('title', {}, label));
   const totals = labels.map((_, i) => (stacked ? series.reduce((a, se) => a + (se.values[i] || 0), 0) : Math.max(0, ...series.map((se) => se.values[i] || 0))));
-  const maxV = niceMax(Math.max(1, ...totals));
+  const { max: maxV, ticks: yTicks } = scale(Math.max(1, ...totals));
   const y = (v) => pad.t + H - (v / maxV) * H;
-  for (const v of ticks(maxV)) {
+  for (const v of yTicks) {
     svg.append(s('line', { x1: pad.l, x2: pad.l + W, y1: y(v), y2: y(v), class: 'grid' }),
       s('text', { x: pad.l - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, fmt(v)));
   }

@@ -1,0 +1,298 @@
+"""Recomputing a region's projections from its entries alone, as an auditor does.
+
+:class:`Replay` feeds entries, in log order, through the service's own recognition
+rules (:data:`service.domain.rules.CHECKS`) and projection updates
+(:func:`service.domain.apply.apply`) — the very code the live service runs — into a
+private SQLite file, so the auditor's points can't differ from the service's by
+construction: there is one implementation of the rules. Strict replays (the verifier)
+also require every ``Recognition`` entry to be exactly one the rules give at that
+point — the claim just approved, each credited person once, the points the policy in
+force gives — and every one the rules give to be there, which catches points
+inflated (or withheld) by whoever holds the service key.
+
+Two things differ from the live path, both documented in ``docs/audit-bundle.md``:
+the clock is the entry's own ``time`` (the server time it was appended at, which is
+what the live rules compared against), and the freshness window of ``issuedAt`` is
+not checked (it is a server setting the log does not record).
+
+The file lives in a temporary directory removed on :meth:`Replay.close`; SQLite's page
+cache is bounded, so memory stays flat however long the log. :class:`ReplayState`
+reads and writes through the SQLite driver directly (prepared statements) instead of
+SQLAlchemy's statement layer, about four times faster; ``tests/integration/
+test_audit.py`` checks that a replay gives exactly the live service's projections.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Boolean, Table, create_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from ledger.entry import Entry
+from ledger.errors import VerificationError
+from ledger.verify import RegionFacts, check_entry
+
+from ..domain import tables as t
+from ..domain.apply import apply
+from ..domain.errors import DomainError
+from ..domain.rules import CHECKS, Check, Limits, check_common
+from ..domain.state import State
+
+__all__ = ["Replay", "ReplayState"]
+
+#: The freshness window is not in the log: an auditor can't hold entries to it.
+_NO_WINDOW = Limits(window=2**62)
+_COMMIT_EVERY = 5000
+
+
+class ReplayState(State):
+    """A :class:`State` on the replay's own SQLite connection that runs its reads and
+    writes as prepared statements on the driver (same rows, same order, same types as
+    :class:`State`; inserts are written at once, so nothing is ever pending)."""
+
+    def __init__(self, conn: Connection, region: str) -> None:
+        super().__init__(conn, region)
+        self._db = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+        self._sql: dict[tuple[Any, ...], str] = {}
+        self._shape: dict[str, tuple[list[str], list[int]]] = {}
+
+    def _columns(self, table: Table) -> tuple[list[str], list[int]]:
+        shape = self._shape.get(table.name)
+        if shape is None:
+            cols = list(table.columns)
+            shape = self._shape[table.name] = (
+                [c.name for c in cols],
+                [i for i, c in enumerate(cols) if isinstance(c.type, Boolean)],
+            )
+        return shape
+
+    def _row(self, table: Table, row: tuple[Any, ...]) -> dict[str, Any]:
+        names, bools = self._columns(table)
+        out = dict(zip(names, row, strict=True))
+        for i in bools:
+            value = row[i]
+            out[names[i]] = None if value is None else bool(value)
+        return out
+
+    def one(self, table: Table, **where: Any) -> dict[str, Any] | None:
+        key = ("one", table.name, *where)
+        sql = self._sql.get(key)
+        if sql is None:
+            names, _ = self._columns(table)
+            cond = " AND ".join(f"{k} = ?" for k in ("region", *where))
+            sql = self._sql[key] = (f"SELECT {', '.join(names)} FROM {table.name} "
+                                    f"WHERE {cond} LIMIT 1")
+        row = self._db.execute(sql, (self.region, *where.values())).fetchone()
+        return None if row is None else self._row(table, row)
+
+    def insert(self, table: Table, **values: Any) -> None:
+        key = ("insert", table.name, *values)
+        sql = self._sql.get(key)
+        if sql is None:
+            names = ("region", *values)
+            sql = self._sql[key] = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+                                    f"VALUES ({', '.join('?' * len(names))})")
+        self._db.execute(sql, (self.region, *values.values()))
+
+    def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
+        key = ("update", table.name, tuple(where), *values)
+        sql = self._sql.get(key)
+        if sql is None:
+            sets = ", ".join(f"{k} = ?" for k in values)
+            cond = " AND ".join(f"{k} = ?" for k in ("region", *where))
+            sql = self._sql[key] = f"UPDATE {table.name} SET {sets} WHERE {cond}"
+        self._db.execute(sql, (*values.values(), self.region, *where.values()))
+
+    def people(self, claim_id: str) -> list[dict[str, Any]]:
+        names, _ = self._columns(t.claim_people)
+        rows = self._db.execute(
+            f"SELECT {', '.join(names)} FROM svc_claim_people WHERE region = ? AND claim = ? "
+            "ORDER BY contributor DESC, address", (self.region, claim_id)).fetchall()
+        return [self._row(t.claim_people, r) for r in rows]
+
+    def members_among(self, addresses: list[str]) -> set[str]:
+        marks = ", ".join("?" * len(addresses))
+        rows = self._db.execute(
+            f"SELECT address FROM svc_members WHERE region = ? AND address IN ({marks})",
+            (self.region, *addresses)).fetchall()
+        return {r[0] for r in rows}
+
+    def count_role(self, role: str) -> int:
+        return int(self._db.execute(
+            "SELECT count(*) FROM svc_roles WHERE region = ? AND role = ?",
+            (self.region, role)).fetchone()[0])
+
+    def endorsed_in_epoch(self, endorser: str, epoch: int) -> int:
+        return int(self._db.execute(
+            "SELECT coalesce(sum(amount), 0) FROM svc_endorsements "
+            "WHERE region = ? AND endorser = ? AND epoch = ?",
+            (self.region, endorser, epoch)).fetchone()[0])
+
+    def reviewed_by(self, claim_id: str, reviewer: str) -> bool:
+        return self._db.execute(
+            "SELECT 1 FROM svc_reviews WHERE region = ? AND claim = ? AND reviewer = ?",
+            (self.region, claim_id, reviewer)).fetchone() is not None
+
+
+_EXTRA_SCHEMA = (
+    # the rules look claims up by details hash (erasure); the live schema has no index
+    "CREATE INDEX audit_claims_details ON svc_claims (region, details_hash)",
+    "CREATE INDEX audit_quests_details ON svc_quests (region, details_hash)",
+    # private details as the bundle carries them, for the views
+    "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
+    "files INTEGER NOT NULL)",
+)
+
+
+class Replay:
+    """A replay of one region's entries into a private SQLite file (see module docs).
+
+    ``strict``: check every entry against the rules and the recognitions they give
+    (raising :class:`VerificationError` naming the entry); otherwise only apply them,
+    as the exporter does to write its spreadsheet views.
+    """
+
+    def __init__(self, region: str, *, strict: bool, directory: Path | None = None) -> None:
+        self.region, self.strict = region, strict
+        self._tmp = tempfile.TemporaryDirectory(prefix="kakawari-audit-", dir=directory)
+        self.engine = create_engine(f"sqlite:///{Path(self._tmp.name) / 'replay.db'}",
+                                    poolclass=NullPool,
+                                    connect_args={"check_same_thread": False})
+        t.metadata.create_all(self.engine, tables=list(t.PROJECTIONS))
+        self.conn = self.engine.connect()
+        self.db = cast(sqlite3.Connection, self.conn.connection.dbapi_connection)
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -16384",
+                       "temp_store = FILE"):
+            self.db.execute(f"PRAGMA {pragma}")
+        for ddl in _EXTRA_SCHEMA:
+            self.db.execute(ddl)
+        self.state = ReplayState(self.conn, region)
+        self.facts: RegionFacts | None = None
+        self.count = 0
+        self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
+        self.problem: str | None = None  # lenient mode: the first entry that did not apply
+
+    @property
+    def directory(self) -> Path:
+        """The replay's private temporary directory (removed on :meth:`close`)."""
+        return Path(self._tmp.name)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+            self.engine.dispose()
+        finally:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Replay:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- feeding entries -------------------------------------------------------------
+
+    def add_bytes(self, seq: int, data: bytes) -> None:
+        """The exporter's hook: ``(seq, entry bytes)`` as stored."""
+        self.add(Entry.from_bytes(data))
+
+    def add(self, entry: Entry) -> None:
+        """Apply the next entry (checked first when strict)."""
+        if entry.seq == 0:
+            self.facts = check_entry(entry, None)
+        assert self.facts is not None and entry.seq == self.count
+        if self.strict:
+            self._before(entry)
+            self._apply(entry)
+            self._after(entry)
+        else:
+            try:
+                self._apply(entry)
+            except Exception as exc:  # a log the rules would refuse: views stay partial
+                self.problem = self.problem or f"entry {entry.seq}: {exc}"
+        self.count += 1
+        if self.count % _COMMIT_EVERY == 0:
+            self.db.commit()  # bounds SQLite's dirty pages; the file is ours alone
+
+    def end(self) -> None:
+        """After the last entry: a recognition the rules gave must not be missing."""
+        if self.due:
+            claim, member, points, seq = self.due[0]
+            raise VerificationError(
+                f"approves claim {claim}, but the recognition of {member} ({points} points) "
+                "the rules then give is not in the log", seq)
+        self.db.commit()
+
+    def _apply(self, entry: Entry) -> None:
+        assert self.facts is not None
+        try:
+            apply(self.state, self.facts, entry)
+        except (AssertionError, DomainError, KeyError, sqlite3.Error) as exc:
+            raise VerificationError(f"the recognition rules can't apply this entry: {exc}",
+                                    entry.seq) from None
+
+    def _before(self, entry: Entry) -> None:
+        seq, kind, m = entry.seq, entry.type, entry.message
+        if self.due and kind != "Recognition":
+            claim, member, points, given = self.due[0]
+            raise VerificationError(
+                f"entry {given} approved claim {claim}, so the service had to record the "
+                f"recognition of {member} ({points} points) before this entry; it did not", seq)
+        if kind == "Recognition":
+            self._recognition(entry)
+        elif kind == "Badge":
+            if self.state.one(t.recognitions, claim=m["claim"], member=m["member"]) is None:
+                raise VerificationError(f"a badge for a recognition of {m['member']} that the "
+                                        "log does not hold", seq)
+        elif kind in CHECKS:
+            assert self.facts is not None
+            check = Check(self.state, self.facts, entry.time, _NO_WINDOW)
+            try:
+                check_common(check, kind, m, entry.signer, self.region)
+                CHECKS[kind](check, m)
+            except DomainError as exc:
+                raise VerificationError(
+                    f"breaks the recognition rule '{exc.code}': {exc.text()[1]}", seq) from None
+
+    def _recognition(self, entry: Entry) -> None:
+        m = entry.message
+        for i, (claim, member, points, _) in enumerate(self.due):
+            if (claim, member) == (m["claim"], m["member"]):
+                if m["points"] != points:
+                    raise VerificationError(
+                        f"gives {member} {m['points']} points for claim {claim}; the policy "
+                        f"in force gives {points}", entry.seq)
+                del self.due[i]
+                return
+        raise VerificationError(
+            f"recognises {m['member']} for claim {m['claim']}, which the rules do not give "
+            "here (the claim was not just approved, the person is not credited for it, or "
+            "was recognised already)", entry.seq)
+
+    def _after(self, entry: Entry) -> None:
+        """The recognitions the service must write next (as Domain._consequences)."""
+        m = entry.message
+        if entry.type == "Review" and m["approve"]:
+            claim = self.state.claim(m["claim"])
+            if claim is not None and claim["status"] == "approved" and \
+                    claim["decided_seq"] == entry.seq:
+                for person in self.state.people(m["claim"]):
+                    if person["confirmed_seq"] is not None:
+                        self._due(claim, person["address"], entry.seq)
+        elif entry.type == "Confirmation":
+            claim = self.state.claim(m["claim"])
+            if claim is not None and claim["status"] == "approved":
+                self._due(claim, m["coContributor"], entry.seq)
+
+    def _due(self, claim: dict[str, Any], member: str, seq: int) -> None:
+        self.due.append((claim["id"], member, int(claim["points"] or 0), seq))
+
+    # -- reading the result -----------------------------------------------------------
+
+    def query(self, sql: str, *params: Any) -> sqlite3.Cursor:
+        return self.db.execute(sql, params)

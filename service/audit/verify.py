@@ -1,0 +1,135 @@
+"""``kakawari audit verify``: the whole audit of a bundle, offline.
+
+:func:`audit_bundle` runs :func:`ledger.audit.verifier.verify_bundle` (entries,
+signatures, authority, tree, checkpoint, older bundle, anchors) with a
+:class:`PointsAudit` watching every entry that passed: it replays the entries through
+the service's own rules and projection updates (:class:`~.replay.Replay`, strict), so
+every point is recomputed from the entries and the policy versions they carry, every
+``Recognition`` the service signed is compared with what the rules give, and then the
+bundle's private details and spreadsheet views are checked against the replay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ledger.audit.bundle import BundleReader
+from ledger.audit.chainview import ClientFor
+from ledger.audit.verifier import BundleSummary, Progress, verify_bundle
+from ledger.entry import Entry
+from ledger.errors import VerificationError
+
+from .replay import Replay
+from .views import DETAILS, VIEWS, check_details, view_rows, write_view
+
+__all__ = ["AuditReport", "PointsAudit", "PointsSummary", "audit_bundle"]
+
+
+@dataclass
+class PointsSummary:
+    """What the recomputation found (all of it equal to what the bundle says)."""
+
+    members: int = 0
+    points: int = 0
+    claims: dict[str, int] = field(default_factory=dict)
+    recognitions: int = 0
+    policy_version: int = 0
+    details: int | None = None
+    views: list[str] = field(default_factory=list)
+    views_missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditReport:
+    log: BundleSummary
+    points: PointsSummary
+
+
+class PointsAudit:
+    """An :class:`~ledger.audit.verifier.EntryObserver` recomputing the points."""
+
+    def __init__(self, bundle: BundleReader, workdir: Path | None = None) -> None:
+        self.bundle = bundle
+        self.replay = Replay(bundle.manifest.region, strict=True, directory=workdir)
+        self.summary = PointsSummary()
+
+    def close(self) -> None:
+        self.replay.close()
+
+    def entry(self, entry: Entry) -> None:
+        self.replay.add(entry)
+
+    def finish(self) -> None:
+        self.replay.end()
+        if self.bundle.has(DETAILS):
+            self.summary.details = check_details(self.replay, self.bundle)
+        rows = view_rows(self.replay, self.bundle.manifest.exported_at)
+        for name in VIEWS:
+            if self.bundle.has(name):
+                _compare(name, self.bundle, rows[name], self.replay.directory)
+                self.summary.views.append(name)
+            else:
+                self.summary.views_missing.append(name)
+        self._count()
+
+    def _count(self) -> None:
+        q, region, s = self.replay.query, self.replay.region, self.summary
+        s.members, s.points = q("SELECT count(*), coalesce(sum(points), 0) FROM svc_members "
+                                "WHERE region = ?", region).fetchone()
+        s.claims = dict(q("SELECT status, count(*) FROM svc_claims WHERE region = ? "
+                          "GROUP BY status ORDER BY status", region).fetchall())
+        s.recognitions = q("SELECT count(*) FROM svc_recognitions WHERE region = ?",
+                           region).fetchone()[0]
+        s.policy_version = self.replay.state.policy_version
+
+
+def _compare(name: str, bundle: BundleReader, rows: Iterable[list[Any]],
+             directory: Path) -> None:
+    """The bundle's view equals the one written from the replay, line by line."""
+    mine = directory / "view.csv"
+    with mine.open("wb") as out:
+        for _ in write_view(rows, out):
+            pass
+    n = 0
+    with mine.open("rb") as f:
+        expected = (line.removesuffix(b"\n") for line in f)
+        for n, got in enumerate(bundle.lines(name), 1):
+            want = next(expected, None)
+            if got != want:
+                raise VerificationError(
+                    f"{name} line {n} differs from the entries' recomputation: the bundle "
+                    f"has {_show(got)}, the entries give {_show(want)}")
+        rest = next(expected, None)
+    if rest is not None:
+        raise VerificationError(f"{name} ends at line {n}; the entries give more rows "
+                                f"(next: {_show(rest)})")
+
+
+def _show(line: bytes | None) -> str:
+    if line is None:
+        return "no line"
+    return repr(line.decode("utf-8", "replace").removeprefix("\ufeff").rstrip("\r"))[:300]
+
+
+def audit_bundle(path: str | Path, *, previous: str | Path | None = None,
+                 vkey: str | None = None, client_for: ClientFor | None = None,
+                 progress: Progress | None = None,
+                 workdir: Path | None = None) -> AuditReport:
+    """Verify the bundle at ``path`` completely (see the module docs). Raises
+    :class:`VerificationError` for the first fault, :class:`BundleFormatError` for a
+    file that is no bundle of this version, :class:`~ledger.errors.ChainError` when a
+    chain was asked for and can't be read."""
+    with BundleReader(path) as bundle:
+        older = BundleReader(previous) if previous is not None else None
+        points = PointsAudit(bundle, workdir)
+        try:
+            log = verify_bundle(bundle, previous=older, vkey=vkey, client_for=client_for,
+                                observer=points, progress=progress)
+        finally:
+            points.close()
+            if older is not None:
+                older.close()
+    return AuditReport(log, points.summary)

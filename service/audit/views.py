@@ -1,0 +1,268 @@
+"""What a bundle carries besides the log: private details, and spreadsheet views.
+
+**Private details** (``details.jsonl``): one canonical JSON object per line,
+``{"details": {...}, "hash": "0x…", "salt": "0x…"}``, for every claim or quest whose
+details the service still holds — never for erased ones. Each must hash to a
+``detailsHash`` an entry names (``SHA-256(salt ‖ JCS(details))``, see
+:mod:`service.domain.details`).
+
+**Views** (``views/*.csv``): contributions, reviews, endorsements and points per
+member, written from a :class:`~service.audit.replay.Replay` of the entries (so they
+show exactly what the entries give, as of the export). UTF-8 with a byte-order mark
+and CRLF line ends, so Excel opens Japanese text correctly; times in ISO 8601, Japan
+time; text cells that a spreadsheet would take for a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or CR) are prefixed with ``'``. Erased details show as
+``erased (entry N)``, never as a missing row. The verifier writes the same views from
+its own replay and compares them line by line with the bundle's.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta, timezone
+from typing import IO, Any
+
+from ledger.audit.bundle import BundleReader, BundleWriter
+from ledger.canonical import canonical_bytes, parse_canonical
+from ledger.errors import LedgerError, VerificationError
+
+from ..domain.details import DetailsStore, details_hash
+from ..domain.errors import DomainError
+from .replay import Replay
+
+__all__ = ["DETAILS", "NOT_INCLUDED", "VIEWS", "check_details", "view_rows", "write_details",
+           "write_views"]
+
+DETAILS = "details.jsonl"
+VIEWS = ("views/contributions.csv", "views/reviews.csv", "views/endorsements.csv",
+         "views/points.csv")
+NOT_INCLUDED = "(not in this export)"
+ZERO32 = "0x" + "00" * 32
+JST = timezone(timedelta(hours=9), "JST")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_YIELD_EVERY = 2000
+
+
+def _time(ts: int | None) -> str:
+    return "" if ts is None else datetime.fromtimestamp(int(ts), JST).isoformat()
+
+
+def _text(value: str | None) -> str:
+    """A text cell a spreadsheet shows as text, never runs as a formula."""
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
+def _yes(value: Any) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+# -- private details ----------------------------------------------------------------------
+
+_DETAILS_HASHES = """
+SELECT details_hash, min(seq) FROM (
+  SELECT details_hash, seq FROM svc_claims WHERE region = ?1
+  UNION ALL SELECT details_hash, seq FROM svc_quests WHERE region = ?1)
+WHERE details_hash != ?2
+  AND details_hash NOT IN (SELECT details_hash FROM svc_erasures WHERE region = ?1)
+GROUP BY details_hash ORDER BY min(seq)
+"""
+
+
+def _remember(replay: Replay, digest: str, details: dict[str, Any]) -> None:
+    text = details.get("text")
+    files = details.get("files")
+    replay.query("INSERT INTO audit_details (hash, text, files) VALUES (?, ?, ?)", digest,
+                 text if isinstance(text, str) else "",
+                 len(files) if isinstance(files, list) else 0)
+
+
+def write_details(replay: Replay, store: DetailsStore, out: IO[bytes]) -> Iterator[None]:
+    """Write ``details.jsonl``: the details the service still holds, in log order."""
+    cursor = replay.query(_DETAILS_HASHES, replay.region, ZERO32)
+    for i, (digest, _) in enumerate(cursor):
+        found = store.get(replay.region, digest)
+        if found is None:
+            continue
+        details = found["details"]
+        line = {"details": details, "hash": digest, "salt": "0x" + found["salt"]}
+        out.write(canonical_bytes(line) + b"\n")
+        _remember(replay, digest, details)
+        if i % _YIELD_EVERY == 0:
+            yield
+
+
+def _named_by(replay: Replay, digest: str) -> int | None:
+    row = replay.query(
+        "SELECT min(seq) FROM (SELECT seq FROM svc_claims WHERE region = ?1 AND details_hash "
+        "= ?2 UNION ALL SELECT seq FROM svc_quests WHERE region = ?1 AND details_hash = ?2)",
+        replay.region, digest).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def check_details(replay: Replay, bundle: BundleReader) -> int:
+    """Check ``details.jsonl`` against the replayed entries; returns how many there are.
+    Raises :class:`VerificationError` naming the claim (or quest) entry concerned."""
+    count = 0
+    for n, line in enumerate(bundle.lines(DETAILS), 1):
+        try:
+            item = parse_canonical(line)
+            if not isinstance(item, dict) or set(item) != {"details", "hash", "salt"}:
+                raise ValueError("members must be details, hash and salt")
+            salt, digest, details = item["salt"], item["hash"], item["details"]
+            if not isinstance(salt, str) or not salt.startswith("0x") or \
+                    not isinstance(details, dict):
+                raise ValueError("salt must be 0x-hex and details an object")
+            got = details_hash(bytes.fromhex(salt[2:]), details)
+        except (LedgerError, ValueError, DomainError) as exc:
+            raise VerificationError(f"{DETAILS} line {n} is malformed: {exc}") from None
+        seq = _named_by(replay, digest) if isinstance(digest, str) else None
+        if seq is None:
+            raise VerificationError(f"{DETAILS} line {n} holds details no entry names")
+        if got != digest:
+            raise VerificationError(f"the private details in {DETAILS} (line {n}) do not hash "
+                                    "to this entry's detailsHash", seq)
+        erased = replay.query("SELECT seq FROM svc_erasures WHERE region = ? AND details_hash "
+                              "= ?", replay.region, digest).fetchone()
+        if erased is not None:
+            raise VerificationError(f"entry {erased[0]} erased these private details, yet "
+                                    f"{DETAILS} (line {n}) still holds them", seq)
+        try:
+            _remember(replay, digest, details)
+        except Exception:
+            raise VerificationError(f"{DETAILS} holds these details twice", seq) from None
+        count += 1
+    return count
+
+
+# -- views --------------------------------------------------------------------------------
+
+
+def _details_cell(digest: str, erased: int | None, text: str | None, files: int | None) -> str:
+    if digest == ZERO32:
+        return ""
+    if erased is not None:
+        return f"erased (entry {erased})"
+    if text is None:
+        return NOT_INCLUDED
+    return _text(text) + (f" [{files} file{'s' if files != 1 else ''}]" if files else "")
+
+
+def _contributions(replay: Replay) -> Iterator[list[Any]]:
+    yield ["entry", "claim", "occurred_at", "category", "title", "minutes", "contributor",
+           "contributor_name", "co_contributors", "quest", "status", "approvals", "points_each",
+           "endorsement_points", "decided_by_entry", "details_hash", "private_details"]
+    rows = replay.query("""
+        SELECT c.seq, c.id, c.occurred_at, c.category, c.title, c.minutes, c.contributor,
+               m.display_name, c.quest, c.status, c.approvals, c.points, c.endorsed,
+               c.decided_seq, c.details_hash, e.seq, d.text, d.files
+        FROM svc_claims c
+        LEFT JOIN svc_members m ON m.region = c.region AND m.address = c.contributor
+        LEFT JOIN svc_erasures e ON e.region = c.region AND e.details_hash = c.details_hash
+        LEFT JOIN audit_details d ON d.hash = c.details_hash
+        WHERE c.region = ? ORDER BY c.seq""", replay.region)
+    for (seq, cid, occurred, category, title, minutes, who, name, quest, status, approvals,
+         points, endorsed, decided, digest, erased, text, files) in rows:
+        yield [seq, cid, _time(occurred), category, _text(title), minutes, who, _text(name),
+               _co_contributors(replay, cid), quest or "", status, approvals,
+               "" if points is None else points, endorsed, "" if decided is None else decided,
+               digest, _details_cell(digest, erased, text, files)]
+
+
+def _co_contributors(replay: Replay, claim: str) -> str:
+    rows = replay.query("""
+        SELECT p.address, m.display_name, p.confirmed_seq FROM svc_claim_people p
+        LEFT JOIN svc_members m ON m.region = p.region AND m.address = p.address
+        WHERE p.region = ? AND p.claim = ? AND NOT p.contributor ORDER BY p.address""",
+        replay.region, claim).fetchall()
+    return "; ".join(
+        f"{name or ''} <{addr}> " + (f"(confirmed, entry {seq})" if seq is not None
+                                     else "(not confirmed)")
+        for addr, name, seq in rows)
+
+
+def _reviews(replay: Replay) -> Iterator[list[Any]]:
+    yield ["entry", "time", "claim", "claim_title", "reviewer", "reviewer_name", "decision",
+           "reason"]
+    rows = replay.query("""
+        SELECT r.seq, r.time, r.claim, c.title, r.reviewer, m.display_name, r.approve, r.reason
+        FROM svc_reviews r
+        LEFT JOIN svc_claims c ON c.region = r.region AND c.id = r.claim
+        LEFT JOIN svc_members m ON m.region = r.region AND m.address = r.reviewer
+        WHERE r.region = ? ORDER BY r.seq""", replay.region)
+    for seq, time, claim, title, reviewer, name, approve, reason in rows:
+        yield [seq, _time(time), claim, _text(title), reviewer, _text(name),
+               "approve" if approve else "reject", _text(reason)]
+
+
+def _endorsements(replay: Replay) -> Iterator[list[Any]]:
+    yield ["entry", "time", "claim", "claim_title", "endorser", "endorser_name", "recipient",
+           "recipient_name", "amount", "note", "points_credited"]
+    rows = replay.query("""
+        SELECT e.seq, e.time, e.claim, c.title, e.endorser, m1.display_name, e.recipient,
+               m2.display_name, e.amount, e.note,
+               (SELECT coalesce(sum(p.points), 0) FROM svc_points p WHERE p.region = e.region
+                  AND p.claim = e.claim AND p.kind = 'endorsement' AND p.seq = e.seq)
+        FROM svc_endorsements e
+        LEFT JOIN svc_claims c ON c.region = e.region AND c.id = e.claim
+        LEFT JOIN svc_members m1 ON m1.region = e.region AND m1.address = e.endorser
+        LEFT JOIN svc_members m2 ON m2.region = e.region AND m2.address = e.recipient
+        WHERE e.region = ? ORDER BY e.seq""", replay.region)
+    for seq, time, claim, title, endorser, n1, recipient, n2, amount, note, credited in rows:
+        yield [seq, _time(time), claim, _text(title), endorser, _text(n1), recipient, _text(n2),
+               amount, _text(note), credited]
+
+
+def _points(replay: Replay, now: int) -> Iterator[list[Any]]:
+    policy = replay.state.policy
+    yield ["member", "display_name", "resident", "joined_by_entry", "lifetime_points", "level",
+           f"points_at_export (policy v{replay.state.policy_version})", "recognitions",
+           "roles", "managed_key"]
+    rows = replay.query("""
+        SELECT m.address, m.display_name, m.resident, m.joined_seq, m.points, m.level,
+               (SELECT count(*) FROM svc_recognitions r
+                  WHERE r.region = m.region AND r.member = m.address),
+               (SELECT group_concat(role, ' ') FROM (SELECT role FROM svc_roles
+                  WHERE region = m.region AND address = m.address ORDER BY role)),
+               m.managed
+        FROM svc_members m WHERE m.region = ? ORDER BY m.joined_seq""", replay.region)
+    for address, name, resident, joined, points, level, recognitions, roles, managed in rows:
+        lines = replay.query("SELECT points, time FROM svc_points WHERE region = ? AND "
+                             "member = ? ORDER BY id", replay.region, address).fetchall()
+        current = sum(policy.decayed(int(p), now - int(t)) for p, t in lines)
+        yield [address, _text(name), _yes(resident), joined, points, level, f"{current:.2f}",
+               recognitions, roles or "", _yes(managed)]
+
+
+def view_rows(replay: Replay, now: int) -> dict[str, Iterable[list[Any]]]:
+    """Each view's rows (header first), streamed from the replay's tables."""
+    return {
+        VIEWS[0]: _contributions(replay),
+        VIEWS[1]: _reviews(replay),
+        VIEWS[2]: _endorsements(replay),
+        VIEWS[3]: _points(replay, now),
+    }
+
+
+def write_view(rows: Iterable[list[Any]], out: IO[bytes]) -> Iterator[None]:
+    """One view as CSV (UTF-8 with BOM, CRLF) into ``out``; yields now and then."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, lineterminator="\r\n")
+    for i, row in enumerate(rows):
+        writer.writerow(row)
+        if i % _YIELD_EVERY == 0:
+            text.flush()
+            yield
+    text.flush()
+    text.detach()
+
+
+def write_views(replay: Replay, writer: BundleWriter, now: int) -> Iterator[None]:
+    """Write every view into the bundle."""
+    for name, rows in view_rows(replay, now).items():
+        with writer.open(name) as out:
+            yield from write_view(rows, out)
+

@@ -222,3 +222,8 @@ from .chain_cli import anchor, anchors, chain  # noqa: E402  (chain deploy, anch
 
 for _command in (chain, anchor, anchors):
     main.add_command(_command)
+
+from .audit_cli import audit, export, receipt  # noqa: E402  (export, audit verify, receipt)
+
+for _command in (export, audit, receipt):
+    main.add_command(_command)

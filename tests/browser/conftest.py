@@ -61,6 +61,11 @@ class Server:
         assert done.returncode == 0, (args, done.stdout, done.stderr)
         return done
 
+    def cli_status(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command and return however it ended."""
+        return subprocess.run([str(REPO / ".venv" / "bin" / "kakawari"), *args],
+                              env=self.env, capture_output=True, text=True, timeout=120)
+
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as r:
             body = r.read()

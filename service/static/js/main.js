@@ -54,7 +54,7 @@ function renderHeader() {
   top.append(
     h('a', { class: 'brand', href: '#/' },
       h('img', { src: '/static/icon.svg', alt: '', width: 32, height: 32 }),
-      h('span', { class: 'brand-text' }, h('strong', t('appName')), h('small', 'Kakawari'))),
+      h('span', { class: 'brand-text' }, h('strong', t('appName')), h('small', lang() === 'ja' ? 'Kakawari' : '関わり'))),
     h('div', { class: 'top-region' }, regionPicker),
     h('div', { class: 'top-actions' },
       h('button', { class: 'lang', type: 'button', 'aria-label': t('switchLangLabel'), onclick: () => { setLang(lang() === 'ja' ? 'en' : 'ja'); render(); } }, t('switchLang')),

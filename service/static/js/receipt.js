@@ -7,21 +7,25 @@ import { state, apiPaths } from './state.js';
 
 export async function buildReceipt(claimId, member) {
   const base = R(state.region);
-  const receiptPath = (await apiPaths()).find((p) => /^\/v1\/regions\/\{region\}\/.*receipt/.test(p));
+  // The server's own receipt when it offers one (found in its OpenAPI document).
+  const receiptPath = (await apiPaths()).find((p) => /^\/v1\/regions\/\{region\}\/.*receipt/.test(p) &&
+    (p.match(/\{[^}]+\}/g) || []).every((x) => ['{region}', '{claim}', '{member}', '{address}'].includes(x)));
   if (receiptPath) {
     const url = receiptPath.replace('{region}', encodeURIComponent(state.region))
-      .replace(/\{(claim|claim_id|id)\}/, claimId).replace(/\{(address|member)\}/, member);
-    return get(url);
+      .replace('{claim}', claimId).replace(/\{(address|member)\}/, member);
+    return get(`${url}?member=${member}`);
   }
+  // Otherwise built here, in the same format (kakawari-receipt/1): the region's first
+  // entry, every entry about the claim that concerns this member, each with its
+  // inclusion proof in the tree of the latest signed checkpoint.
   const claim = await get(`${base}/claims/${claimId}`);
   const who = await get(`${base}/members/${member}`);
   const note = await get(`${base}/checkpoint`);
   const size = Number(String(note).split('\n')[1]);
-  const seqs = [claim.seq, ...claim.reviews.map((r) => r.seq)];
+  const seqs = [0, claim.seq, ...claim.reviews.map((r) => r.seq), ...claim.endorsements.map((e) => e.seq)];
+  for (const p of claim.people) if (p.confirmedSeq != null) seqs.push(p.confirmedSeq);
   const rec = who.recognitions.find((r) => r.claim === claimId);
   if (rec) seqs.push(rec.seq);
-  const person = claim.people.find((p) => p.address === member);
-  if (person && person.confirmedSeq != null) seqs.push(person.confirmedSeq);
   const entries = [];
   for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
     if (seq >= size) continue;
@@ -36,14 +40,15 @@ export async function buildReceipt(claimId, member) {
     format: 'kakawari-receipt/1',
     region: state.region,
     origin: `kakawari/${state.region}`,
-    regionName: state.info.name,
-    member,
     claim: claimId,
+    member,
     title: claim.title,
-    points: rec ? rec.points : null,
+    ...(rec ? { points: rec.points } : {}),
+    regionName: state.info.name,
     checkpointKey: region.vkey || null,
     checkpoint: note,
     size,
     entries,
+    anchor: null,
   };
 }

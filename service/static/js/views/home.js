@@ -13,6 +13,9 @@ export async function viewHome(root, _params, app) {
         h('p', { class: 'lead' }, t('tagline')),
         h('p', t('home.pitch')),
         h('a', { class: 'button big', href: '#/signin' }, t('home.start'))),
+      h('ol', { class: 'steps' }, [1, 2, 3].map((n) => h('li', { class: 'card' },
+        h('span', { class: 'step-n', 'aria-hidden': 'true' }, String(n)),
+        h('h2', t(`home.step${n}`)), h('p', { class: 'muted' }, t(`home.step${n}Text`))))),
       await recent());
     return;
   }

@@ -1,0 +1,93 @@
+"""A seeded region with every kind of activity an audit must account for, and helpers
+to export and verify its bundle."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from ledger.audit.verifier import ANCHOR_FIELDS
+from ledger.entry import origin_for
+from service.audit.export import export_region
+from service.demo import seed
+from service.domain.details import details_hash
+from service.regions import Signed
+from tests.integration.service_fixtures import ZERO32, Person, World
+
+NOW_OFFSET = 3600
+
+
+def export_to(w: World, path: Path, *, details: bool = True, now: int | None = None) -> Path:
+    with path.open("wb") as f:
+        for chunk in export_region(w.regions.store, w.region,
+                                   now=now if now is not None else w.regions.clock(),
+                                   details=w.domain.details if details else None):
+            f.write(chunk)
+    return path
+
+
+def claim_fields(w: World, *, title: str = "海岸清掃", minutes: int = 60,
+                 details: str = ZERO32, others: list[str] | None = None) -> dict[str, Any]:
+    return {"category": "cleanup", "title": title, "minutes": minutes,
+            "occurredAt": w.regions.clock() - 60, "quest": ZERO32,
+            "coContributors": others or [], "detailsHash": details}
+
+
+def claim_id(w: World, signed: Signed) -> str:
+    return w.admin.claim_id(signed)
+
+
+def with_details(w: World, who: Person, text: str) -> tuple[Signed, str]:
+    """A claim by ``who`` with private details stored by the service."""
+    salt = random.Random(text).randbytes(16)
+    details = {"text": text}
+    digest = details_hash(salt, details)
+    assert w.domain.details is not None
+    w.domain.details.put(w.region, digest, salt, details)
+    return who.sign("Claim", **claim_fields(w, title=text[:20], details=digest)), digest
+
+
+def seeded(w: World, *, members: int = 20, claims: int = 80) -> dict[str, Any]:
+    """Demo activity plus a published policy, an erasure, a revocation and a reinstatement,
+    a quest, and an anchor record of the tree at that point."""
+    assert w.regions.keyring is not None
+    w.regions.keyring.store(w.region, "admin", w.admin.key)
+    seed(w.domain, w.region, members=members, claims=claims, rng=random.Random(7))
+    admin, alice, vera = w.admin, w.person(), w.person()
+    d = w.domain
+    d.submit(w.region, [alice.sign("Join", displayName="田中 花"),
+                        vera.sign("Join", displayName="Vera")])
+    d.submit(w.region, [admin.sign("Role", member=vera.address, role="verifier", granted=True)])
+    policy = {"categories": {"cleanup": {"base": 7, "perHour": 12},
+                             "festival": {"base": 5, "perHour": 10}},
+              "endorsementWeight": 2, "levels": [20, 100, 400]}
+    d.submit(w.region, [admin.sign("Policy", version=1, policy=json.dumps(policy))])
+    kept, kept_hash = with_details(w, alice, "住所: 海士町福井1-2-3、電話 090-0000-0000")
+    gone, gone_hash = with_details(w, alice, "個人的なメモ（削除予定）")
+    d.submit(w.region, [kept, gone])
+    for claim in (kept, gone):
+        d.submit(w.region, [vera.sign("Review", claim=claim_id(w, claim), approve=True,
+                                      reason="確認しました")])
+    d.submit(w.region, [alice.sign("Erasure", detailsHash=gone_hash, reason="APPI request")])
+    d.submit(w.region, [admin.sign("Revocation", claim=claim_id(w, gone), reason="重複")])
+    d.submit(w.region, [admin.sign("Reinstatement", claim=claim_id(w, gone), reason="誤り")])
+    formula = alice.sign("Claim", **claim_fields(w, title="=1+1 浜の清掃", minutes=30))
+    d.submit(w.region, [formula])
+    anchor = anchor_record(w)
+    return {"admin": admin, "alice": alice, "vera": vera, "kept": claim_id(w, kept),
+            "kept_hash": kept_hash, "gone": claim_id(w, gone), "gone_hash": gone_hash,
+            "anchor": anchor}
+
+
+def anchor_record(w: World, chain_id: int = 31337,
+                  contract: str = "0x" + "5a" * 20) -> dict[str, Any]:
+    """An Anchor entry of the current tree, as the anchoring command records one."""
+    origin = origin_for(w.region)
+    size = w.regions.store.log_info(origin).size
+    fields = {"chainId": chain_id, "contract": contract, "txHash": "0x" + "77" * 32,
+              "blockNumber": 12, "size": size,
+              "root": "0x" + w.regions.store.root(origin, size).hex()}
+    seq = w.domain.service_append(w.region, "Anchor", fields)[0].seq
+    return {"seq": seq, **{k: fields[k] for k in ANCHOR_FIELDS}}

@@ -8,9 +8,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
+
 from ledger.audit.verifier import ANCHOR_FIELDS
 from ledger.entry import origin_for
 from service.audit.export import export_region
+from service.cli import main
 from service.demo import seed
 from service.domain.details import details_hash
 from service.regions import Signed
@@ -91,3 +94,15 @@ def anchor_record(w: World, chain_id: int = 31337,
               "root": "0x" + w.regions.store.root(origin, size).hex()}
     seq = w.domain.service_append(w.region, "Anchor", fields)[0].seq
     return {"seq": seq, **{k: fields[k] for k in ANCHOR_FIELDS}}
+
+
+def cli_env(w: World) -> dict[str, str]:
+    return {"KAKAWARI_DATA_DIR": str(w.settings.data_dir),
+            "KAKAWARI_DATABASE_URL": str(w.settings.database_url),
+            "KAKAWARI_PASSPHRASE": "test-pass", "KAKAWARI_SCRYPT_N": "1024"}
+
+
+def run(env: dict[str, str], *args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
 from ledger.audit.bundle import ENTRIES, BundleFormatError, BundleReader
@@ -23,13 +22,14 @@ from ledger.errors import VerificationError
 from service.api.app import create_app
 from service.audit.replay import Replay
 from service.audit.verify import audit_bundle
-from service.cli import main
 from service.domain import snapshot
 from service.domain import tables as t
 from tests.integration.audit_fixtures import (
     claim_fields,
     claim_id,
+    cli_env,
     export_to,
+    run,
     seeded,
 )
 from tests.integration.service_fixtures import World, database, world
@@ -237,18 +237,6 @@ def test_altered_views_and_details_fail(bundle: Path, tmp_path: Path) -> None:
 
 
 # -- the commands ------------------------------------------------------------------------------
-
-
-def cli_env(w: World) -> dict[str, str]:
-    return {"KAKAWARI_DATA_DIR": str(w.settings.data_dir),
-            "KAKAWARI_DATABASE_URL": str(w.settings.database_url),
-            "KAKAWARI_PASSPHRASE": "test-pass", "KAKAWARI_SCRYPT_N": "1024"}
-
-
-def run(env: dict[str, str], *args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    return result
 
 
 def test_commands_export_verify_and_exit_codes(region: tuple[World, dict[str, Any]],

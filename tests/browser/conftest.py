@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+PASSPHRASE = "browser-test-pass"
 
 
 def _free_port() -> int:
@@ -84,30 +85,32 @@ def browser_ready() -> None:
         skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
 
 
-@pytest.fixture(scope="module")
-def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A fresh data directory with region `ama` (admin: a wallet key the test holds),
-    served by uvicorn on a free port."""
-    tmp = tmp_path_factory.mktemp("kakawari-browser")
-    admin_key = secrets.token_bytes(32)
+def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None
+                 ) -> Iterator[Server]:
+    """Region `ama` in a fresh data directory under ``tmp`` (first admin: ``admin``, or
+    a key the operator's data directory keeps when None), optionally seeded with demo
+    activity ``(members, claims)``, served by uvicorn on a free port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKAWARI_")}
     env.update({
-        "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": "browser-test-pass",
+        "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": PASSPHRASE,
         "KAKAWARI_SCRYPT_N": "1024", "KAKAWARI_CHAIN_ID": "31337",
     })
-    port = _free_port()
     kakawari = str(REPO / ".venv" / "bin" / "kakawari")
-    subprocess.run([kakawari, "init", "--region", "ama", "--name", "海士町",
-                    "--admin", eip712.address_of(admin_key)], env=env, check=True,
+    init = [kakawari, "init", "--region", "ama", "--name", "海士町"]
+    subprocess.run(init + (["--admin", admin] if admin else []), env=env, check=True,
                    capture_output=True, timeout=120)
+    if seed is not None:
+        subprocess.run([kakawari, "demo", "seed", "--region", "ama", "--members", str(seed[0]),
+                        "--claims", str(seed[1])], env=env, check=True, capture_output=True,
+                       timeout=300)
+    port = _free_port()
     log = tmp / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "service.api.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    srv = Server(url, env, "ama", admin_key, process, log)
+    srv = Server(f"http://127.0.0.1:{port}", env, "ama", b"", process, log)
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -127,6 +130,16 @@ def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Ite
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An empty region whose first admin is a wallet key the test holds."""
+    admin_key = secrets.token_bytes(32)
+    for srv in start_server(tmp_path_factory.mktemp("kakawari-browser"),
+                            eip712.address_of(admin_key)):
+        srv.admin_key = admin_key
+        yield srv
 
 
 PROVIDER = """

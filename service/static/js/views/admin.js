@@ -1,9 +1,9 @@
-import { t, category } from '../i18n.js';
+import { t, category, lang } from '../i18n.js';
 import { get, all, maybe, R } from '../api.js';
 import { h, card, errorBox, busy, toast, chip, fmtDate, fmtDateTime, fmtNum, field, modal, clearErrors, setFieldError, shortAddr } from '../ui.js';
 import { state, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
-import { barChart, legend, hBars, color, fitWidth, monthLabel } from '../charts.js';
+import { barChart, legend, hBars, color, fitWidth } from '../charts.js';
 import { sha256, hex } from '../hash.js';
 import { report } from './home.js';
 
@@ -29,7 +29,9 @@ export async function viewAdmin(root, params, app) {
 
 export async function kpi(root) {
   const data = await get(`${R(state.region)}/kpis?months=12`);
-  const months = data.months;
+  // From the first month with any activity (at least the last six months).
+  const first = data.months.findIndex((m) => m.activeContributors || m.claims);
+  const months = data.months.slice(first < 0 ? -6 : Math.min(first, data.months.length - 6));
   const labels = months.map((m) => m.month);
   const last = months[months.length - 1] || {};
   const hoursThisMonth = Object.values(last.minutesByCategory || {}).reduce((a, b) => a + b, 0) / 60;
@@ -61,16 +63,18 @@ export async function kpi(root) {
       card(h('h3', t('kpi.minutes')), cats.size
         ? hBars([...cats.entries()].sort((a, b) => b[1] - a[1]).map(([c, v]) => ({ name: category(c), value: v / 60 })), { label: t('kpi.minutes'), unit: ' h' })
         : h('p', { class: 'muted' }, '—'))),
-    card(h('h3', t('kpi.claims')), h('div', { class: 'table-wrap' }, h('table',
-      h('thead', h('tr', h('th', ''), labels.map((l, i) => h('th', { class: 'num' }, monthLabel(l, i === 0).filter(Boolean).join(' '))))),
-      h('tbody',
-        row(t('kpi.active'), months.map((m) => m.activeContributors)),
-        row(t('kpi.continuing'), months.map((m) => m.continuing)),
-        row(t('kpi.new'), months.map((m) => m.new)),
-        row(t('kpi.claims'), months.map((m) => m.claims)))))));
+    card(h('h3', t('kpi.table')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table' },
+      h('thead', h('tr', h('th', ''), ['active', 'continuing', 'new', 'claims'].map((k) => h('th', { class: 'num' }, t('kpi.short.' + k))))),
+      h('tbody', [...months].reverse().map((m) => h('tr',
+        h('th', yearMonth(m.month)),
+        [m.activeContributors, m.continuing, m.new, m.claims].map((v) => h('td', { class: 'num' }, fmtNum(v))))))))));
 }
 
-const row = (name, values) => h('tr', h('th', name), values.map((v) => h('td', { class: 'num' }, fmtNum(v))));
+function yearMonth(ym) {
+  const [y, mo] = ym.split('-').map(Number);
+  return new Date(y, mo - 1, 1).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'short' });
+}
+
 const tile = (v, l) => h('div', { class: 'tile' }, h('div', { class: 'v' }, v), h('div', { class: 'l' }, l));
 
 // -- quests ----------------------------------------------------------------------------

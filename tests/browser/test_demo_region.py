@@ -13,7 +13,7 @@ import pytest
 from service.config import Settings
 from service.keyring import Keyring
 from tests.browser.conftest import PASSPHRASE, Server, start_server
-from tests.browser.test_web_app import open_view
+from tests.browser.test_web_app import open_view, sign, wait_rendered
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +48,23 @@ def test_admin_dashboard_and_connections_of_a_lively_region(actors: Any, demo: S
     admin.page.locator("svg.graph g.node").first.focus()  # keyboard: a node shows its links
     assert admin.page.locator(".conn-detail li").count() >= 1
     admin.shot("41-demo-connections")
+    # revoking is a new entry with a reason, and reinstating gives the points back
+    open_view(admin, demo, "admin?tab=claims")
+    first = admin.page.locator("li[data-claim]").first
+    claim_id = first.get_attribute("data-claim")
+    first.locator("details > summary").click()
+    first.locator("input").fill("Duplicate of another record")
+    first.locator("button[data-action=Revocation]").click()
+    sign(admin, {"reason": "Duplicate of another record"})
+    wait_rendered(admin, "admin")
+    revoked = admin.page.locator(f"li[data-claim='{claim_id}']")
+    revoked.locator("details > summary").click()
+    revoked.locator("input").fill("Checked again: not a duplicate")
+    revoked.locator("button[data-action=Reinstatement]").click()
+    sign(admin)
+    wait_rendered(admin, "admin")
+    assert demo.get(f"/v1/regions/ama/claims/{claim_id}")["status"] == "approved"
+    admin.shot("47-demo-admin-activities")
     open_view(admin, demo, "quests")
     admin.shot("42-demo-quests")
     open_view(admin, demo, "audit")

@@ -349,6 +349,12 @@ const S = {
   // admin
   'admin.title': { en: 'Region admin', ja: '地域の管理' },
   'admin.tab.kpi': { en: 'Dashboard', ja: 'ダッシュボード' },
+  'admin.tab.claims': { en: 'Activities', ja: '活動' },
+  'claims.title': { en: 'Approved activities', ja: '承認済みの活動' },
+  'claims.intro': { en: 'If an activity turns out to be wrong, revoke it with a reason: its points are taken back by a new, visible entry (nothing is edited), and it can be reinstated later.', ja: '誤りがわかった活動は、理由をつけて取り消せます。ポイントは新しい記録で差し引かれ（書き換えはしません）、あとで復活もできます。' },
+  'claims.revoke': { en: 'Revoke', ja: '取り消す' },
+  'claims.reinstate': { en: 'Reinstate', ja: '復活する' },
+  'claims.done': { en: 'Recorded.', ja: '記録しました。' },
   'admin.tab.quests': { en: 'Quests', ja: 'クエスト' },
   'admin.tab.policy': { en: 'Points policy', ja: 'ポイントのルール' },
   'admin.tab.roles': { en: 'Roles', ja: '役割' },

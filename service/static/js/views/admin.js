@@ -7,7 +7,7 @@ import { barChart, legend, hBars, color, fitWidth } from '../charts.js';
 import { sha256, hex } from '../hash.js';
 import { report } from './home.js';
 
-const TABS = ['kpi', 'quests', 'policy', 'roles', 'invites', 'anchor'];
+const TABS = ['kpi', 'claims', 'quests', 'policy', 'roles', 'invites', 'anchor'];
 
 export async function viewAdmin(root, params, app) {
   const current = TABS.includes(params.get('tab')) ? params.get('tab') : 'kpi';
@@ -22,7 +22,7 @@ export async function viewAdmin(root, params, app) {
   });
   const panel = h('div', { role: 'tabpanel' });
   root.append(h('h1', t('admin.title')), tabs, panel);
-  await ({ kpi, quests, policy: policyTab, roles, invites, anchor })[current](panel, app);
+  await ({ kpi, claims, quests, policy: policyTab, roles, invites, anchor })[current](panel, app);
 }
 
 // -- KPI dashboard ---------------------------------------------------------------------
@@ -76,6 +76,44 @@ function yearMonth(ym) {
 }
 
 const tile = (v, l) => h('div', { class: 'tile' }, h('div', { class: 'v' }, v), h('div', { class: 'l' }, l));
+
+// -- revoking and reinstating ---------------------------------------------------------
+
+async function claims(root, app) {
+  const [approved, revoked] = await Promise.all([
+    get(`${R(state.region)}/claims?status=approved&limit=30`),
+    get(`${R(state.region)}/claims?status=revoked&limit=30`),
+  ]);
+  const row = (c, type) => {
+    const reason = h('input', { type: 'text', maxlength: 500, 'aria-label': t('f.reason') });
+    const box = errorBox();
+    const b = h('button', { type: 'submit', class: type === 'Revocation' ? 'danger' : 'secondary', 'data-action': type }, t(type === 'Revocation' ? 'claims.revoke' : 'claims.reinstate'));
+    const form = h('form', { class: 'inline-form', novalidate: true },
+      h('div', { class: 'field', 'data-field': 'reason' }, reason, h('p', { class: 'field-error', role: 'alert', hidden: true })), b);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      if (!reason.value.trim()) { setFieldError(form, 'reason', t('review.reasonRequired')); reason.focus(); return; }
+      await busy(b, async () => {
+        try {
+          await act(type, { claim: c.id, reason: reason.value.trim() }, { claimTitle: c.title });
+          toast(t('claims.done'));
+          await app.render();
+        } catch (err) { report(form, box, err); }
+      });
+    });
+    return h('li', { 'data-claim': c.id },
+      h('strong', c.title), ' ', chip(t('status.' + c.status), c.status === 'approved' ? 'ok' : 'bad'),
+      h('div', { class: 'muted small' }, `${nameOf(c.contributor)} · ${category(c.category)} · ${fmtDate(c.occurredAt)}${c.points != null ? ` · ${c.points} ${t('pt')}` : ''}`),
+      h('details', { class: 'revoke' }, h('summary', t(type === 'Revocation' ? 'claims.revoke' : 'claims.reinstate') + '…'),
+        h('p', { class: 'muted small' }, t('f.reason')), form, box));
+  };
+  root.append(card(h('h2', t('claims.title')), h('p', { class: 'muted' }, t('claims.intro')),
+    approved.items.length ? h('ul', { class: 'feed' }, approved.items.map((c) => row(c, 'Revocation'))) : h('p', { class: 'muted' }, '—')));
+  if (revoked.items.length) {
+    root.append(card(h('h2', t('status.revoked')), h('ul', { class: 'feed' }, revoked.items.map((c) => row(c, 'Reinstatement')))));
+  }
+}
 
 // -- quests ----------------------------------------------------------------------------
 

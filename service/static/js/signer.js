@@ -131,6 +131,9 @@ export async function act(type, fields, extra = {}) {
   for (const { name } of td.types[type]) message[name] = full[name];
   const ok = await confirmDialog(type, message, s.managed, extra);
   if (!ok) throw new ApiError({ code: 'sign-cancelled' });
+  // The server accepts a message only shortly after it was issued: stamp it now, in
+  // case the person took their time reading.
+  message.issuedAt = Math.floor(Date.now() / 1000);
   if (s.managed) {
     return post(`${R(region)}/managed/${enc(type)}`, { fields });
   }
@@ -141,6 +144,5 @@ export async function act(type, fields, extra = {}) {
   try {
     signature = await eth.request({ method: 'eth_signTypedData_v4', params: [s.address, JSON.stringify(payload)] });
   } catch (e) { throw walletError(e); }
-  // Fresh issuedAt is checked against the server clock; sign right before sending.
   return post(R(region) + PATHS[type](fields), { message, signature });
 }

@@ -24,10 +24,17 @@ from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
 from ..regions import Regions
 from ..web import mount_web
-from . import audit_routes, auth_routes, problems, routes, web_routes
+from . import auth_routes, problems, routes, web_routes
 from .deps import Services
 from .problems import PROBLEM_JSON, Problem, log
-from .schemas import PROBLEM_SCHEMA
+from .schemas import (
+    PROBLEM_SCHEMA,
+    ConsistencyProof,
+    Entries,
+    Health,
+    InclusionProof,
+    RegionListItem,
+)
 
 MAX_PAGE = 1000
 
@@ -61,7 +68,7 @@ def _b64(h: bytes) -> str:
 log_router = APIRouter(prefix="/v1", tags=["log"])
 
 
-@log_router.get("/health")
+@log_router.get("/health", response_model=Health)
 def health(regions: RegionsDep) -> dict[str, Any]:
     """Liveness and the state of every log (``refused`` lists logs that failed their
     integrity check on open)."""
@@ -70,7 +77,7 @@ def health(regions: RegionsDep) -> dict[str, Any]:
             "refused": refused}
 
 
-@log_router.get("/regions")
+@log_router.get("/regions", response_model=list[RegionListItem])
 def list_regions(regions: RegionsDep) -> list[dict[str, Any]]:
     """Every region with its log size."""
     out: list[dict[str, Any]] = []
@@ -100,7 +107,7 @@ def get_checkpoint(region: str, regions: RegionsDep) -> PlainTextResponse:
     return PlainTextResponse(cp.note, media_type="text/plain; charset=utf-8")
 
 
-@log_router.get("/regions/{region}/entries")
+@log_router.get("/regions/{region}/entries", response_model=Entries)
 def get_entries(
     region: str,
     regions: RegionsDep,
@@ -126,7 +133,7 @@ def _size_or_latest(store: LogStore, origin: str, size: int | None) -> int:
     return size
 
 
-@log_router.get("/regions/{region}/proofs/inclusion")
+@log_router.get("/regions/{region}/proofs/inclusion", response_model=InclusionProof)
 def inclusion(
     region: str,
     regions: RegionsDep,
@@ -145,7 +152,7 @@ def inclusion(
             "root": _b64(regions.store.root(origin, size)), "proof": [_b64(p) for p in proof]}
 
 
-@log_router.get("/regions/{region}/proofs/consistency")
+@log_router.get("/regions/{region}/proofs/consistency", response_model=ConsistencyProof)
 def consistency(
     region: str,
     regions: RegionsDep,
@@ -238,8 +245,10 @@ def services_for(settings: Settings, regions: Regions) -> Services:
     )
 
 
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"description": what, "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
+    code: {"description": what, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
     for code, what in [
         (400, "The request is not valid (RFC 9457 problem)"),
         (401, "Sign-in needed or refused"),
@@ -249,9 +258,24 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (410, "Erased"),
         (413, "Request too large"),
         (422, "The request does not match the schema"),
-        (503, "Service keys unavailable"),
+        (500, "Unexpected failure on our side; nothing was recorded"),
+        (503, "Service keys unavailable, the log failed its integrity check, or busy"),
     ]
 }
+"""Every error response, on every operation: problem+json (component ``Problem``)."""
+
+
+def _with_problem_schema(app: FastAPI) -> None:
+    """Add the ``Problem`` component that :data:`PROBLEM_RESPONSES` refer to."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = build()
+            doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _configured_chain(settings: Settings) -> tuple[Any, str] | None:
@@ -317,7 +341,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
-    app.include_router(audit_routes.router)
     app.include_router(web_routes.router)
     mount_web(app)  # the web app at / and /static (service/web.py)
+    _with_problem_schema(app)
     return app

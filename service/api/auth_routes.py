@@ -13,6 +13,7 @@ from .deps import RegionDep, ServicesDep, SessionDep
 from .problems import Problem
 from .schemas import (
     ExportIn,
+    Keystore,
     LoginIn,
     MeOut,
     NonceOut,
@@ -79,7 +80,7 @@ def login(region: RegionDep, body: LoginIn, svc: ServicesDep) -> dict[str, Any]:
             "managed": True}
 
 
-@router.post("/regions/{region}/accounts/export", tags=["accounts"])
+@router.post("/regions/{region}/accounts/export", tags=["accounts"], response_model=Keystore)
 def export(region: RegionDep, body: ExportIn, svc: ServicesDep, session: SessionDep
            ) -> dict[str, Any]:
     """Hand the held key over as an Ethereum keystore v3 JSON encrypted with the

@@ -32,7 +32,26 @@ from .deps import (
     page,
 )
 from .problems import Problem
-from .schemas import SIGNED, BadgeIn, DetailsIn, ManagedIn, Page, Submitted
+from .schemas import (
+    SIGNED,
+    BadgeIn,
+    Claim,
+    ClaimPage,
+    DetailsIn,
+    DetailsOut,
+    Kpis,
+    ManagedIn,
+    Member,
+    MemberPage,
+    Ping,
+    PointsExplained,
+    PolicyInfo,
+    Quest,
+    QuestPage,
+    RegionInfo,
+    Submitted,
+    TypedData,
+)
 
 router = APIRouter(prefix="/v1", tags=["recognition"])
 
@@ -92,13 +111,13 @@ _signed_route("/regions/{region}/invitations", "Invitation",
               "Invite a person without a wallet (admin)")
 
 
-@router.get("/ping", tags=["log"])
+@router.get("/ping", tags=["log"], response_model=Ping)
 def ping() -> dict[str, bool]:
     """Liveness of this worker, without touching the database (see ``/v1/health``)."""
     return {"ok": True}
 
 
-@router.get("/typed-data", tags=["signing"])
+@router.get("/typed-data", tags=["signing"], response_model=TypedData)
 def typed_data(svc: ServicesDep, region: Annotated[str | None, Query(max_length=40)] = None
                ) -> dict[str, Any]:
     """The EIP-712 domain (of ``region``, else of new regions) and every message type,
@@ -121,7 +140,7 @@ def typed_data(svc: ServicesDep, region: Annotated[str | None, Query(max_length=
     }
 
 
-@router.get("/regions/{region}", tags=["regions"])
+@router.get("/regions/{region}", tags=["regions"], response_model=RegionInfo)
 def region_info(region: RegionDep, svc: ServicesDep, conn: ConnDep) -> dict[str, Any]:
     """A region: its first entry's facts, log size and current points policy."""
     facts = svc.regions.facts(region)
@@ -136,7 +155,7 @@ def region_info(region: RegionDep, svc: ServicesDep, conn: ConnDep) -> dict[str,
             "policy": queries.policy(conn, region)}
 
 
-@router.get("/regions/{region}/members", response_model=Page, tags=["members"])
+@router.get("/regions/{region}/members", response_model=MemberPage, tags=["members"])
 def list_members(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
                  role: Annotated[str | None, Query(pattern="^(admin|verifier|auditor)$")] = None,
                  ) -> dict[str, Any]:
@@ -145,7 +164,7 @@ def list_members(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Li
     return page(total, offset, limit, items)
 
 
-@router.get("/regions/{region}/members/{address}", tags=["members"])
+@router.get("/regions/{region}/members/{address}", tags=["members"], response_model=Member)
 def get_member(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[str, Any]:
     """A member: points (decayed when the policy says so), lifetime points, level,
     roles, recognitions and badges."""
@@ -155,7 +174,8 @@ def get_member(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[s
     return out
 
 
-@router.get("/regions/{region}/members/{address}/points", tags=["members"])
+@router.get("/regions/{region}/members/{address}/points", tags=["members"],
+            response_model=PointsExplained)
 def get_points(region: RegionDep, address: AddressPath, conn: ConnDep, offset: Offset = 0,
                limit: Limit = 100) -> dict[str, Any]:
     """Every point of a member, line by line, each naming the entry it came from."""
@@ -166,7 +186,7 @@ def get_points(region: RegionDep, address: AddressPath, conn: ConnDep, offset: O
                                     limit=limit)
 
 
-@router.get("/regions/{region}/claims", response_model=Page, tags=["claims"])
+@router.get("/regions/{region}/claims", response_model=ClaimPage, tags=["claims"])
 def list_claims(
     region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
     status: Annotated[str | None, Query(pattern="^(pending|approved|rejected|revoked)$")] = None,
@@ -182,7 +202,7 @@ def list_claims(
     return page(total, offset, limit, items)
 
 
-@router.get("/regions/{region}/claims/{claim}", tags=["claims"])
+@router.get("/regions/{region}/claims/{claim}", tags=["claims"], response_model=Claim)
 def get_claim(region: RegionDep, claim: HashPath, conn: ConnDep) -> dict[str, Any]:
     """A claim with its people (and who confirmed), reviews and endorsements."""
     out = queries.claim(conn, region, claim.lower())
@@ -191,7 +211,7 @@ def get_claim(region: RegionDep, claim: HashPath, conn: ConnDep) -> dict[str, An
     return out
 
 
-@router.get("/regions/{region}/quests", response_model=Page, tags=["quests"])
+@router.get("/regions/{region}/quests", response_model=QuestPage, tags=["quests"])
 def list_quests(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
                 open_now: Annotated[bool, Query(alias="open")] = False) -> dict[str, Any]:
     """Quests, newest first; ``open=true`` lists only those open now."""
@@ -200,7 +220,7 @@ def list_quests(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Lim
     return page(total, offset, limit, items)
 
 
-@router.get("/regions/{region}/quests/{quest}", tags=["quests"])
+@router.get("/regions/{region}/quests/{quest}", tags=["quests"], response_model=Quest)
 def get_quest(region: RegionDep, quest: HashPath, conn: ConnDep) -> dict[str, Any]:
     """A quest and how many claims answered it."""
     out = queries.quest(conn, region, quest.lower())
@@ -209,13 +229,13 @@ def get_quest(region: RegionDep, quest: HashPath, conn: ConnDep) -> dict[str, An
     return out
 
 
-@router.get("/regions/{region}/policy", tags=["policy"])
+@router.get("/regions/{region}/policy", tags=["policy"], response_model=PolicyInfo)
 def get_policy(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
     """The points policy in force (version 0 is the default, until one is published)."""
     return queries.policy(conn, region)
 
 
-@router.get("/regions/{region}/kpis", tags=["kpis"])
+@router.get("/regions/{region}/kpis", tags=["kpis"], response_model=Kpis)
 def kpis(region: RegionDep, conn: ConnDep,
          months: Annotated[int, Query(ge=1, le=60)] = 12,
          until: Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")
@@ -253,7 +273,8 @@ def put_details(region: RegionDep, digest: HashPath, body: DetailsIn, svc: Servi
                       body.details.model_dump())
 
 
-@router.get("/regions/{region}/details/{digest}", tags=["details"])
+@router.get("/regions/{region}/details/{digest}", tags=["details"], response_model=DetailsOut,
+            response_model_exclude_unset=True)
 def get_details(region: RegionDep, digest: HashPath, svc: ServicesDep, session: SessionDep,
                 conn: ConnDep) -> dict[str, Any]:
     """Private details, for the people of the claim, verifiers and admins."""

@@ -8,11 +8,21 @@ turns them into the canonical form before checking the signature.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    WithJsonSchema,
+    create_model,
+)
 
 from ledger.messages import MESSAGE_TYPES
+
+from ..domain.policy import Policy
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$", examples=["0x" + "ab" * 20])]
 Bytes32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")]
@@ -60,23 +70,32 @@ SIGNED: dict[str, type[BaseModel]] = {
 
 
 class EntryReceipt(BaseModel):
-    seq: int = Field(description="The entry's position in the region log")
-    type: str
-    leafHash: str = Field(description="RFC 9162 leaf hash, 0x-hex")
-    id: str | None = Field(default=None, description="Id of a claim or quest")
+    """One entry a request appended to the region's log."""
+
+    seq: int = Field(description="The entry's position in the region log (0 is the region's "
+                     "first entry)")
+    type: str = Field(description="The message type of the entry, e.g. `Claim` or "
+                      "`Recognition`")
+    leafHash: str = Field(description="RFC 9162 leaf hash of the entry, 0x-hex; what an "
+                          "inclusion proof and a badge refer to")
+    id: str | None = Field(default=None, description="Id of the claim or quest the entry "
+                           "created (0x-hex EIP-712 signing digest), else null")
 
 
 class Submitted(BaseModel):
     """What a signed request appended: its entry, then the service's consequences
     (recognitions on approval)."""
 
-    id: str | None = Field(default=None, description="Id of the claim or quest created")
-    entries: list[EntryReceipt]
+    id: str | None = Field(default=None, description="Id of the claim or quest created, "
+                           "else null")
+    entries: list[EntryReceipt] = Field(description="Every entry appended, in log order")
 
 
 class NonceOut(BaseModel):
-    nonce: str
-    expiresAt: int
+    """A single-use nonce for a SIWE message."""
+
+    nonce: str = Field(description="Put it in the `Nonce:` line of the EIP-4361 message")
+    expiresAt: int = Field(description="Unix seconds after which the nonce is refused")
 
 
 class SiweIn(BaseModel):
@@ -86,18 +105,24 @@ class SiweIn(BaseModel):
 
 
 class TokenOut(BaseModel):
+    """A sign-in: the bearer token and who it signs in."""
+
     token: str = Field(description="Bearer token for the Authorization header")
-    address: str
-    expiresAt: int
-    region: str | None = None
-    managed: bool = False
+    address: str = Field(description="The signed-in address, lowercase 0x-hex")
+    expiresAt: int = Field(description="Unix seconds when the token stops working")
+    region: str | None = Field(default=None, description="For a member whose key the service "
+                               "holds: the region the sign-in is for; null for a wallet")
+    managed: bool = Field(default=False, description="Whether the service holds this "
+                          "member's key (walletless member)")
 
 
 class MeOut(BaseModel):
-    address: str
-    region: str | None
-    managed: bool
-    expiresAt: int
+    """Who a bearer token signs in."""
+
+    address: str = Field(description="Lowercase 0x-hex address")
+    region: str | None = Field(description="The region of a managed sign-in; null for a wallet")
+    managed: bool = Field(description="Whether the service holds this member's key")
+    expiresAt: int = Field(description="Unix seconds when the token stops working")
 
 
 class RedeemIn(BaseModel):
@@ -108,10 +133,12 @@ class RedeemIn(BaseModel):
 
 
 class RedeemOut(BaseModel):
-    address: str
-    token: str
-    expiresAt: int
-    entries: list[EntryReceipt]
+    """A redeemed invitation: the new member's address, their sign-in and the entries."""
+
+    address: str = Field(description="The address of the key the service created and holds")
+    token: str = Field(description="Bearer token, signed in as the new member")
+    expiresAt: int = Field(description="Unix seconds when the token stops working")
+    entries: list[EntryReceipt] = Field(description="The `Custody` and `Join` entries appended")
 
 
 class LoginIn(BaseModel):
@@ -157,23 +184,480 @@ class BadgeIn(BaseModel):
     member: Address
 
 
-class Page(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    items: list[dict[str, Any]]
 
+
+# -- responses ------------------------------------------------------------------------------
+#
+# Each model below is exactly the JSON a route returns: the same field names (camelCase as
+# sent), null only where the value can be null. Addresses are lowercase 0x-hex (20 bytes),
+# ids and hashes 0x-hex (32 bytes) unless a field says base64; times are Unix seconds.
+
+Number = Annotated[float | int, WithJsonSchema({"type": "number"})]
+"""A number kept as computed (an integer stays an integer in the JSON)."""
+
+
+class Ping(BaseModel):
+    ok: bool = Field(description="Always true: this worker answers")
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"] = Field(
+        description="`degraded` when a log failed its integrity check")
+    regions: int = Field(description="How many region logs the store holds")
+    refused: dict[str, str] = Field(
+        description="Logs refused on open (origin → reason); they are not served")
+
+
+class RegionListed(BaseModel):
+    region: str = Field(description="Region id, as in the URL")
+    name: str = Field(description="Display name fixed by the region's first entry")
+    size: int = Field(description="Entries in the region's log")
+    chainId: int = Field(description="Chain id of the region's EIP-712 signing domain")
+    vkey: str = Field(description="Verification key of the region's checkpoints (C2SP note)")
+    status: Literal["ok"]
+
+
+class RegionRefused(BaseModel):
+    """A region whose log failed its integrity check: only its id is shown."""
+
+    region: str = Field(description="Region id, as in the URL")
+    status: Literal["refused"]
+
+
+RegionListItem = Annotated[RegionListed | RegionRefused, Field(discriminator="status")]
+
+
+class LogEntry(BaseModel):
+    seq: int = Field(description="Position in the log")
+    entry: str = Field(description="The entry's canonical JSON text, exactly the bytes hashed "
+                       "into the tree (parse it to read the signed message)")
+
+
+class Entries(BaseModel):
+    size: int = Field(description="Entries in the log now")
+    start: int = Field(description="Seq of the first entry listed")
+    next: int | None = Field(description="`start` of the next page; null at the end of the log")
+    entries: list[LogEntry]
+
+
+class InclusionProof(BaseModel):
+    """RFC 9162 §2.1.3 inclusion proof; hashes are base64, as in checkpoints."""
+
+    index: int = Field(description="Seq of the entry proved")
+    size: int = Field(description="Size of the tree it is proved in")
+    leafHash: str = Field(description="The entry's leaf hash, base64")
+    root: str = Field(description="Root of the tree of `size` entries, base64")
+    proof: list[str] = Field(description="Audit path, base64 hashes from the leaf up")
+
+
+class ConsistencyProof(BaseModel):
+    """RFC 9162 §2.1.4 consistency proof; hashes are base64, as in checkpoints."""
+
+    first: int = Field(description="Size of the older tree")
+    second: int = Field(description="Size of the newer tree")
+    firstRoot: str = Field(description="Root of the older tree, base64")
+    secondRoot: str = Field(description="Root of the newer tree, base64")
+    proof: list[str] = Field(description="Consistency path, base64 hashes")
+
+
+class TypedField(BaseModel):
+    name: str = Field(description="Field name")
+    type: str = Field(description="Solidity type, e.g. `address` or `uint64`")
+
+
+class SigningDomain(BaseModel):
+    name: str = Field(description="Always `Kakawari`")
+    version: str = Field(description="Always `1`")
+    chainId: int = Field(description="Chain id (of the region asked for, else of new regions)")
+
+
+class TypedData(BaseModel):
+    """Everything a wallet needs for ``eth_signTypedData_v4`` / ethers ``signTypedData``."""
+
+    domain: SigningDomain
+    types: dict[str, list[TypedField]] = Field(
+        description="Every message type (and `EIP712Domain`) with its fields in order")
+    signers: dict[str, str] = Field(
+        description="For each message type, the field that names its signer")
+    submittable: list[str] = Field(
+        description="Types a member or admin may submit (the others the service writes)")
+
+
+Role = Literal["admin", "verifier", "auditor"]
+
+
+class MemberSummary(BaseModel):
+    address: str = Field(description="The member's address")
+    displayName: str = Field(description="Name shown to others (latest `Profile` or `Join`)")
+    resident: bool | None = Field(
+        description="Lives in the region (true), comes from elsewhere (false), or not said")
+    joinedSeq: int = Field(description="Seq of the member's `Join` entry")
+    joinedAt: int = Field(description="When they joined")
+    lifetimePoints: int = Field(description="Every point ever credited, undecayed (levels "
+                                "follow these)")
+    level: int = Field(description="1 + level thresholds of the policy reached")
+    managed: bool = Field(description="Whether the service holds the member's key")
+
+
+class MemberPage(BaseModel):
+    total: int = Field(description="Items matching, over all pages")
+    offset: int = Field(description="Items skipped")
+    limit: int = Field(description="Page size asked for")
+    items: list[MemberSummary] = Field(description="Members in the order they joined")
+
+
+class RecognitionOut(BaseModel):
+    claim: str = Field(description="Id of the approved claim")
+    seq: int = Field(description="Seq of the `Recognition` entry")
+    points: int = Field(description="Points it credited")
+    time: int = Field(description="When it was written")
+
+
+class BadgeOut(BaseModel):
+    claim: str = Field(description="Id of the claim the badge recognises")
+    seq: int = Field(description="Seq of the `Badge` entry")
+    chainId: int = Field(description="Chain the badge was minted on")
+    contract: str = Field(description="Address of the badge contract")
+    tokenId: int = Field(description="The badge's token id")
+    leafHash: str = Field(description="Leaf hash of the recognition entry the badge holds")
+
+
+class Member(MemberSummary):
+    """A member, with current points, roles, recognitions and badges."""
+
+    points: Number = Field(description="Current points: decayed by the policy's half-life when "
+                           "it has one, rounded to 2 decimals")
+    policyVersion: int = Field(description="Version of the policy in force (0: the default)")
+    nextLevelAt: int | None = Field(
+        description="Lifetime points of the next level; null at the top level")
+    roles: list[Role] = Field(description="Roles held, sorted")
+    recognitions: list[RecognitionOut] = Field(description="In log order")
+    badges: list[BadgeOut] = Field(description="In log order")
+
+
+class PointLine(BaseModel):
+    seq: int = Field(description="The entry the points came from (recognition, endorsement, "
+                     "revocation or reinstatement)")
+    creditedBySeq: int = Field(description="The entry that credited them (e.g. the approving "
+                               "review's recognition, for an endorsement given earlier)")
+    kind: Literal["recognition", "endorsement", "revocation", "reinstatement"]
+    claim: str | None = Field(description="The claim concerned")
+    points: int = Field(description="Points of the line (negative for a revocation)")
+    time: int = Field(description="When they were credited")
+    policyVersion: int = Field(description="Policy version in force when credited")
+    currentValue: Number = Field(description="What the line is worth now (decayed), 2 decimals")
+    explanation: str = Field(description="The line in words")
+
+
+class PointsExplained(BaseModel):
+    """A member's points, line by line."""
+
+    member: str = Field(description="The member's address")
+    lifetimePoints: int = Field(description="Sum of every line, undecayed")
+    points: Number = Field(description="Current points (decayed), 2 decimals")
+    decayHalfLifeDays: int | None = Field(
+        description="Half-life of points under the policy; null: points don't decay")
+    policyVersion: int = Field(description="Version of the policy in force")
+    total: int = Field(description="Lines in all (for paging `lines`)")
+    lines: list[PointLine] = Field(description="This page of lines, oldest first")
+
+
+ClaimStatus = Literal["pending", "approved", "rejected", "revoked"]
+
+
+class ClaimSummary(BaseModel):
+    id: str = Field(description="Claim id: 0x-hex EIP-712 signing digest of its `Claim`")
+    seq: int = Field(description="Seq of the `Claim` entry")
+    contributor: str = Field(description="Who claimed")
+    category: str = Field(description="Category of the work (see the policy's categories)")
+    title: str = Field(description="What was done")
+    minutes: int = Field(description="Time spent")
+    occurredAt: int = Field(description="When the work happened")
+    quest: str | None = Field(description="Id of the quest it answers, or null")
+    detailsHash: str = Field(description="Salted hash of the private details (zero: none)")
+    status: ClaimStatus
+    approvals: int = Field(description="Approving reviews so far")
+    points: int | None = Field(description="Points per person, fixed on approval; null before")
+    endorsementPoints: int = Field(description="Endorsement points credited to the contributor")
+    decidedSeq: int | None = Field(
+        description="Seq of the entry that last decided it (approval, rejection, revocation, "
+        "reinstatement); null while pending")
+    createdAt: int = Field(description="When the claim was appended")
+
+
+class ClaimPage(BaseModel):
+    total: int = Field(description="Items matching, over all pages")
+    offset: int = Field(description="Items skipped")
+    limit: int = Field(description="Page size asked for")
+    items: list[ClaimSummary] = Field(description="Claims, newest first")
+
+
+class ClaimPerson(BaseModel):
+    address: str = Field(description="A person of the claim")
+    contributor: bool = Field(description="True for who claimed, false for a co-contributor")
+    confirmedSeq: int | None = Field(
+        description="Seq of their confirmation (the claim itself for the contributor); null "
+        "until a co-contributor confirms")
+
+
+class ReviewOut(BaseModel):
+    seq: int = Field(description="Seq of the `Review` entry")
+    reviewer: str = Field(description="The verifier")
+    approve: bool = Field(description="Approved (true) or rejected")
+    reason: str = Field(description="The reviewer's reason (may be empty for an approval)")
+    time: int = Field(description="When it was appended")
+
+
+class EndorsementOut(BaseModel):
+    seq: int = Field(description="Seq of the `Endorsement` entry")
+    endorser: str = Field(description="Who endorsed")
+    amount: int = Field(description="Budget units given")
+    note: str = Field(description="The endorser's note")
+    time: int = Field(description="When it was appended")
+    credited: bool = Field(description="Whether its points reached the contributor (on "
+                           "approval)")
+
+
+class Claim(ClaimSummary):
+    """A claim with its people, reviews and endorsements."""
+
+    people: list[ClaimPerson] = Field(description="The contributor first, then co-contributors")
+    reviews: list[ReviewOut] = Field(description="In log order")
+    endorsements: list[EndorsementOut] = Field(description="In log order")
+    detailsErased: bool = Field(description="Whether its private details were erased")
+
+
+class Quest(BaseModel):
+    id: str = Field(description="Quest id: 0x-hex EIP-712 signing digest of its `Quest`")
+    seq: int = Field(description="Seq of the `Quest` entry")
+    admin: str = Field(description="The admin who posted it")
+    title: str = Field(description="What is asked")
+    category: str = Field(description="Category of the work")
+    points: int = Field(description="Points added to an answering claim")
+    opensAt: int = Field(description="Work from this time on may answer it")
+    closesAt: int = Field(description="Work after this time may not")
+    detailsHash: str = Field(description="Salted hash of its private details (zero: none)")
+    claims: int = Field(description="Claims that answered it")
+
+
+class QuestPage(BaseModel):
+    total: int = Field(description="Items matching, over all pages")
+    offset: int = Field(description="Items skipped")
+    limit: int = Field(description="Page size asked for")
+    items: list[Quest] = Field(description="Quests, newest first")
+
+
+class PolicyInfo(BaseModel):
+    """The points policy in force."""
+
+    version: int = Field(description="Policy version (0: the default, until one is published)")
+    seq: int | None = Field(description="Seq of the `Policy` entry; null for the default")
+    policy: Policy
+    default: bool = Field(description="Whether it is the built-in default (version 0)")
+
+
+class RegionInfo(BaseModel):
+    region: str = Field(description="Region id")
+    name: str = Field(description="Display name fixed by the region's first entry")
+    chainId: int = Field(description="Chain id of the region's EIP-712 signing domain")
+    service: str = Field(description="Address of the service key that signs the service's "
+                         "entries (recognitions, custody, badges, anchors)")
+    admins: list[str] = Field(description="Addresses holding the admin role, sorted")
+    size: int = Field(description="Entries in the region's log")
+    policy: PolicyInfo
+
+
+class KpiMonth(BaseModel):
+    month: str = Field(description="`YYYY-MM`, in the region's time zone")
+    activeContributors: int = Field(description="Distinct people credited for work that month")
+    continuing: int = Field(description="People active in at least two of the three months "
+                            "ending that month")
+    new: int = Field(description="Active people whose first active month it is")
+    returning: int = Field(description="Active people who were active in an earlier month")
+    residents: int = Field(description="Active people who live in the region")
+    fromElsewhere: int = Field(description="Active people from elsewhere")
+    residenceUnknown: int = Field(description="Active people who have not said")
+    claims: int = Field(description="Approved claims of work that month")
+    minutesByCategory: dict[str, int] = Field(description="Minutes of that work per category")
+
+
+class Kpis(BaseModel):
+    """Relationship KPIs (関係人口 by continuing involvement), from approved claims."""
+
+    region: str = Field(description="Region id")
+    timeZoneOffsetSeconds: int = Field(description="Offset from UTC used to assign months")
+    months: list[KpiMonth] = Field(description="Oldest month first")
+
+
+class StoredFile(BaseModel):
+    name: str = Field(description="File name")
+    type: str = Field(description="Media type, e.g. image/jpeg")
+    data: str = Field(description="Base64 content")
+
+
+class StoredDetails(BaseModel):
+    """Fields are present as they were stored."""
+
+    text: str = Field(default="", description="Free text")
+    files: list[StoredFile] = Field(default_factory=list, description="Attached files")
+
+
+class DetailsOut(BaseModel):
+    detailsHash: str = Field(description="The salted hash the details are stored under")
+    salt: str = Field(description="The salt, 0x-hex: SHA-256(salt ‖ JCS(details)) is the hash")
+    details: StoredDetails
+
+
+class KdfParams(BaseModel):
+    dklen: int
+    n: int
+    r: int
+    p: int
+    salt: str = Field(description="Hex")
+
+
+class CipherParams(BaseModel):
+    iv: str = Field(description="Hex")
+
+
+class KeystoreCrypto(BaseModel):
+    cipher: str = Field(description="`aes-128-ctr`")
+    cipherparams: CipherParams
+    ciphertext: str = Field(description="Hex")
+    kdf: str = Field(description="`scrypt`")
+    kdfparams: KdfParams
+    mac: str = Field(description="Hex")
+
+
+class Keystore(BaseModel):
+    """An Ethereum keystore v3 (Web3 Secret Storage) JSON, encrypted with the passphrase;
+    import it into a wallet."""
+
+    address: str = Field(description="Address, hex without 0x")
+    crypto: KeystoreCrypto
+    id: str = Field(description="UUID")
+    version: int = Field(description="3")
+
+
+class Budget(BaseModel):
+    """A member's endorsement budget in the current epoch."""
+
+    member: str = Field(description="The member's address")
+    budget: int = Field(description="Units each member may give per epoch")
+    used: int = Field(description="Units given this epoch")
+    left: int = Field(description="Units left this epoch")
+    epoch: int = Field(description="Number of the current epoch")
+    epochEnd: int = Field(description="When the current epoch ends")
+
+
+class ConnectionNode(BaseModel):
+    address: str = Field(description="A member involved in a claim or an endorsement")
+    displayName: str
+    resident: bool | None = Field(description="Lives in the region, from elsewhere, or not said")
+    claims: int = Field(description="Claims (pending or approved) they are named on")
+    endorsementsGiven: int = Field(description="Endorsement units given")
+    endorsementsReceived: int = Field(description="Endorsement units received")
+
+
+class TogetherEdge(BaseModel):
+    """Two people named on the same claims (undirected: `from` < `to`)."""
+
+    kind: Literal["together"]
+    from_: str = Field(alias="from", description="One address")
+    to: str = Field(description="The other address")
+    count: int = Field(description="Claims they share")
+
+
+class EndorsedEdge(BaseModel):
+    """Endorsements from one member to another's claims."""
+
+    kind: Literal["endorsed"]
+    from_: str = Field(alias="from", description="The endorser")
+    to: str = Field(description="The contributor endorsed")
+    count: int = Field(description="Endorsements")
+    amount: int = Field(description="Units in all")
+
+
+class Connections(BaseModel):
+    """Who contributed with whom and who endorsed whom, as a graph."""
+
+    region: str = Field(description="Region id")
+    nodes: list[ConnectionNode] = Field(description="In the order they joined")
+    edges: list[Annotated[TogetherEdge | EndorsedEdge, Field(discriminator="kind")]] = Field(
+        description="`together` edges, then `endorsed` edges, each sorted by address")
+
+
+class Invitation(BaseModel):
+    codeHash: str = Field(description="SHA-256 of the code, 0x-hex (the code itself is "
+                          "never stored)")
+    seq: int = Field(description="Seq of the `Invitation` entry")
+    admin: str = Field(description="The admin who issued it")
+    expiresAt: int = Field(description="When the code stops working")
+    member: str | None = Field(description="Who redeemed it; null while unused")
+
+
+class InvitationPage(BaseModel):
+    total: int = Field(description="Items matching, over all pages")
+    offset: int = Field(description="Items skipped")
+    limit: int = Field(description="Page size asked for")
+    items: list[Invitation] = Field(description="Invitations, newest first")
+
+
+class Anchor(BaseModel):
+    seq: int = Field(description="Seq of the `Anchor` entry")
+    time: int = Field(description="When it was appended")
+    chainId: int = Field(description="Chain the checkpoint was written to")
+    contract: str = Field(description="Address of the anchor contract")
+    txHash: str = Field(description="The transaction, 0x-hex")
+    blockNumber: int = Field(description="Block it was included in")
+    size: int = Field(description="Tree size anchored")
+    root: str = Field(description="Root anchored, 0x-hex")
+
+
+class Anchored(BaseModel):
+    region: str = Field(description="Region id")
+    logSize: int = Field(description="Entries in the log now")
+    behind: int = Field(description="Entries appended since the anchored tree")
+    anchor: Anchor = Field(description="The latest `Anchor` entry")
+
+
+class NotAnchored(BaseModel):
+    region: str = Field(description="Region id")
+    logSize: int = Field(description="Entries in the log now")
+    anchor: None = Field(description="null: no `Anchor` entry among the latest entries")
+
+
+# -- problems -------------------------------------------------------------------------------
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
+    "description": "An RFC 9457 problem: every error of the API, as "
+    "`application/problem+json`.",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string", "description": "urn:kakawari:problem:<code>"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string", "description": "What happened, for the member"},
-        "instance": {"type": "string"},
-        "code": {"type": "string"},
+        "type": {"type": "string", "description": "`urn:kakawari:problem:<code>`; switch on "
+                 "the code (stable), not on the text"},
+        "title": {"type": "string", "description": "Short summary of the problem"},
+        "status": {"type": "integer", "description": "The HTTP status code"},
+        "detail": {"type": "string", "description": "What happened, in words a member can "
+                   "act on (Japanese with `Accept-Language: ja`)"},
+        "instance": {"type": "string", "description": "The request path"},
+        "code": {"type": "string", "description": "The rule's refusal code, for refusals "
+                 "by a recognition rule (same as the end of `type`)"},
+        "errors": {
+            "type": "array",
+            "description": "For `invalid-request` (422): every field that failed",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "Where, dotted "
+                              "(e.g. `body.message.minutes`)"},
+                    "message": {"type": "string", "description": "What is wrong"},
+                },
+            },
+        },
     },
     "additionalProperties": True,
 }
+"""The schema of every error response (component ``Problem`` of the OpenAPI document)."""

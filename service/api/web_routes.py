@@ -18,13 +18,14 @@ from ..domain import DomainError, queries
 from ..domain import tables as t
 from ..domain.state import current_policy
 from .deps import ConnDep, Limit, Offset, RegionDep, ServicesDep, SessionDep, page
+from .schemas import Anchored, Budget, Connections, InvitationPage, NotAnchored
 
 router = APIRouter(prefix="/v1", tags=["web"])
 
 AddressPath = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 
 
-@router.get("/regions/{region}/members/{address}/budget")
+@router.get("/regions/{region}/members/{address}/budget", response_model=Budget)
 def endorsement_budget(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[str, Any]:
     """How much of their endorsement budget a member has left in the current epoch."""
     who = address.lower()
@@ -42,7 +43,7 @@ def endorsement_budget(region: RegionDep, address: AddressPath, conn: ConnDep) -
             "epochEnd": policy.epoch_end(now)}
 
 
-@router.get("/regions/{region}/connections")
+@router.get("/regions/{region}/connections", response_model=Connections)
 def connections(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
     """Who contributed with whom (people named on the same claim, not rejected or
     revoked) and who endorsed whom, as a graph: ``nodes`` (members with how many
@@ -91,7 +92,7 @@ def connections(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
     return {"region": region, "nodes": nodes, "edges": edges}
 
 
-@router.get("/regions/{region}/invitations")
+@router.get("/regions/{region}/invitations", response_model=InvitationPage)
 def list_invitations(region: RegionDep, conn: ConnDep, session: SessionDep, offset: Offset = 0,
                      limit: Limit = 100) -> dict[str, Any]:
     """Invitations of the region, newest first, with who redeemed each (admins only).
@@ -113,7 +114,7 @@ ANCHOR_LOOKBACK = 20_000
 _ANCHOR_MARK = b'"type":"Anchor"'
 
 
-@router.get("/regions/{region}/anchors/latest")
+@router.get("/regions/{region}/anchors/latest", response_model=Anchored | NotAnchored)
 def latest_anchor(region: RegionDep, svc: ServicesDep) -> dict[str, Any]:
     """The region's latest ``Anchor`` entry (its checkpoint written on chain), how many
     entries the log has grown since, or ``anchor: null`` when none is found among the

@@ -43,35 +43,50 @@ MAX_POLICY_BYTES = 8192
 
 class CategoryRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    base: int = Field(ge=0, le=10_000)
-    perHour: int = Field(ge=0, le=10_000)
+    base: int = Field(ge=0, le=10_000, description="Points for any claim of the category")
+    perHour: int = Field(ge=0, le=10_000, description="Points per hour of work "
+                         "(floor(minutes × perHour / 60))")
 
 
 class Caps(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    claim: int = Field(default=500, ge=1, le=1_000_000)
-    endorsementsPerClaim: int = Field(default=50, ge=0, le=1_000_000)
+    claim: int = Field(default=500, ge=1, le=1_000_000,
+                       description="Most points one claim earns each person")
+    endorsementsPerClaim: int = Field(default=50, ge=0, le=1_000_000,
+                                      description="Most endorsement points one claim earns")
 
 
 class ReviewRule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    threshold: int = Field(default=100, ge=0, le=1_000_000)
-    approvals: int = Field(default=2, ge=1, le=5)
+    threshold: int = Field(default=100, ge=0, le=1_000_000,
+                           description="Claims worth this many points or more need "
+                           "`approvals` approvals; others one")
+    approvals: int = Field(default=2, ge=1, le=5, description="Approvals a claim over the "
+                           "threshold needs")
 
 
 class Policy(BaseModel):
-    """One version of a region's points policy (see the module docstring)."""
+    """One version of a region's points policy: what work, endorsements and reviews are
+    worth (see the module docstring)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    categories: dict[str, CategoryRate] = Field(min_length=1, max_length=50)
-    endorsementWeight: int = Field(default=1, ge=0, le=100)
-    endorsementBudget: int = Field(default=20, ge=0, le=10_000)
-    epochDays: int = Field(default=30, ge=1, le=366)
+    categories: dict[str, CategoryRate] = Field(
+        min_length=1, max_length=50, description="Categories a claim may name, with their rates")
+    endorsementWeight: int = Field(default=1, ge=0, le=100,
+                                   description="Points per endorsement unit")
+    endorsementBudget: int = Field(default=20, ge=0, le=10_000,
+                                   description="Units each member may give per epoch")
+    epochDays: int = Field(default=30, ge=1, le=366, description="Length of a budget epoch")
     caps: Caps = Caps()
-    decayHalfLifeDays: int | None = Field(default=None, ge=1, le=36_500)
-    levels: list[int] = Field(default_factory=lambda: [50, 150, 400, 1000], max_length=20)
+    decayHalfLifeDays: int | None = Field(
+        default=None, ge=1, le=36_500,
+        description="Half-life of shown points in days; null: points don't decay")
+    levels: list[int] = Field(default_factory=lambda: [50, 150, 400, 1000], max_length=20,
+                              description="Ascending lifetime-points thresholds; level = 1 + "
+                              "thresholds reached")
     review: ReviewRule = ReviewRule()
-    maxMinutes: int = Field(default=1440, ge=1, le=10_080)
+    maxMinutes: int = Field(default=1440, ge=1, le=10_080,
+                            description="Most minutes one claim may state")
 
     @field_validator("categories")
     @classmethod

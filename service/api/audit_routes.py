@@ -22,6 +22,7 @@ from ..audit.export import export_region
 from ..audit.receipts import claim_receipt
 from ..domain import DomainError, queries
 from .deps import ConnDep, RegionDep, ServicesDep, SessionDep
+from .schemas import Receipt
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -42,7 +43,8 @@ def require_auditor(region: str, session: Any, conn: Any) -> str:
 @router.get(
     "/regions/{region}/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}},
+    responses={200: {"content": {"application/zip": {"schema": {"type": "string",
+                                                                "format": "binary"}}},
                      "description": "The audit bundle (docs/audit-bundle.md), streamed"}},
 )
 def export_bundle(region: RegionDep, svc: ServicesDep, session: SessionDep,
@@ -62,7 +64,8 @@ def export_bundle(region: RegionDep, svc: ServicesDep, session: SessionDep,
     })
 
 
-@router.get("/regions/{region}/claims/{claim}/receipt")
+@router.get("/regions/{region}/claims/{claim}/receipt", response_model=Receipt,
+            response_model_exclude_unset=True)
 def get_receipt(region: RegionDep, claim: ClaimPath, svc: ServicesDep, conn: ConnDep,
                 member: Annotated[str | None, Query(pattern=_ADDRESS.pattern)] = None,
                 ) -> dict[str, Any]:

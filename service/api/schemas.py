@@ -661,3 +661,48 @@ PROBLEM_SCHEMA: dict[str, Any] = {
     "additionalProperties": True,
 }
 """The schema of every error response (component ``Problem`` of the OpenAPI document)."""
+
+
+# -- receipts (audit) -----------------------------------------------------------------------
+
+
+class ReceiptEntry(BaseModel):
+    seq: int = Field(description="Position in the log")
+    entry: str = Field(description="The entry's canonical JSON text (the bytes hashed)")
+    leafHash: str = Field(description="RFC 9162 leaf hash, base64")
+    proof: list[str] = Field(description="Inclusion proof in the tree of `size`, base64 hashes")
+
+
+class AnchorRecord(BaseModel):
+    seq: int = Field(description="Seq of the `Anchor` entry")
+    chainId: int = Field(description="Chain the checkpoint was written to")
+    contract: str = Field(description="Address of the anchor contract")
+    txHash: str = Field(description="The transaction, 0x-hex")
+    blockNumber: int = Field(description="Block it was included in")
+    size: int = Field(description="Tree size anchored")
+    root: str = Field(description="Root anchored, 0x-hex")
+
+
+class Receipt(BaseModel):
+    """A claim's receipt (``kakawari-receipt/1``): the region's first entry and every
+    entry about the claim, each with its inclusion proof in one tree, that tree's
+    signed checkpoint and, when it is anchored, the anchor. Verify it offline with
+    ``kakawari audit verify-receipt``."""
+
+    format: str = Field(description="`kakawari-receipt/1`")
+    region: str = Field(description="Region id")
+    origin: str = Field(description="Log origin, `kakawari/<region>`")
+    regionName: str | None = Field(description="The region's display name")
+    claim: str = Field(description="The claim's id")
+    title: str | None = Field(description="The claim's title")
+    member: Annotated[str | None, WithJsonSchema({"type": "string"})] = Field(
+        default=None, description="Only when asked for with `member`: that member's address")
+    points: int | None = Field(default=None, description="Only when asked for with `member`: "
+                               "the points their recognition gave, null if none")
+    checkpointKey: str = Field(description="Verification key of the region's checkpoints")
+    checkpoint: str = Field(description="The signed checkpoint (C2SP note) of the tree")
+    size: int = Field(description="Size of the tree the proofs are in")
+    entries: list[ReceiptEntry] = Field(description="Entry 0, then the claim's entries, in "
+                                        "log order")
+    anchor: AnchorRecord | None = Field(description="The anchor of that tree; null when the "
+                                        "entries are not anchored yet")

@@ -165,6 +165,9 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
         ("/v1/regions/{region}/proofs/inclusion", {"index": 3}, None),
         ("/v1/regions/{region}/proofs/consistency", {"first": 2}, None),
         ("/v1/regions/{region}/checkpoint", {}, None),
+        ("/v1/regions/{region}/claims/{claim}/receipt", {}, None),
+        ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[1]}, None),
+        ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[4]}, None),
     ]
     calls += [(f"/v1/regions/{{region}}/members/{{address}}{tail}", {"address": a}, None)
               for a in s.members for tail in ("", "/points", "/budget")]

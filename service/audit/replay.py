@@ -143,6 +143,9 @@ _EXTRA_SCHEMA = (
     # the rules look claims up by details hash (erasure); the live schema has no index
     "CREATE INDEX audit_claims_details ON svc_claims (region, details_hash)",
     "CREATE INDEX audit_quests_details ON svc_quests (region, details_hash)",
+    # crediting a claim's endorsements on approval reads them in log order; without
+    # this SQLite walks every endorsement of the region (primary key order) each time
+    "CREATE INDEX audit_endorsements_claim ON svc_endorsements (region, claim, seq)",
     # private details as the bundle carries them, for the views
     "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
     "files INTEGER NOT NULL)",

@@ -235,26 +235,27 @@ def _claim_id(facts: RegionFacts, entry: Entry) -> str:
     return "0x" + digest.hex()
 
 
-def _about(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str | None:
+def _about(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:
     """Every entry but the first is about one claim, and the descriptive members agree."""
     claims = [e for e in entries if e.type == "Claim"]
     claim = receipt.get("claim")
-    if claims:
-        found = _claim_id(facts, claims[0])
-        if len(claims) > 1 or (claim is not None and claim != found):
-            raise _fail(f"this Claim entry is claim {found}, not {claim}", claims[0].seq)
-        claim = found
+    if len(claims) != 1:
+        raise _fail(f"a receipt holds one Claim entry, not {len(claims)}")
+    found = _claim_id(facts, claims[0])
+    if claim is not None and claim != found:
+        raise _fail(f"this Claim entry is claim {found}, not {claim}", claims[0].seq)
+    claim = found
     for e in entries[1:]:
         if e.type != "Claim" and (e.type not in CLAIM_TYPES or e.message["claim"] != claim):
             raise _fail(f"this {e.type} entry is not about claim {claim}", e.seq)
-    if claims and receipt.get("title") not in (None, claims[0].message["title"]):
+    if receipt.get("title") not in (None, claims[0].message["title"]):
         raise _fail("the title differs from the claim's", claims[0].seq)
     member, points = receipt.get("member"), receipt.get("points")
     if member is not None and points is not None:
         given = [e for e in entries if e.type == "Recognition" and e.message["member"] == member]
         if not given or given[-1].message["points"] != points:
             raise _fail(f"no recognition of {member} with {points} points among the entries")
-    return claim if isinstance(claim, str) else None
+    return claim
 
 
 def _anchor(summary: ReceiptSummary, items: list[tuple[int, bytes, list[bytes]]],

@@ -436,7 +436,9 @@ const S = {
   'audit.consistent': { en: 'The anchored ledger ({a} entries) is a proven prefix of the current one', ja: 'ブロックチェーンに記録された台帳（{a} 件）は、現在の台帳の正しい前半部分であることを確認しました' },
   'audit.inconsistent': { en: 'The anchored ledger is NOT a prefix of the current one', ja: 'ブロックチェーンの記録と現在の台帳が一致しません' },
   'audit.export': { en: 'Download the export bundle', ja: 'エクスポートをダウンロード' },
-  'audit.exportHint': { en: 'Check it offline with: kakawari audit verify <file>', ja: 'オフラインでの検証：kakawari audit verify <ファイル>' },
+  'audit.exportHint': { en: 'Check it offline with: kakawari audit verify <file>.zip', ja: 'オフラインでの検証：kakawari audit verify <ファイル>.zip' },
+  'audit.auditorsOnly': { en: 'The region\'s auditors can download the export bundle here. Ask a region admin for the auditor role.', ja: 'エクスポートは地域の監査役がここからダウンロードできます。監査役の役割は地域の管理者に依頼してください。' },
+  'audit.exportText': { en: 'Everything needed to check the ledger without this server: every entry, the signed checkpoint, the anchors, private details and spreadsheets (CSV).', ja: 'このサーバーなしで台帳を確かめるためのすべて：全記録、署名されたチェックポイント、ブロックチェーンへの記録、非公開の詳細、表計算用のCSV。' },
   'audit.noExport': { en: 'This server does not offer an export yet.', ja: 'このサーバーはまだエクスポートに対応していません。' },
   'audit.key': { en: 'Region checkpoint key', ja: '地域のチェックポイント鍵' },
 

@@ -1,7 +1,7 @@
 import { t } from '../i18n.js';
 import { get, R } from '../api.js';
 import { h, card, fmtNum, download, busy, toast, errorBox } from '../ui.js';
-import { state, apiPaths } from '../state.js';
+import { state, apiPaths, hasRole } from '../state.js';
 import { verifyNote, parseCheckpoint, verifyConsistency, b64, fromHex } from '../verify.js';
 import { anchorStatus } from './admin.js';
 import { report } from './home.js';
@@ -36,7 +36,9 @@ export async function viewAudit(root) {
   const paths = await apiPaths();
   const exportPath = paths.find((p) => /^\/v1\/regions\/\{region\}\/(export|audit)/.test(p) && !p.includes('accounts'));
   const box = errorBox();
-  if (exportPath) {
+  if (exportPath && !hasRole('auditor')) {
+    root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.auditorsOnly'))));
+  } else if (exportPath) {
     const b = h('button', { type: 'button', class: 'primary', 'data-action': 'export' }, t('audit.export'));
     b.addEventListener('click', () => busy(b, async () => {
       try {
@@ -48,7 +50,7 @@ export async function viewAudit(root) {
         toast(t('audit.export'));
       } catch (err) { report(null, box, err); }
     }));
-    root.append(card(h('h2', t('audit.export')), h('p', { class: 'muted' }, t('audit.exportHint')), box, h('div', { class: 'actions' }, b)));
+    root.append(card(h('h2', t('audit.export')), h('p', t('audit.exportText')), h('p', { class: 'muted small' }, t('audit.exportHint')), box, h('div', { class: 'actions' }, b)));
   }
   // The raw log, always: every entry and the signed checkpoint it ends at.
   const logBox = errorBox();

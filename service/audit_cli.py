@@ -74,18 +74,20 @@ def export(region: str, out: Path, no_details: bool) -> None:
     private details and CSV views. Verify it with `kakawari audit verify`."""
     from .audit.export import export_region
     from .cli import opened
-    from .regions import RegionError
     from .domain.details import DetailsStore
+    from .regions import RegionError
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):
             raise RegionError(f"no region {region!r}")
         details = None if no_details else DetailsStore(c.settings.data_dir / "details")
         part = out.with_name(out.name + ".part")
+        problems: list[str] = []
         try:
             with part.open("wb") as f, _progress("exporting") as progress:
                 for chunk in export_region(c.regions.store, region, now=c.regions.clock(),
-                                           details=details, progress=progress):
+                                           details=details, progress=progress,
+                                           problems=problems):
                     f.write(chunk)
             os.replace(part, out)
         finally:
@@ -98,6 +100,9 @@ def export(region: str, out: Path, no_details: bool) -> None:
     click.echo(f"exported {m.size} entries of {m.origin} to {out} "
                f"({out.stat().st_size / 1e6:.1f} MB; the log has {info.size} now)")
     click.echo(f"checkpoint root {m.root.hex()}; verify with: kakawari audit verify {out}")
+    for problem in problems:
+        click.echo(f"kakawari: warning: the recognition rules can't apply {problem}; the "
+                   "views stop there (audit verify will name the fault)", err=True)
 
 
 @click.group()

@@ -53,10 +53,13 @@ def generator() -> str:
 
 def export_region(store: LogStore, region: str, *, now: int,
                   details: DetailsStore | None = None, progress: Progress | None = None,
-                  workdir: Path | None = None) -> Iterator[bytes]:
+                  workdir: Path | None = None,
+                  problems: list[str] | None = None) -> Iterator[bytes]:
     """The bundle of ``region``, in chunks. ``details``: include the private details
     this store still holds (``None``: leave them out; the views then say so). ``now`` is
-    recorded as the export time (the views' decayed points are as of it)."""
+    recorded as the export time (the views' decayed points are as of it). An entry the
+    recognition rules can't apply (a log the verifier will refuse) is exported all the
+    same; ``problems`` then gets the first such entry: the views stop reflecting it."""
     sink = ChunkSink()
     writer = BundleWriter(sink)
     with Replay(region, strict=False, directory=workdir) as replay:
@@ -71,6 +74,8 @@ def export_region(store: LogStore, region: str, *, now: int,
                     yield sink.take()
         for _ in write_views(replay, writer, now):
             yield sink.take()
+        if replay.problem is not None and problems is not None:
+            problems.append(replay.problem)
         writer.write("README.txt", README.encode("utf-8"))
         writer.finish(job.manifest(now, generator()))
         yield sink.take()

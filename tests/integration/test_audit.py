@@ -20,6 +20,7 @@ from ledger.audit.receipt import verify_receipt
 from ledger.entry import Entry, origin_for
 from ledger.errors import VerificationError
 from service.api.app import create_app
+from service.audit.export import export_region
 from service.audit.replay import Replay
 from service.audit.verify import audit_bundle
 from service.domain import snapshot
@@ -339,3 +340,19 @@ def test_anchor_records_in_the_bundle(region: tuple[World, dict[str, Any]],
     _, s = region
     with BundleReader(bundle) as b:
         assert b.json("anchors.json") == [s["anchor"]]
+
+
+def test_an_entry_the_rules_cannot_apply_is_exported_and_named(small: World,
+                                                              tmp_path: Path) -> None:
+    w = small
+    _, _, vera = people(w)
+    [(seq, _)] = w.regions.append(w.region, [
+        vera.sign("Review", claim="0x" + "ab" * 32, approve=True, reason="no such claim")])
+    problems: list[str] = []
+    path = tmp_path / "b.zip"
+    with path.open("wb") as f:
+        for chunk in export_region(w.regions.store, w.region, now=w.regions.clock(),
+                                   problems=problems):
+            f.write(chunk)
+    assert problems and problems[0].startswith(f"entry {seq}:")
+    fails(path, seq, "unknown-claim")

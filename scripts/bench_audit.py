@@ -1,0 +1,219 @@
+"""Audit benchmark (issue 6), measured side by side in one run on this machine:
+
+- ``audit verify`` of a bundle of ≥ N entries (default 100,000, a ``demo seed`` region:
+  claims, confirmations, endorsements, reviews, recognitions) ÷ raw coincurve signer
+  recovery over the same entries' signatures (target ≥ 0.5), and the ledger checks
+  alone (signatures, authority, tree, checkpoint; no points) for comparison;
+- peak memory of the export and of the verification, each in a child process (its peak
+  RSS from ``wait4``), with the resident set sampled as the entries stream, to show that
+  it stays flat.
+
+Run: ``.venv/bin/python scripts/bench_audit.py [--entries N] [--quick] [--keep DIR]``.
+``--keep DIR`` keeps (and reuses) the seeded region there; seeding 100k entries takes
+about two minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+KAKAWARI = [sys.executable, "-c", "from service.cli import main; main()"]
+REGION = "bench"
+
+
+def env_for(data: Path) -> dict[str, str]:
+    return {**os.environ, "KAKAWARI_DATA_DIR": str(data), "KAKAWARI_PASSPHRASE": "bench",
+            "KAKAWARI_SCRYPT_N": "1024", "PYTHONPATH": str(REPO)}
+
+
+def kakawari(data: Path, *args: str) -> str:
+    out = subprocess.run([*KAKAWARI, *args], env=env_for(data), check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+def log_size(data: Path) -> int:
+    return int(json.loads(kakawari(data, "region", "show", REGION, "--json"))["size"])
+
+
+def seed(data: Path, entries: int) -> int:
+    """A demo region of at least ``entries`` entries (reused if it is there)."""
+    if not (data / "kakawari.db").exists():
+        kakawari(data, "init", "--region", REGION, "--name", "ベンチ町")
+    size = log_size(data)
+    while size < entries:
+        claims = max(200, (entries - size) // 4 + 50)
+        print(f"  seeding: {size} entries, adding ~{claims} claims ...", file=sys.stderr)
+        kakawari(data, "demo", "seed", "--region", REGION, "--members",
+                 str(max(20, claims // 70)), "--claims", str(claims),
+                 "--seed", str(size))
+        size = log_size(data)
+    return size
+
+
+# -- child processes: one measured step each -------------------------------------------
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(step: str, path: str, data: str | None) -> None:
+    """Run one step in this (child) process and print its figures as JSON."""
+    samples: list[tuple[int, float]] = []
+
+    def progress(done: int, total: int) -> None:
+        if not samples or done - samples[-1][0] >= total // 10 or done == total:
+            samples.append((done, round(_rss_mb(), 1)))
+
+    if step == "export":
+        from ledger.store.sql import open_store
+        from service.audit.export import export_region
+        from service.domain.details import DetailsStore
+        from service.regions import verify_note
+
+        store = open_store(f"sqlite:///{Path(data or '') / 'kakawari.db'}", verify_note)
+        base = _rss_mb()
+        t = time.perf_counter()
+        with open(path, "wb") as f:
+            for chunk in export_region(store, REGION, now=int(time.time()),
+                                       details=DetailsStore(Path(data or "") / "details"),
+                                       progress=progress):
+                f.write(chunk)
+        seconds = time.perf_counter() - t
+        store.close()
+        size = samples[-1][0]
+    else:
+        from ledger.audit.bundle import BundleReader
+        from ledger.audit.verifier import verify_bundle
+        from service.audit.verify import audit_bundle
+
+        base = _rss_mb()
+        t = time.perf_counter()
+        if step == "verify":
+            size = audit_bundle(path, progress=progress).log.size
+        else:  # ledger checks only
+            with BundleReader(path) as bundle:
+                size = verify_bundle(bundle, progress=progress).size
+        seconds = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "size": size, "rss_after_imports": round(base, 1),
+                      "samples": samples}))
+
+
+def measured(step: str, path: Path, data: Path | None = None) -> dict[str, Any]:
+    """Run ``step`` in a child process; its figures plus its peak RSS (MB)."""
+    args = [sys.executable, __file__, "--child", step, str(path)]
+    if data is not None:
+        args += ["--data", str(data)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, env=env_for(data or path.parent),
+                            text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"bench: the {step} step failed")
+    result: dict[str, Any] = json.loads(out)
+    result["peak_rss"] = usage.ru_maxrss / 1024
+    return result
+
+
+# -- raw recovery over the bundle's own signatures -----------------------------------------
+
+
+def raw_recovery_rate(path: Path, limit: int = 20_000) -> float:
+    """coincurve recovery per second over the signatures of the bundle's entries."""
+    import coincurve
+
+    from ledger import eip712
+    from ledger.audit.bundle import ENTRIES, BundleReader
+    from ledger.entry import Entry
+    from ledger.messages import MESSAGE_TYPES
+
+    work: list[tuple[bytes, bytes]] = []
+    domain = None
+    with BundleReader(path) as bundle:
+        for line in bundle.lines(ENTRIES):
+            e = Entry.from_bytes(line)
+            if domain is None:
+                domain = eip712.Domain(chain_id=e.message["chainId"])
+            sig = bytes.fromhex(e.signature[2:])
+            digest = eip712.signing_digest(domain, MESSAGE_TYPES[e.type], e.message)
+            work.append((sig[:64] + bytes([sig[64] - 27]), digest))
+            if len(work) == limit:
+                break
+    random.Random(1).shuffle(work)
+    best = 0.0
+    for _ in range(3):
+        t = time.perf_counter()
+        for sig, digest in work:
+            coincurve.PublicKey.from_signature_and_message(sig, digest, hasher=None)
+        best = max(best, len(work) / (time.perf_counter() - t))
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--entries", type=int, default=100_000)
+    ap.add_argument("--quick", action="store_true", help="10,000 entries")
+    ap.add_argument("--keep", type=Path, help="keep (and reuse) the seeded region here")
+    ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.data)
+        return
+    entries = 10_000 if args.quick else args.entries
+    with tempfile.TemporaryDirectory() as tmp:
+        data = args.keep or Path(tmp) / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        size = seed(data, entries)
+        bundle = Path(tmp) / "bench.zip"
+        export = measured("export", bundle, data)
+        raws, verify, ledger = [raw_recovery_rate(bundle)], measured("verify", bundle), None
+        raws.append(raw_recovery_rate(bundle))
+        ledger = measured("ledger", bundle)
+        raws.append(raw_recovery_rate(bundle))
+        report(size, bundle.stat().st_size, statistics.median(raws), export, verify, ledger)
+
+
+def report(size: int, nbytes: int, raw: float, export: dict[str, Any],
+           verify: dict[str, Any], ledger: dict[str, Any]) -> None:
+    def rate(r: dict[str, Any]) -> float:
+        return float(r["size"] / r["seconds"])
+
+    def rss(r: dict[str, Any]) -> str:
+        curve = ", ".join(f"{mb:.0f}" for _, mb in r["samples"])
+        return (f"peak {r['peak_rss']:.0f} MB (after imports {r['rss_after_imports']:.0f} MB; "
+                f"resident at each tenth of the entries: {curve} MB)")
+
+    print(f"region: {size} entries; bundle {nbytes / 1e6:.1f} MB")
+    print(f"raw coincurve recovery (same signatures, median of 3 runs around the others): "
+          f"{raw:,.0f}/s")
+    print(f"audit verify, everything (points recomputed by the service's rules): "
+          f"{rate(verify):,.0f} entries/s in {verify['seconds']:.1f} s -> ratio "
+          f"{rate(verify) / raw:.2f} (target >= 0.5)")
+    print(f"ledger checks only (signatures, authority, tree, checkpoint): "
+          f"{rate(ledger):,.0f} entries/s -> ratio {rate(ledger) / raw:.2f}")
+    print(f"export: {rate(export):,.0f} entries/s in {export['seconds']:.1f} s; {rss(export)}")
+    print(f"verify: {rss(verify)}")
+    print(f"ledger-only verify: {rss(ledger)}")
+
+
+if __name__ == "__main__":
+    main()

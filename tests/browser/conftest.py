@@ -208,6 +208,10 @@ class Actor:
         self.page.evaluate("window.scrollTo(0, 0); document.getElementById('toasts')"
                            ".style.display = 'none'")
         self.page.screenshot(path=str(path), full_page=True)
+        # nothing sticks out sideways (a phone would scroll the whole page)
+        overflow = self.page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
         self.page.evaluate("document.getElementById('toasts').style.display = ''")
         return path
 

@@ -236,7 +236,8 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
                         text="We filled 14 bags; photo of the pile attached.", photo=png(),
                         shot="08-claim-form")
     alice.shot("09-my-activities-pending")
-    kenji_claim = claim(kenji, server, "キンニャモニャ祭りの設営", hours=3, category="festival")
+    kenji_claim = claim(kenji, server, "キンニャモニャ祭りの設営", hours=3, category="festival",
+                        shot="09b-claim-form-ja-phone")
     vera_claim = claim(vera, server, "Translated the ferry timetable", hours=1,
                        category="promotion")
 

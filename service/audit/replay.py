@@ -169,7 +169,7 @@ class Replay:
         t.metadata.create_all(self.engine, tables=list(t.PROJECTIONS))
         self.conn = self.engine.connect()
         self.db = cast(sqlite3.Connection, self.conn.connection.dbapi_connection)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -16384",
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192",
                        "temp_store = FILE"):
             self.db.execute(f"PRAGMA {pragma}")
         for ddl in _EXTRA_SCHEMA:

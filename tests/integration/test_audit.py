@@ -356,3 +356,26 @@ def test_an_entry_the_rules_cannot_apply_is_exported_and_named(small: World,
             f.write(chunk)
     assert problems and problems[0].startswith(f"entry {seq}:")
     fails(path, seq, "unknown-claim")
+
+
+def test_the_first_fault_is_named_whichever_check_finds_it(small: World,
+                                                          tmp_path: Path) -> None:
+    w = small
+    alice, bob, vera = people(w)
+    claim = alice.sign("Claim", **claim_fields(w))
+    w.domain.submit(w.region, [claim])
+    review = vera.sign("Review", claim=claim_id(w, claim), approve=True, reason="ok")
+    inflated = w.regions.service_signed(w.region, "Recognition", {
+        "claim": claim_id(w, claim), "member": alice.address, "points": 99})
+    _, (points_fault, _) = w.regions.append(w.region, [review, inflated])
+    for n in range(600):  # more than a batch of the replay thread
+        w.domain.submit(w.region, [bob.sign("Profile", displayName=f"Bob {n}",
+                                            resident=bool(n % 2))])
+    bundle = export_to(w, tmp_path / "b.zip")
+    lines = entry_lines(bundle)
+    for changed in (len(lines) - 1, 2):  # a signature fault after the points fault, and before
+        tampered = list(lines)
+        tampered[changed] = tampered[changed].replace(b'"displayName":"', b'"displayName":"~', 1)
+        bad = rewrite(bundle, tmp_path / f"t{changed}.zip", {ENTRIES: joined(tampered)})
+        fails(bad, min(changed, points_fault), "signature is by" if changed < points_fault
+              else "99 points")

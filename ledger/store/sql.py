@@ -24,6 +24,11 @@ Appends are serialised per log, also across processes:
 Every root and proof reads its O(log n) nodes in ONE statement: the leaf hashes it
 needs from ``ledger_entries`` (``seq IN (...)``) ``UNION ALL`` the inner nodes from
 ``ledger_tree_nodes`` (``(level, idx) IN (...)``), both by primary key.
+
+Round trips of an append (PostgreSQL): the head row's lock, then — only when another
+writer moved the log since this store's last commit — the right edge of the tree (its
+nodes never change, so the edge this store committed is kept for the next append), and
+at the end every write and the COMMIT in one pipeline (:func:`pipelined`).
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .. import subtree
 from ..errors import StoreError
+from ..subtree import Node
 from .base import (
     CheckpointSigner,
     LogRef,
@@ -120,6 +126,36 @@ def migrate(engine: Engine) -> None:
 
 
 @contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Statements executed in the block go to PostgreSQL without waiting for each reply
+    (psycopg pipeline mode): one round trip at the end of the block, or at a COMMIT in
+    it. For writes only: a read's result is not available inside. Anything else than
+    PostgreSQL with psycopg runs the block as usual.
+
+    A failure surfaces at the end (as :class:`StoreError` when the block itself raised
+    nothing) and leaves the transaction rolled back on the driver, so the connection
+    goes back to the pool clean."""
+    driver: Any = conn.connection.driver_connection
+    pipeline = getattr(driver, "pipeline", None)
+    if conn.dialect.name != "postgresql" or pipeline is None:
+        yield
+        return
+    failed = True
+    try:
+        with pipeline():
+            yield
+            failed = False
+    except conn.dialect.loaded_dbapi.Error as exc:  # raised at the sync, outside SQLAlchemy
+        raise StoreError(f"the database refused a write: {exc}") from exc
+    finally:
+        if failed and driver.info.transaction_status == _IN_ERROR:
+            driver.rollback()  # SQLAlchemy saw the COMMIT fail and will not roll back
+
+
+_IN_ERROR = 3  # libpq PQTRANS_INERROR: a statement failed, the transaction is aborted
+
+
+@contextmanager
 def _db(what: str) -> Iterator[None]:
     """Turn database failures (a trigger refusing, a lost connection) into StoreError."""
     try:
@@ -168,6 +204,9 @@ class SqlStore(LogStore):
         super().__init__(verify_note)
         self.engine = engine
         self._pinned = threading.local()  # this thread's snapshot connection, if any
+        # log key -> (size, right edge) as this store last committed it: tree nodes
+        # never change, so while the log still has that size the edge is the same.
+        self._edges: dict[int, tuple[int, list[tuple[Node, bytes]]]] = {}
 
     def close(self) -> None:
         super().close()
@@ -219,25 +258,36 @@ class SqlStore(LogStore):
         with _db(f"append to {origin}"), _writing(self.engine) as conn:
             locked = select(logs.c.size).where(logs.c.id == ref.key).with_for_update()
             size = conn.execute(locked).scalar_one()
-            planned = subtree.root_nodes(size)
-            edge_hashes = _fetch(conn, ref, planned)
-            if len(edge_hashes) != len(planned):
-                raise StoreError(f"log {origin}: tree nodes at size {size} are missing")
-            writer = TreeWriter(origin, size, [(n, edge_hashes[n]) for n in planned])
+            writer = TreeWriter(origin, size, self._edge(conn, ref, size))
             tx = SqlAppendTx(conn, ref, writer)
             yield tx
             if writer.size == size:
                 return
-            tx.flush()
             cp = writer.sign(sign, self._verify_note, ref.vkey)
             rows = [(ref.key, level, idx, value) for (level, idx), value in writer.nodes]
-            if rows:
-                _insert_many(conn, "ledger_tree_nodes (log_id, level, idx, hash)", rows)
-            conn.execute(update(logs).where(logs.c.id == ref.key).values(size=writer.size))
-            conn.execute(
-                insert(checkpoints).values(log_id=ref.key, size=cp.size, root=cp.root, note=cp.note)
-            )
+            with pipelined(conn):
+                tx.flush()
+                if rows:
+                    _insert_many(conn, "ledger_tree_nodes (log_id, level, idx, hash)", rows)
+                conn.execute(update(logs).where(logs.c.id == ref.key).values(size=writer.size))
+                conn.execute(insert(checkpoints).values(
+                    log_id=ref.key, size=cp.size, root=cp.root, note=cp.note))
+                conn.commit()
+        with self._guard:  # committed: the edge is that of the log's new size
+            self._edges[ref.key] = (writer.size, list(writer.edge))
         tx.checkpoint = cp
+
+    def _edge(self, conn: Connection, ref: LogRef, size: int) -> list[tuple[Node, bytes]]:
+        """The right edge of the tree of ``size`` entries (the nodes of its root)."""
+        with self._guard:
+            known = self._edges.get(ref.key)
+        if known is not None and known[0] == size:
+            return list(known[1])
+        planned = subtree.root_nodes(size)
+        hashes = _fetch(conn, ref, planned)
+        if len(hashes) != len(planned):
+            raise StoreError(f"log {ref.origin}: tree nodes at size {size} are missing")
+        return [(n, hashes[n]) for n in planned]
 
     # -- primitives ---------------------------------------------------------------------
 

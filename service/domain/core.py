@@ -32,7 +32,7 @@ from .apply import apply, entry_id
 from .details import DetailsStore
 from .errors import DomainError
 from .rules import CHECKS, Check, Limits, check_common
-from .state import State
+from .state import Known, State
 
 _ID_TYPES = frozenset({"Claim", "Quest"})
 
@@ -100,6 +100,7 @@ class Domain:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._queues: dict[str, list[_Pending]] = {}
+        self._known: dict[str, Known] = {}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class Domain:
             for item in items:
                 self._one(region, facts, batch, item)
             state.set_head(tx.size)
+        self.known(region).learn(state)
         self._erase(region, batch.erased)
         return batch.receipts
 
@@ -157,7 +159,7 @@ class Domain:
         try:
             with self.regions.transaction(region) as tx:
                 state = self._caught_up(tx, region, facts)
-                check = Check(state, facts, tx.now, self.limits, grouped=len(group) > 1)
+                check = Check(state, facts, tx.now, self.limits, grouped=True)
                 for p in group:
                     batch = _Batch(tx, state, check)
                     size = tx.size
@@ -171,6 +173,7 @@ class Domain:
                         continue
                     p.result, p.erased = batch.receipts, batch.erased
                 state.set_head(tx.size)
+            self.known(region).learn(state)
         except Exception:
             for p in group:
                 p.error, p.result, p.erased = None, None, []
@@ -312,10 +315,15 @@ class Domain:
             state.set_head(tx.size)
         return batch.receipts
 
+    def known(self, region: str) -> Known:
+        """What the domain remembers of ``region`` across transactions."""
+        with self._locks_guard:
+            return self._known.setdefault(region, Known())
+
     def _caught_up(self, tx: RegionTx, region: str, facts: RegionFacts) -> State:
         """The projections, after applying entries appended without the domain (the
         region's first entry, anchors written by other parts of the service)."""
-        state = State(_connection(tx), region)
+        state = State(_connection(tx), region, self.known(region))
         head = state.head()
         if head < tx.size:
             for _, data in self.regions.store.iter_entries(origin_for(region), head, tx.size):

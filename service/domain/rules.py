@@ -75,11 +75,9 @@ def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: s
 # -- who may act --------------------------------------------------------------------------
 
 
-def need_member(c: Check, who: str) -> dict[str, Any]:
-    row = c.state.member(who)
-    if row is None:
+def need_member(c: Check, who: str) -> None:
+    if not c.state.is_member(who):
         raise DomainError("not-member", who=who, region=c.facts.region)
-    return row
 
 
 def need_admin(c: Check, who: str) -> None:
@@ -103,7 +101,7 @@ def not_involved(c: Check, claim_id: str, who: str, action: str) -> None:
 
 
 def check_join(c: Check, m: dict[str, Any]) -> None:
-    if c.state.member(m["member"]) is not None:
+    if c.state.is_member(m["member"]):
         raise DomainError("already-member", who=m["member"], region=c.facts.region)
 
 

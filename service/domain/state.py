@@ -3,27 +3,62 @@
 :class:`State` wraps the transaction's connection: the rules read through it, and the
 projection updates (:mod:`.apply`) write through it, so both see every entry appended
 earlier in the same transaction and everything commits with the entries.
+
+:class:`Known` is what the domain remembers of a region across transactions, only
+facts that never change once committed (a policy version's rules; that an address is a
+member — nobody leaves), so a transaction reads them from the database once, not
+every time.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ledger.store.sql import pipelined
+
 from . import tables as t
 from .policy import DEFAULT_POLICY, Policy, parse_policy
 
 
-class State:
-    """The projections of ``region`` as seen by ``conn``'s transaction."""
+@dataclass
+class Known:
+    """Committed facts of one region that never change: the rules of each policy
+    version and the addresses known to be members. Learned only from what was read
+    before a transaction wrote anything, or after it committed (:meth:`learn`), never
+    from rows a transaction that may still roll back wrote itself."""
 
-    def __init__(self, conn: Connection, region: str) -> None:
+    policies: dict[int, Policy] = field(default_factory=dict)
+    members: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def learn(self, state: State) -> None:
+        """Remember what ``state``'s transaction found; call it after the commit."""
+        with self._lock:
+            self.members |= state.seen_members
+            if state.fresh_policy is not None:
+                self.policies.setdefault(*state.fresh_policy)
+
+
+class State:
+    """The projections of ``region`` as seen by ``conn``'s transaction; with ``known``,
+    the region's committed facts remembered across transactions."""
+
+    def __init__(self, conn: Connection, region: str, known: Known | None = None) -> None:
         self._conn, self.region = conn, region
+        self._known = known
         self._policy: tuple[int, Policy] | None = None
         self._next_line: int | None = None
+        self._head_row: bool | None = None  # whether the heads row exists, once read
+        self.seen_members: set[str] = set()
+        """Addresses found to be members in this transaction (for :meth:`Known.learn`)."""
+        self.fresh_policy: tuple[int, Policy] | None = None
+        """A policy version read from the database in this transaction."""
         # Inserts wait here and go to the database as one executemany per table just
         # before anything reads or updates that table (or anyone takes ``conn``): a
         # group of claims costs a few statements, not a few per claim.
@@ -55,6 +90,8 @@ class State:
     def _current_policy(self) -> tuple[int, Policy]:
         if self._policy is None:
             self._policy = current_policy(self.conn, self.region)
+            if self._known is not None and self._policy[0] not in self._known.policies:
+                self.fresh_policy = self._policy
         return self._policy
 
     def set_policy(self, version: int, policy: Policy) -> None:
@@ -71,14 +108,29 @@ class State:
     def member(self, address: str) -> dict[str, Any] | None:
         return self.one(t.members, address=address)
 
+    def is_member(self, address: str) -> bool:
+        """Whether ``address`` is a member (a read unless it is known already)."""
+        if self._known is not None and address in self._known.members:
+            return True
+        found = self.member(address) is not None
+        if found:
+            self.seen_members.add(address)
+        return found
+
     def members_among(self, addresses: list[str]) -> set[str]:
-        """Which of ``addresses`` are members (one read)."""
-        m = t.members.c
-        self.flush(t.members)
-        rows = self._conn.execute(
-            select(m.address).where(m.region == self.region, m.address.in_(addresses))
-        ).all()
-        return {r[0] for r in rows}
+        """Which of ``addresses`` are members (one read, none if all are known)."""
+        known = self._known.members if self._known is not None else set()
+        ask = [a for a in addresses if a not in known]
+        found = {a for a in addresses if a in known}
+        if ask:
+            m = t.members.c
+            self.flush(t.members)
+            rows = self._conn.execute(
+                select(m.address).where(m.region == self.region, m.address.in_(ask))
+            ).all()
+            self.seen_members.update(r[0] for r in rows)
+            found.update(r[0] for r in rows)
+        return found
 
     def has_role(self, address: str, role: str) -> bool:
         return self.one(t.roles, address=address, role=role) is not None
@@ -118,20 +170,34 @@ class State:
         return self.conn.execute(stmt).first() is not None
 
     def head(self) -> int:
-        """How many of the log's entries the projections reflect."""
-        row = self.one(t.heads)
-        return int(row["size"]) if row is not None else 0
+        """How many of the log's entries the projections reflect. With ``known``, the
+        same read also finds the policy in force (its rules known, or read once)."""
+        if self._known is None:
+            row = self.one(t.heads)
+            self._head_row = row is not None
+            return int(row["size"]) if row is not None else 0
+        size, version = self.conn.execute(_head_and_policy(), {"region": self.region}).one()
+        self._head_row = size is not None
+        if version is None:
+            self._policy = (0, DEFAULT_POLICY)
+        elif (policy := self._known.policies.get(int(version))) is not None:
+            self._policy = (int(version), policy)
+        return int(size) if size is not None else 0
 
     # -- writes ------------------------------------------------------------------------
 
     def set_head(self, size: int) -> None:
         """Record that the projections reflect ``size`` entries, and write everything
-        pending: call it last in every transaction."""
-        if self.one(t.heads) is None:
-            self.insert(t.heads, size=size)
-        else:
-            self.update(t.heads, {}, size=size)
-        self.flush()
+        pending (in one round trip on PostgreSQL): call it last in every transaction."""
+        exists = self._head_row if self._head_row is not None else \
+            self.one(t.heads) is not None
+        with pipelined(self._conn):
+            if exists:
+                self.update(t.heads, {}, size=size)
+            else:
+                self.insert(t.heads, size=size)
+            self.flush()
+        self._head_row = True
 
     def insert(self, table: Table, **values: Any) -> None:
         """Insert a row (written before the table is next read; see :meth:`flush`)."""
@@ -183,6 +249,16 @@ def _select(table: Table, names: tuple[str, ...]) -> Any:
     cond = [table.c.region == bindparam("w_region")]
     cond += [table.c[n] == bindparam(f"w_{n}") for n in names]
     return select(table).where(*cond)
+
+
+@functools.cache
+def _head_and_policy() -> Any:
+    h, p = t.heads.c, t.policies.c
+    region: Any = bindparam("region")
+    return select(
+        select(h.size).where(h.region == region).scalar_subquery(),
+        select(func.max(p.version)).where(p.region == region).scalar_subquery(),
+    )
 
 
 @functools.cache

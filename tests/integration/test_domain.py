@@ -90,6 +90,23 @@ def test_a_refused_item_appends_nothing_of_its_batch(w: World) -> None:
     assert live(w)["svc_members"] == []
 
 
+def test_a_member_read_in_a_rolled_back_batch_is_not_remembered(w: World) -> None:
+    # The domain remembers members across transactions; one who joined in a batch that
+    # was then refused must not be taken for a member afterwards.
+    m = w.person()
+    claim = {"category": "cleanup", "title": "t", "minutes": 30, "quest": ZERO32,
+             "coContributors": [], "detailsHash": ZERO32}
+    with pytest.raises(DomainError) as exc:
+        w.domain.submit(w.region, [
+            m.sign("Join", displayName="Hana"),
+            m.sign("Claim", occurredAt=w.regions.clock() - 60, **claim),
+            m.sign("Join", displayName="Hana again")])
+    assert exc.value.code == "already-member"
+    with pytest.raises(DomainError) as exc:
+        w.domain.submit(w.region, [m.sign("Claim", occurredAt=w.regions.clock() - 60, **claim)])
+    assert exc.value.code == "not-member"
+
+
 def test_a_group_commit_refuses_only_the_bad_submissions(w: World) -> None:
     from service.domain.core import _Pending
 

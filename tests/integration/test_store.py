@@ -215,6 +215,38 @@ def test_rollback_on_exception_leaves_nothing(store: SqlStore) -> None:
     assert fill(store, [1]) and store.log_info(ORIGIN).size == 3
 
 
+def test_stores_taking_turns_keep_one_tree(store: SqlStore, db_url: str) -> None:
+    # Each store keeps the tree's right edge it committed for its next append; another
+    # writer in between (another process) must make it read the edge again.
+    other = open_store(db_url, verify_note)
+    try:
+        for i, n in enumerate([3, 1, 4, 1, 5, 9, 2, 6]):
+            fill(store if i % 3 else other, [n])
+        leaves = [merkle.leaf_hash(data) for _, data in store.iter_entries(ORIGIN)]
+        for s in (store, other):
+            assert s.root(ORIGIN) == merkle.root_hash(leaves)
+            assert s.log_info(ORIGIN).root == merkle.root_hash(leaves)
+            s.check_log(ORIGIN)
+    finally:
+        other.close()
+
+
+def test_a_write_refused_at_commit_leaves_every_connection_usable(store: SqlStore) -> None:
+    # The entries go out with the COMMIT in one pipeline (PostgreSQL): a refusal there is
+    # a StoreError, and the connection goes back to the pool rolled back.
+    fill(store, [2])
+    with pytest.raises(StoreError), store.appending(ORIGIN, signer()) as tx:
+        tx.append(entry(tx.size))  # the checkpoint of size 3, the last write, will clash
+        tx.connection.execute(text(
+            "INSERT INTO ledger_checkpoints (log_id, size, root, note) "
+            "SELECT id, 3, :r, 'x' FROM ledger_logs"), {"r": BAD})
+    assert store.log_info(ORIGIN).size == 2
+    for _ in range(8):  # more than the pool holds: every connection is used again
+        fill(store, [1])
+    assert store.log_info(ORIGIN).size == 10
+    store.check_log(ORIGIN)
+
+
 def test_a_checkpoint_for_another_tree_is_refused(any_store: LogStore) -> None:
     store = any_store
 

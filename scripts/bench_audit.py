@@ -82,7 +82,7 @@ def child(step: str, path: str, data: str | None) -> None:
         if not samples or done - samples[-1][0] >= total // 10 or done == total:
             samples.append((done, round(_rss_mb(), 1)))
 
-    if step == "export":
+    if step.startswith("export"):
         from ledger.store.sql import open_store
         from service.audit.export import export_region
         from service.domain.details import DetailsStore
@@ -92,9 +92,10 @@ def child(step: str, path: str, data: str | None) -> None:
         base = _rss_mb()
         t = time.perf_counter()
         with open(path, "wb") as f:
+            at = int(step.split(":")[1]) if ":" in step else None
             for chunk in export_region(store, REGION, now=int(time.time()),
                                        details=DetailsStore(Path(data or "") / "details"),
-                                       progress=progress):
+                                       progress=progress, size=at):
                 f.write(chunk)
         seconds = time.perf_counter() - t
         store.close()
@@ -114,6 +115,20 @@ def child(step: str, path: str, data: str | None) -> None:
         seconds = time.perf_counter() - t
     print(json.dumps({"seconds": seconds, "size": size, "rss_after_imports": round(base, 1),
                       "samples": samples}))
+
+
+def checkpoint_near(data: Path, size: int) -> int:
+    """The size of a signed checkpoint at or below ``size`` (one per append batch)."""
+    from ledger.store.sql import open_store
+    from service.regions import verify_note
+
+    store = open_store(f"sqlite:///{data / 'kakawari.db'}", verify_note)
+    try:
+        while store.checkpoint_at(f"kakawari/{REGION}", size) is None:
+            size -= 1
+        return size
+    finally:
+        store.close()
 
 
 def measured(step: str, path: Path, data: Path | None = None) -> dict[str, Any]:
@@ -190,6 +205,14 @@ def main() -> None:
         ledger = measured("ledger", bundle)
         raws.append(raw_recovery_rate(bundle))
         report(size, bundle.stat().st_size, statistics.median(raws), export, verify, ledger)
+        # the same steps on a quarter of the log: flat memory means the same peaks
+        quarter = checkpoint_near(data, size // 4)
+        small = Path(tmp) / "quarter.zip"
+        small_export = measured(f"export:{quarter}", small, data)
+        small_verify = measured("verify", small)
+        print(f"peak RSS, {quarter} entries -> {size} entries: export "
+              f"{small_export['peak_rss']:.0f} -> {export['peak_rss']:.0f} MB, verify "
+              f"{small_verify['peak_rss']:.0f} -> {verify['peak_rss']:.0f} MB")
 
 
 def report(size: int, nbytes: int, raw: float, export: dict[str, Any],

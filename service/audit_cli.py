@@ -69,7 +69,9 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
               help="The bundle file to write (a ZIP).")
 @click.option("--no-details", is_flag=True,
               help="Leave private details out (the views then say they are not included).")
-def export(region: str, out: Path, no_details: bool) -> None:
+@click.option("--size", type=click.IntRange(1), help="Export the log as of its signed "
+              "checkpoint of this many entries (default: the latest).")
+def export(region: str, out: Path, no_details: bool, size: int | None) -> None:
     """Write a region's audit bundle: every entry, the signed checkpoint, anchors,
     private details and CSV views. Verify it with `kakawari audit verify`."""
     from .audit.export import export_region
@@ -87,7 +89,7 @@ def export(region: str, out: Path, no_details: bool) -> None:
             with part.open("wb") as f, _progress("exporting") as progress:
                 for chunk in export_region(c.regions.store, region, now=c.regions.clock(),
                                            details=details, progress=progress,
-                                           problems=problems):
+                                           problems=problems, size=size):
                     f.write(chunk)
             os.replace(part, out)
         finally:

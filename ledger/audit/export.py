@@ -32,15 +32,22 @@ Observe = Callable[[int, bytes], None]
 
 
 class LogExport:
-    """One export of ``origin`` from ``store`` into ``writer``."""
+    """One export of ``origin`` from ``store`` into ``writer``: of the log as of its
+    latest signed checkpoint, or as of the one at ``size`` (every append transaction
+    signed one)."""
 
     def __init__(self, store: LogStore, origin: str, writer: BundleWriter, *,
-                 observe: Observe | None = None, chunk: int = 1000) -> None:
+                 observe: Observe | None = None, chunk: int = 1000,
+                 size: int | None = None) -> None:
         self.store, self.origin, self.writer = store, origin, writer
         self.observe, self.chunk = observe, chunk
-        checkpoint = store.latest_checkpoint(origin)
+        if size is None:
+            checkpoint = store.latest_checkpoint(origin)
+        else:
+            checkpoint = store.checkpoint_at(origin, size)
         if checkpoint is None:
-            raise StoreError(f"log {origin} has no signed checkpoint to export")
+            at = "" if size is None else f" at size {size}"
+            raise StoreError(f"log {origin} has no signed checkpoint{at} to export")
         self.checkpoint: StoredCheckpoint = checkpoint
         self.anchors: list[dict[str, Any]] = []
         self.done = 0

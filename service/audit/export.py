@@ -53,17 +53,19 @@ def generator() -> str:
 
 def export_region(store: LogStore, region: str, *, now: int,
                   details: DetailsStore | None = None, progress: Progress | None = None,
-                  workdir: Path | None = None,
-                  problems: list[str] | None = None) -> Iterator[bytes]:
+                  workdir: Path | None = None, problems: list[str] | None = None,
+                  size: int | None = None) -> Iterator[bytes]:
     """The bundle of ``region``, in chunks. ``details``: include the private details
     this store still holds (``None``: leave them out; the views then say so). ``now`` is
-    recorded as the export time (the views' decayed points are as of it). An entry the
+    recorded as the export time (the views' decayed points are as of it). ``size``: the
+    log as of its signed checkpoint at that size, instead of the latest. An entry the
     recognition rules can't apply (a log the verifier will refuse) is exported all the
     same; ``problems`` then gets the first such entry: the views stop reflecting it."""
     sink = ChunkSink()
     writer = BundleWriter(sink)
     with Replay(region, strict=False, directory=workdir) as replay:
-        job = LogExport(store, origin_for(region), writer, observe=replay.add_bytes)
+        job = LogExport(store, origin_for(region), writer, observe=replay.add_bytes,
+                        size=size)
         for done in job.run():
             if progress is not None:
                 progress(done, job.size)

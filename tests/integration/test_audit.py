@@ -259,6 +259,12 @@ def test_commands_export_verify_and_exit_codes(region: tuple[World, dict[str, An
     bad = rewrite(newer, tmp_path / "bad.zip", {ENTRIES: joined(lines)})
     failed = run(env, "audit", "verify", str(bad), code=1)
     assert "FAILED at entry 5:" in failed.stderr
+    early = tmp_path / "early.zip"  # as of an earlier signed checkpoint
+    run(env, "export", "--region", w.region, "--out", str(early), "--size",
+        str(s["anchor"]["size"]))
+    report = json.loads(run(env, "audit", "verify", str(newer), "--previous", str(early),
+                            "--json").stdout)
+    assert report["previousSize"] == s["anchor"]["size"]
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"PK\x03\x04 not really")
     assert "not a readable ZIP" in run(env, "audit", "verify", str(junk), code=3).stderr

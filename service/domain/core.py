@@ -100,6 +100,8 @@ class Domain:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._queues: dict[str, list[_Pending]] = {}
+        self._writing: set[str] = set()  # regions whose queue a submitter is writing
+        self._turn = threading.Condition(self._locks_guard)  # a writer finished
         self._known: dict[str, Known] = {}
 
     # -- writing -------------------------------------------------------------------------
@@ -118,18 +120,35 @@ class Domain:
         Single-item submissions that arrive while another is being written are *group
         committed*: the next writer takes every waiting submission and appends them in
         one transaction (one checkpoint, one commit), each checked against the state
-        left by those before it, each refused or accepted on its own."""
+        left by those before it, each refused or accepted on its own. Submitters wait
+        for the writer without contending for the region's lock: when it is done, those
+        it wrote return and one of the others writes everything queued meanwhile."""
         if len(items) != 1:
             with self._serial(region):
                 return self._alone(region, items)
         pending = _Pending(items)
-        with self._locks_guard:
+        with self._turn:
             self._queues.setdefault(region, []).append(pending)
-        with self._serial(region):
+            while region in self._writing and not pending.done:
+                self._turn.wait()
             if not pending.done:
-                with self._locks_guard:
-                    group, self._queues[region] = self._queues[region], []
-                self._group(region, group)
+                self._writing.add(region)
+        if not pending.done:  # this submitter writes the queue, its own item included
+            group: list[_Pending] = []
+            try:
+                with self._serial(region):
+                    with self._turn:
+                        group, self._queues[region] = self._queues[region], []
+                    self._group(region, group)
+            except BaseException as exc:
+                for p in group:
+                    if not p.done:
+                        p.error, p.done = exc, True
+                raise
+            finally:
+                with self._turn:
+                    self._writing.discard(region)
+                    self._turn.notify_all()
         if pending.error is not None:
             raise pending.error
         assert pending.result is not None

@@ -133,3 +133,43 @@ def test_a_group_commit_refuses_only_the_bad_submissions(w: World) -> None:
     before = live(w)
     w.domain.rebuild(w.region)
     assert live(w) == before
+
+
+def test_submissions_waiting_for_the_writer_go_out_as_one_group(w: World) -> None:
+    import threading
+    import time
+
+    people = [w.person() for _ in range(6)]
+    w.domain.submit(w.region, [p.sign("Join", displayName=f"P{i}") for i, p in enumerate(people)])
+    now = w.regions.clock()
+    fields = {"category": "cleanup", "minutes": 30, "occurredAt": now - 60, "quest": ZERO32,
+              "coContributors": [], "detailsHash": ZERO32}
+    items = [p.sign("Claim", title=f"t{i}", **fields) for i, p in enumerate(people)]
+    items.append(w.person().sign("Claim", title="stranger", **fields))
+    outcome: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            outcome[i] = w.domain.submit(w.region, [items[i]])
+        except DomainError as exc:
+            outcome[i] = exc.code
+
+    size = w.regions.store.log_info(origin_for(w.region)).size
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(len(items))]
+    with w.domain._serial(w.region):  # the writer waits here while the others queue
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 30
+        while len(w.domain._queues.get(w.region, ())) < len(items):
+            assert time.monotonic() < deadline, "the submissions did not queue"
+            time.sleep(0.01)
+    for t in threads:
+        t.join(30)
+    assert [v for v in outcome.values() if isinstance(v, str)] == ["not-member"]
+    accepted = [v for v in outcome.values() if not isinstance(v, str)]
+    assert len(accepted) == len(people)
+    # One transaction: one new checkpoint, of the tree with every accepted claim.
+    cp = w.regions.store.latest_checkpoint(origin_for(w.region))
+    assert cp is not None and cp.size == size + len(people)
+    assert w.regions.store.checkpoint_at(origin_for(w.region), size + 1) is None
+    verify_stored_log(w.regions.store, origin_for(w.region))

@@ -31,6 +31,8 @@ def tab_to(page: Any, text: str, limit: int = 40) -> None:
 
 
 def test_keyboard_only_member_on_a_phone(actors: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
     me = actors("keyboard", key=secrets.token_bytes(32), viewport=(375, 740))
     page = me.page
     open_view(me, server, "signin")
@@ -82,8 +84,10 @@ def test_keyboard_only_member_on_a_phone(actors: Any, server: Server) -> None:
     box.wait_for()
     assert "Not signed: nothing was recorded." in box.inner_text()
     settle(me)
-    page.locator("form[data-form=claim] button[type=submit]").focus()
-    page.keyboard.press("Enter")
+    submit = page.locator("form[data-form=claim] button[type=submit]")
+    expect(submit).to_be_enabled()
+    expect(submit).to_have_text("Sign and record")
+    submit.press("Enter")  # focuses the button, then the key
     page.locator("#dialog").wait_for(state="visible")
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Recorded! A verifier will review it soon.")

@@ -301,6 +301,7 @@ const S = {
   'quests.bonus': { en: '+{n} bonus points', ja: 'ボーナス +{n} ポイント' },
   'quests.until': { en: 'until {date}', ja: '{date} まで' },
   'quests.answer': { en: 'I did this', ja: '参加した活動を記録' },
+  'quests.answers1': { en: '1 activity', ja: '1 件の活動' },
   'quests.answers': { en: '{n} activities', ja: '{n} 件の活動' },
   'quests.new': { en: 'Post a quest', ja: 'クエストを掲載' },
   'quests.name': { en: 'Title', ja: 'タイトル' },

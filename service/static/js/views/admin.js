@@ -155,7 +155,7 @@ async function quests(root, app) {
   root.append(card(h('h2', t('quests.new')), form),
     card(h('h2', t('quests.title')), list.items.length ? h('ul', { class: 'feed' }, list.items.map((q) => h('li',
       h('strong', q.title), ' ', chip(category(q.category)), ' ', chip(`+${q.points}`, 'level'),
-      h('div', { class: 'muted small' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${t('quests.answers', { n: q.claims })}`)))) : h('p', { class: 'muted' }, t('quests.empty'))));
+      h('div', { class: 'muted small' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${(q.claims === 1 ? t('quests.answers1') : t('quests.answers', { n: q.claims }))}`)))) : h('p', { class: 'muted' }, t('quests.empty'))));
 }
 
 // -- points policy ---------------------------------------------------------------------

@@ -10,6 +10,6 @@ export async function viewQuests(root) {
   root.append(h('div', { class: 'grid two' }, list.items.map((q) => card(
     h('p', chip(category(q.category)), ' ', chip(t('quests.bonus', { n: q.points }), 'level')),
     h('h2', q.title),
-    h('p', { class: 'muted' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${t('quests.answers', { n: q.claims })}`),
+    h('p', { class: 'muted' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${(q.claims === 1 ? t('quests.answers1') : t('quests.answers', { n: q.claims }))}`),
     state.me ? h('div', { class: 'actions' }, h('a', { class: 'button', href: `#/claim?quest=${q.id}` }, t('quests.answer'))) : ''))));
 }

@@ -213,8 +213,12 @@ def _report_lines(report: Any) -> Iterator[str]:
     yield f"ok: {log.size} entries of {log.origin} verified; root 0x{log.root.hex()}"
     yield f"  checkpoint signed by {log.facts.checkpoint_key}"
     yield f"  every signature and signer's authority checked: {types}"
-    yield (f"  anchors: {log.anchors} recorded, each a prefix of this tree"
-           + (f"; {log.anchors_on_chain} checked on chain" if log.anchors_on_chain else ""))
+    if log.anchors:
+        yield (f"  anchors: {log.anchors} recorded, each a prefix of this tree"
+               + (f"; {log.anchors_on_chain} checked on chain" if log.anchors_on_chain
+                  else ""))
+    else:
+        yield "  anchors: none recorded in this log"
     for contract, size, _ in log.chain_latest:
         yield f"  chain: latest anchor in {contract} covers {size} entries"
     if log.previous_size is not None:

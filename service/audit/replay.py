@@ -146,6 +146,8 @@ _EXTRA_SCHEMA = (
     # crediting a claim's endorsements on approval reads them in log order; without
     # this SQLite walks every endorsement of the region (primary key order) each time
     "CREATE INDEX audit_endorsements_claim ON svc_endorsements (region, claim, seq)",
+    # the views list claims in log order (without it SQLite sorts them all in memory)
+    "CREATE INDEX audit_claims_seq ON svc_claims (region, seq)",
     # private details as the bundle carries them, for the views
     "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
     "files INTEGER NOT NULL)",

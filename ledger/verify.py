@@ -91,22 +91,43 @@ class LogVerifier:
     def add(self, data: bytes, stored_leaf_hash: bytes | None = None) -> Entry:
         """Verify the next entry's bytes; returns the parsed entry."""
         seq = self._tree.size
-        leaf = merkle.leaf_hash(data)
-        if stored_leaf_hash is not None and stored_leaf_hash != leaf:
-            raise VerificationError("stored leaf hash does not match the entry bytes", seq)
-        try:
-            entry = Entry.from_bytes(data)
-        except EntryError as exc:
-            raise VerificationError(f"malformed entry: {exc}", seq) from None
-        if entry.origin != self.origin:
-            raise VerificationError(f"belongs to log {entry.origin!r}, not {self.origin!r}", seq)
-        if entry.seq != seq:
-            raise VerificationError(f"says it is entry {entry.seq}", seq)
-        facts = check_entry(entry, self.facts)
+        leaf = self.leaf_of(data, stored_leaf_hash)
+        entry, facts = check_entry_bytes(self.origin, seq, data, self.facts)
         if seq == 0:
             self.facts = facts
         self._tree.push(leaf)
         return entry
+
+    def leaf_of(self, data: bytes, stored_leaf_hash: bytes | None) -> bytes:
+        """The next entry's leaf hash, checked against the stored one when given."""
+        leaf = merkle.leaf_hash(data)
+        if stored_leaf_hash is not None and stored_leaf_hash != leaf:
+            raise VerificationError(
+                "stored leaf hash does not match the entry bytes", self._tree.size
+            )
+        return leaf
+
+    def push_checked(self, leaf: bytes) -> None:
+        """Add the leaf of an entry whose checks ran elsewhere (see
+        :func:`check_entry_bytes`; used to verify in several processes)."""
+        self._tree.push(leaf)
+
+
+def check_entry_bytes(
+    origin: str, seq: int, data: bytes, facts: RegionFacts | None
+) -> tuple[Entry, RegionFacts]:
+    """Parse entry ``data`` expected at ``seq`` of ``origin`` and :func:`check_entry`
+    it. Depends on nothing but ``facts`` (None for entry 0), so entries can be checked
+    in any order or process. Raises :class:`VerificationError` naming ``seq``."""
+    try:
+        entry = Entry.from_bytes(data)
+    except EntryError as exc:
+        raise VerificationError(f"malformed entry: {exc}", seq) from None
+    if entry.origin != origin:
+        raise VerificationError(f"belongs to log {entry.origin!r}, not {origin!r}", seq)
+    if entry.seq != seq:
+        raise VerificationError(f"says it is entry {entry.seq}", seq)
+    return entry, check_entry(entry, facts)
 
 
 def check_entry(entry: Entry, facts: RegionFacts | None) -> RegionFacts:
@@ -178,5 +199,6 @@ __all__ = [
     "LogVerifier",
     "RegionFacts",
     "check_entry",
+    "check_entry_bytes",
     "verify_entries",
 ]

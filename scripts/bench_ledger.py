@@ -201,7 +201,7 @@ def bench_proofs(tmp: Path, big: int) -> dict[str, float]:
 
 
 def bench_verify(tmp: Path, n: int) -> dict[str, float]:
-    from ledger.integrity import verify_stored_log
+    from ledger.integrity import default_jobs, verify_stored_log
     from ledger.store.sql import open_store
     from service.config import Settings
     from service.keyring import Keyring
@@ -233,13 +233,19 @@ def bench_verify(tmp: Path, n: int) -> dict[str, float]:
             coincurve.PublicKey.from_signature_and_message(s, d, hasher=None)
         return len(digests)
 
+    jobs = default_jobs()
+
     def verify() -> int:
         return verify_stored_log(store, "kakawari/bench").size
 
-    r_raw, r_verify = rate(raw, 2), rate(verify, 2)
+    def verify_parallel() -> int:
+        return verify_stored_log(store, "kakawari/bench", jobs=jobs).size
+
+    r_raw, r_verify, r_par = rate(raw, 2), rate(verify, 2), rate(verify_parallel, 2)
     store.close()
     return {"entries": n, "raw_per_s": r_raw, "verify_per_s": r_verify,
-            "ratio": r_verify / r_raw}
+            "ratio": r_verify / r_raw, "jobs": jobs, "parallel_per_s": r_par,
+            "parallel_ratio": r_par / r_raw}
 
 
 def main(argv: list[str]) -> int:
@@ -259,7 +265,9 @@ def main(argv: list[str]) -> int:
               f"store {a['store_per_s']:>9,.0f}/s  ratio {a['ratio']:.2f} (target ≥ 0.25)")
         v = bench_verify(tmp, nverify)
         print(f"verify {v['entries']:,.0f} signed  raw coincurve {v['raw_per_s']:>9,.0f}/s  "
-              f"verify {v['verify_per_s']:>9,.0f}/s  ratio {v['ratio']:.2f} (target ≥ 0.5)")
+              f"verify {v['verify_per_s']:>9,.0f}/s  ratio {v['ratio']:.2f} (target ≥ 0.5)  "
+              f"with --jobs {v['jobs']:.0f}: {v['parallel_per_s']:,.0f}/s "
+              f"ratio {v['parallel_ratio']:.2f}")
         p = bench_proofs(tmp, big)
         print(f"inclusion proof   p50 {p['p50_small_us']:.0f} µs at 10^3, "
               f"{p['p50_large_us']:.0f} µs at {p['large_entries']:,.0f}  "

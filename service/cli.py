@@ -158,10 +158,12 @@ def region_list() -> None:
 
 @main.command()
 @click.option("--region", required=True, callback=region_id)
-def verify(region: str) -> None:
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Processes checking signatures (default: one per CPU, at most 8).")
+def verify(region: str, jobs: int | None) -> None:
     """Recompute every hash and signature of a region's log and compare the tree with
     its latest signed checkpoint. Exit 0 when intact, 1 naming the first bad entry."""
-    from ledger.integrity import verify_stored_log
+    from ledger.integrity import default_jobs, verify_stored_log
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):
@@ -178,7 +180,8 @@ def verify(region: str) -> None:
                 last[0] = done
 
             try:
-                result = verify_stored_log(c.regions.store, origin, progress)
+                result = verify_stored_log(c.regions.store, origin, progress,
+                                           jobs=jobs or default_jobs())
             except VerificationError as exc:
                 where = f"entry {exc.seq}" if exc.seq is not None else "log"
                 click.echo(f"\nFAILED at {where}: {exc.reason}", err=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -128,7 +129,10 @@ def _verify_parallel(
     facts = verifier.facts
     assert facts is not None
     pending: deque[Future[None]] = deque()
-    context = multiprocessing.get_context("spawn")  # no inherited database connections
+    # fork is cheap and imports nothing again; with other threads running it is not
+    # safe (a lock held elsewhere stays held in the child), so spawn then.
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if single else "spawn")
 
     def settle(limit: int) -> None:
         while len(pending) > limit:

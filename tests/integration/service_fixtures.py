@@ -4,18 +4,12 @@ the app over HTTP."""
 
 from __future__ import annotations
 
-import os
 import secrets
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 
 from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
@@ -24,34 +18,12 @@ from service.db import open_database
 from service.domain import Domain, make_domain
 from service.keyring import Keyring
 from service.regions import Regions, Signed
-from tests.conftest import skip_or_fail
+from tests.integration.databases import database
 
-PG_URL = os.environ.get("KAKAWARI_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+__all__ = ["ZERO32", "Person", "World", "database", "settings_for", "world"]
+
 ZERO32 = "0x" + "00" * 32
 CHAIN_ID = 31337
-
-
-@contextmanager
-def database(kind: str, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'service.db'}"
-        return
-    admin = create_engine(PG_URL)
-    schema = "t_svc_" + uuid.uuid4().hex[:12]
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except DBAPIError as exc:
-        admin.dispose()
-        skip_or_fail(f"PostgreSQL at {PG_URL} is unreachable: {exc.orig}")
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def settings_for(tmp_path: Path, url: str, **extra: Any) -> Settings:

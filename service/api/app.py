@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledger.entry import origin_for
@@ -323,7 +324,9 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             if owned is not None:
                 owned.close()
 
-    app = FastAPI(
+    # the API documentation pages (/docs, /redoc) with their scripts served from this
+    # server, not a CDN: the service makes and causes no outside request
+    app = FastAPIOffline(
         title="Kakawari",
         version="0.1.0",
         description="Contribution ledger and recognition service for regional communities. "

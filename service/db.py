@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from ledger.store.sql import SqlStore, _db, _writing, open_store
+from ledger.store.sql import SqlStore, open_store, upgrade_schema
 
 from .regions import verify_note
 
@@ -24,14 +22,9 @@ _MIGRATION_LOCK = 0x6B6B7376  # pg_advisory_xact_lock key ("kksv"), distinct fro
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the service schema to head in one transaction, one migrator at a time."""
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with _db("migrate the service schema"), _writing(engine) as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    """Upgrade the service schema to head, one migrator at a time (the ledger's
+    :func:`~ledger.store.sql.upgrade_schema`, with this history and lock key)."""
+    upgrade_schema(engine, MIGRATIONS, _MIGRATION_LOCK, "service")
 
 
 def open_database(url: str) -> SqlStore:

@@ -114,15 +114,23 @@ def _writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the ledger schema to head in one transaction, one migrator at a time."""
+def upgrade_schema(engine: Engine, script_location: Path, lock_key: int, what: str) -> None:
+    """Upgrade the Alembic history at ``script_location`` to head in one transaction,
+    one migrator at a time (PostgreSQL: advisory lock ``lock_key``; SQLite: the write
+    lock of BEGIN IMMEDIATE). Its ``env.py`` takes the open connection from
+    ``config.attributes["connection"]``. Raises :class:`StoreError`."""
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with _db("migrate the ledger schema"), _writing(engine) as conn:
+    cfg.set_main_option("script_location", str(script_location))
+    with _db(f"migrate the {what} schema"), _writing(engine) as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the ledger schema to head (see :func:`upgrade_schema`)."""
+    upgrade_schema(engine, MIGRATIONS, _MIGRATION_LOCK, "ledger")
 
 
 @contextmanager

@@ -603,15 +603,18 @@ class InvitationPage(BaseModel):
     items: list[Invitation] = Field(description="Invitations, newest first")
 
 
-class Anchor(BaseModel):
+class AnchorRecord(BaseModel):
     seq: int = Field(description="Seq of the `Anchor` entry")
-    time: int = Field(description="When it was appended")
     chainId: int = Field(description="Chain the checkpoint was written to")
     contract: str = Field(description="Address of the anchor contract")
     txHash: str = Field(description="The transaction, 0x-hex")
     blockNumber: int = Field(description="Block it was included in")
     size: int = Field(description="Tree size anchored")
     root: str = Field(description="Root anchored, 0x-hex")
+
+
+class Anchor(AnchorRecord):
+    time: int = Field(description="When it was appended")
 
 
 class Anchored(BaseModel):
@@ -671,16 +674,6 @@ class ReceiptEntry(BaseModel):
     entry: str = Field(description="The entry's canonical JSON text (the bytes hashed)")
     leafHash: str = Field(description="RFC 9162 leaf hash, base64")
     proof: list[str] = Field(description="Inclusion proof in the tree of `size`, base64 hashes")
-
-
-class AnchorRecord(BaseModel):
-    seq: int = Field(description="Seq of the `Anchor` entry")
-    chainId: int = Field(description="Chain the checkpoint was written to")
-    contract: str = Field(description="Address of the anchor contract")
-    txHash: str = Field(description="The transaction, 0x-hex")
-    blockNumber: int = Field(description="Block it was included in")
-    size: int = Field(description="Tree size anchored")
-    root: str = Field(description="Root anchored, 0x-hex")
 
 
 class Receipt(BaseModel):

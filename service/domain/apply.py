@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from ledger import eip712
 from ledger.entry import Entry
 from ledger.messages import MESSAGE_TYPES
@@ -23,7 +21,7 @@ from ledger.verify import RegionFacts
 
 from . import tables as t
 from .policy import parse_policy
-from .state import State
+from .state import Projections
 
 ZERO32 = "0x" + "00" * 32
 
@@ -34,7 +32,7 @@ def entry_id(facts: RegionFacts, entry: Entry) -> str:
     return "0x" + eip712.signing_digest(facts.domain, mtype, entry.message).hex()
 
 
-def apply(state: State, facts: RegionFacts, entry: Entry) -> None:
+def apply(state: Projections, facts: RegionFacts, entry: Entry) -> None:
     """Update ``state``'s projections for ``entry`` (already in the log at ``entry.seq``)."""
     m = entry.message
     state.insert(t.nonces, signer=entry.signer, nonce=m["nonce"], seq=entry.seq)
@@ -43,11 +41,11 @@ def apply(state: State, facts: RegionFacts, entry: Entry) -> None:
         handler(state, facts, entry, m)
 
 
-def _region(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _region(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.roles, address=m["admin"], role="admin", seq=entry.seq)
 
 
-def _join(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _join(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     held = state.one(t.custody, member=m["member"])
     state.insert(
         t.members, address=m["member"], display_name=m["displayName"], resident=None,
@@ -56,22 +54,20 @@ def _join(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> 
     )
 
 
-def _profile(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _profile(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.update(t.members, {"address": m["member"]}, display_name=m["displayName"],
                  resident=m["resident"])
 
 
-def _role(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
-    r = t.roles.c
+def _role(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     held = state.has_role(m["member"], m["role"])
     if m["granted"] and not held:
         state.insert(t.roles, address=m["member"], role=m["role"], seq=entry.seq)
     elif not m["granted"] and held:
-        state.conn.execute(delete(t.roles).where(
-            r.region == state.region, r.address == m["member"], r.role == m["role"]))
+        state.delete(t.roles, address=m["member"], role=m["role"])
 
 
-def _claim(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _claim(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     claim_id = entry_id(facts, entry)
     quest = m["quest"] if m["quest"] != ZERO32 else None
     state.insert(
@@ -92,12 +88,12 @@ def _claim(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) ->
             state.update(t.quests, {"id": quest}, claims=int(row["claims"]) + 1)
 
 
-def _confirmation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _confirmation(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.update(t.claim_people, {"claim": m["claim"], "address": m["coContributor"]},
                  confirmed_seq=entry.seq)
 
 
-def claim_points(state: State, claim: dict[str, Any]) -> int:
+def claim_points(state: Projections, claim: dict[str, Any]) -> int:
     """What the claim is worth per person under the policy in force now."""
     quest_points = 0
     if claim["quest"]:
@@ -106,7 +102,7 @@ def claim_points(state: State, claim: dict[str, Any]) -> int:
     return state.policy.claim_points(claim["category"], int(claim["minutes"]), quest_points)
 
 
-def _review(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _review(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     claim = state.claim(m["claim"])
     assert claim is not None, "a review of an unknown claim was appended"
     state.insert(t.reviews, seq=entry.seq, claim=m["claim"], reviewer=m["reviewer"],
@@ -124,18 +120,13 @@ def _review(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -
     _credit_endorsements(state, m["claim"], entry)
 
 
-def _credit_endorsements(state: State, claim_id: str, via: Entry) -> None:
+def _credit_endorsements(state: Projections, claim_id: str, via: Entry) -> None:
     """Credit the endorsements of a claim that has just been approved, in log order."""
-    e = t.endorsements.c
-    rows = state.conn.execute(
-        select(e.seq).where(e.region == state.region, e.claim == claim_id, ~e.credited)
-        .order_by(e.seq)
-    ).all()
-    for (seq,) in rows:
-        _credit_endorsement(state, int(seq), via)
+    for seq in state.uncredited_endorsements(claim_id):
+        _credit_endorsement(state, seq, via)
 
 
-def _credit_endorsement(state: State, seq: int, via: Entry) -> None:
+def _credit_endorsement(state: Projections, seq: int, via: Entry) -> None:
     row = state.one(t.endorsements, seq=seq)
     assert row is not None
     claim = state.claim(row["claim"])
@@ -149,7 +140,7 @@ def _credit_endorsement(state: State, seq: int, via: Entry) -> None:
                    claim=row["claim"], points=points, time=via.time)
 
 
-def _endorsement(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _endorsement(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     claim = state.claim(m["claim"])
     assert claim is not None, "an endorsement of an unknown claim was appended"
     state.insert(t.endorsements, seq=entry.seq, claim=m["claim"], endorser=m["endorser"],
@@ -159,26 +150,21 @@ def _endorsement(state: State, facts: RegionFacts, entry: Entry, m: dict[str, An
         _credit_endorsement(state, entry.seq, entry)
 
 
-def _recognition(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _recognition(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.recognitions, claim=m["claim"], member=m["member"], seq=entry.seq,
                  points=m["points"], time=entry.time)
     state.add_line(m["member"], seq=entry.seq, via_seq=entry.seq, kind="recognition",
                    claim=m["claim"], points=m["points"], time=entry.time)
 
 
-def _net_by_member(state: State, claim_id: str) -> dict[str, int]:
-    p = t.points.c
+def _net_by_member(state: Projections, claim_id: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    rows = state.conn.execute(
-        select(p.member, p.points).where(p.region == state.region, p.claim == claim_id)
-        .order_by(p.id)
-    ).all()
-    for member, points in rows:
-        out[member] = out.get(member, 0) + int(points)
+    for member, points, _, _ in state.claim_lines(claim_id):
+        out[member] = out.get(member, 0) + points
     return out
 
 
-def _revocation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _revocation(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     claim = state.claim(m["claim"])
     assert claim is not None
     state.update(t.claims, {"id": m["claim"]}, status="revoked", status_before=claim["status"],
@@ -188,57 +174,48 @@ def _revocation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any
                        claim=m["claim"], points=-net, time=entry.time)
 
 
-def _reinstatement(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _reinstatement(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     claim = state.claim(m["claim"])
     assert claim is not None
     state.update(t.claims, {"id": m["claim"]}, status=claim["status_before"] or "pending",
                  status_before=None, decided_seq=entry.seq)
-    p = t.points.c
-    rows = state.conn.execute(
-        select(p.member, p.points).where(
-            p.region == state.region, p.claim == m["claim"], p.kind == "revocation",
-            p.seq == claim["decided_seq"],
-        ).order_by(p.id)
-    ).all()
-    for member, points in rows:
+    revoked = [(member, points) for member, points, kind, seq in state.claim_lines(m["claim"])
+               if kind == "revocation" and seq == claim["decided_seq"]]
+    for member, points in revoked:
         state.add_line(member, seq=entry.seq, via_seq=entry.seq, kind="reinstatement",
-                       claim=m["claim"], points=-int(points), time=entry.time)
+                       claim=m["claim"], points=-points, time=entry.time)
 
 
-def _quest(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _quest(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.quests, id=entry_id(facts, entry), seq=entry.seq, admin=m["admin"],
                  title=m["title"], category=m["category"], points=m["points"],
                  opens_at=m["opensAt"], closes_at=m["closesAt"],
                  details_hash=m["detailsHash"], claims=0)
 
 
-def _policy(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _policy(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     policy = parse_policy(m["policy"])
     state.insert(t.policies, version=m["version"], seq=entry.seq, admin=m["admin"],
                  policy=m["policy"], time=entry.time)
     state.set_policy(m["version"], policy)
-    mc = t.members.c
-    rows = state.conn.execute(
-        select(mc.address, mc.points, mc.level).where(mc.region == state.region)
-    ).all()
-    for address, points, level in rows:
-        new = policy.level(int(points))
+    for address, points, level in state.member_points():
+        new = policy.level(points)
         if new != level:
             state.update(t.members, {"address": address}, level=new)
 
 
-def _erasure(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _erasure(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     if state.one(t.erasures, details_hash=m["detailsHash"]) is None:
         state.insert(t.erasures, details_hash=m["detailsHash"], seq=entry.seq,
                      requester=m["requester"], reason=m["reason"], time=entry.time)
 
 
-def _invitation(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _invitation(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.invitations, code_hash=m["codeHash"], seq=entry.seq, admin=m["admin"],
                  expires_at=m["expiresAt"], member=None)
 
 
-def _custody(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _custody(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     if state.one(t.custody, member=m["member"]) is None:
         state.insert(t.custody, member=m["member"], invitation=m["invitation"],
                      held=m["held"], seq=entry.seq)
@@ -248,13 +225,13 @@ def _custody(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) 
     state.update(t.members, {"address": m["member"]}, managed=m["held"])
 
 
-def _badge(state: State, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+def _badge(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.badges, claim=m["claim"], member=m["member"], seq=entry.seq,
                  chain_id=m["chainId"], contract=m["contract"], token_id=m["tokenId"],
                  leaf_hash=m["leafHash"])
 
 
-_HANDLERS: dict[str, Callable[[State, RegionFacts, Entry, dict[str, Any]], None]] = {
+_HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]] = {
     "Region": _region,
     "Join": _join,
     "Profile": _profile,

@@ -1,7 +1,8 @@
 """The recognition rules: whether a signed message may be appended now.
 
-Each ``check_<type>`` reads the region's projections through :class:`State` and raises
-:class:`DomainError` with a stable code when the message must be refused. The checks
+Each ``check_<type>`` reads the region's projections through
+:class:`~.state.Projections` and raises :class:`DomainError` with a stable code when
+the message must be refused. The checks
 common to every message (region, time window, nonce, field sizes) are in
 :func:`check_common`. Signatures are checked before, by the caller.
 """
@@ -17,7 +18,7 @@ from ledger.verify import RegionFacts
 from . import tables as t
 from .errors import DomainError
 from .policy import parse_policy
-from .state import State
+from .state import Projections
 
 ROLES = ("admin", "verifier", "auditor")
 ZERO32 = "0x" + "00" * 32
@@ -46,7 +47,7 @@ class Limits:
 class Check:
     """What a rule needs: the projections, region facts, server time and limits."""
 
-    state: State
+    state: Projections
     facts: RegionFacts
     now: int
     limits: Limits
@@ -249,14 +250,7 @@ def check_erasure(c: Check, m: dict[str, Any]) -> None:
     who = m["requester"]
     if c.state.has_role(who, "admin"):
         return
-    cl = t.claims.c
-    from sqlalchemy import select
-
-    owner = c.state.conn.execute(
-        select(cl.id).where(cl.region == c.facts.region, cl.details_hash == m["detailsHash"],
-                            cl.contributor == who).limit(1)
-    ).first()
-    if owner is None:
+    if not c.state.contributed_details(who, m["detailsHash"]):
         raise DomainError(
             "not-allowed",
             reason="Only the contributor of a claim with these details, or an admin, can "

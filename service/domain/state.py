@@ -1,5 +1,9 @@
 """Reading and writing one region's projections inside an append transaction.
 
+:class:`Projections` is everything the recognition rules read and the projection
+updates write, and nothing more. :class:`State` implements it on the transaction's
+connection; :class:`~.memory.MemoryState` in memory (the auditor's recomputation).
+
 :class:`State` wraps the transaction's connection: the rules read through it, and the
 projection updates (:mod:`.apply`) write through it, so both see every entry appended
 earlier in the same transaction and everything commits with the entries.
@@ -14,10 +18,11 @@ from __future__ import annotations
 
 import functools
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ledger.store.sql import pipelined
@@ -45,14 +50,140 @@ class Known:
                 self.policies.setdefault(*state.fresh_policy)
 
 
-class State:
+class Projections(ABC):
+    """The projections of one region as the recognition rules (:mod:`.rules`) read them
+    and the projection updates (:mod:`.apply`) write them: everything they need goes
+    through these methods. :class:`State` keeps them in the database, inside an append
+    transaction; :class:`~.memory.MemoryState` in memory, for an auditor's recomputation
+    of a whole log. ``one``, ``update`` and ``delete`` take a table's whole primary key
+    (``region`` aside)."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._policy: tuple[int, Policy] | None = None
+
+    # -- policy ----------------------------------------------------------------------
+
+    @property
+    def policy_version(self) -> int:
+        return self._current_policy()[0]
+
+    @property
+    def policy(self) -> Policy:
+        return self._current_policy()[1]
+
+    def _current_policy(self) -> tuple[int, Policy]:
+        if self._policy is None:
+            self._policy = self._read_policy()
+        return self._policy
+
+    def _read_policy(self) -> tuple[int, Policy]:
+        """The latest published policy ``(version, policy)``; version 0 is the default."""
+        return 0, DEFAULT_POLICY
+
+    def set_policy(self, version: int, policy: Policy) -> None:
+        self._policy = (version, policy)
+
+    # -- rows by primary key -------------------------------------------------------------
+
+    @abstractmethod
+    def one(self, table: Table, **where: Any) -> dict[str, Any] | None:
+        """The row with this primary key, or None."""
+
+    @abstractmethod
+    def insert(self, table: Table, **values: Any) -> None:
+        """Insert a row."""
+
+    @abstractmethod
+    def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
+        """Set ``values`` in the row whose primary key is ``where``."""
+
+    @abstractmethod
+    def delete(self, table: Table, **where: Any) -> None:
+        """Delete the row with this primary key."""
+
+    def member(self, address: str) -> dict[str, Any] | None:
+        return self.one(t.members, address=address)
+
+    def is_member(self, address: str) -> bool:
+        return self.member(address) is not None
+
+    def has_role(self, address: str, role: str) -> bool:
+        return self.one(t.roles, address=address, role=role) is not None
+
+    def claim(self, claim_id: str) -> dict[str, Any] | None:
+        return self.one(t.claims, id=claim_id)
+
+    def nonce_used(self, signer: str, nonce: int) -> bool:
+        return self.one(t.nonces, signer=signer, nonce=nonce) is not None
+
+    # -- other reads -----------------------------------------------------------------------
+
+    @abstractmethod
+    def members_among(self, addresses: list[str]) -> set[str]:
+        """Which of ``addresses`` are members."""
+
+    @abstractmethod
+    def count_role(self, role: str) -> int:
+        """How many hold ``role``."""
+
+    @abstractmethod
+    def people(self, claim_id: str) -> list[dict[str, Any]]:
+        """The claim's people: its contributor first, then co-contributors by address."""
+
+    @abstractmethod
+    def endorsed_in_epoch(self, endorser: str, epoch: int) -> int:
+        """The endorsement amount ``endorser`` gave in ``epoch``."""
+
+    @abstractmethod
+    def reviewed_by(self, claim_id: str, reviewer: str) -> bool:
+        """Whether ``reviewer`` has reviewed the claim."""
+
+    @abstractmethod
+    def uncredited_endorsements(self, claim_id: str) -> list[int]:
+        """The seqs of the claim's endorsements not credited yet, in log order."""
+
+    @abstractmethod
+    def claim_lines(self, claim_id: str) -> list[tuple[str, int, str, int]]:
+        """The claim's points lines as ``(member, points, kind, seq)``, oldest first."""
+
+    @abstractmethod
+    def member_points(self) -> list[tuple[str, int, int]]:
+        """Every member's ``(address, lifetime points, level)``."""
+
+    @abstractmethod
+    def contributed_details(self, contributor: str, details_hash: str) -> bool:
+        """Whether ``contributor`` made a claim with these private details."""
+
+    # -- points ---------------------------------------------------------------------------
+
+    @abstractmethod
+    def _new_line_id(self) -> int:
+        """The id of the next points line (one more than the last)."""
+
+    def add_line(self, member: str, *, seq: int, via_seq: int, kind: str, claim: str | None,
+                 points: int, time: int) -> None:
+        """A points line for ``member``, and their lifetime points and level."""
+        if points == 0:
+            return
+        self.insert(t.points, id=self._new_line_id(), member=member, seq=seq,
+                    via_seq=via_seq, kind=kind, claim=claim, points=points, time=time,
+                    policy_version=self.policy_version)
+        row = self.member(member)
+        if row is not None:
+            total = int(row["points"]) + points
+            self.update(t.members, {"address": member}, points=total,
+                        level=self.policy.level(total))
+
+
+class State(Projections):
     """The projections of ``region`` as seen by ``conn``'s transaction; with ``known``,
     the region's committed facts remembered across transactions."""
 
     def __init__(self, conn: Connection, region: str, known: Known | None = None) -> None:
-        self._conn, self.region = conn, region
+        super().__init__(region)
+        self._conn = conn
         self._known = known
-        self._policy: tuple[int, Policy] | None = None
         self._next_line: int | None = None
         self._head_row: bool | None = None  # whether the heads row exists, once read
         self.seen_members: set[str] = set()
@@ -77,25 +208,11 @@ class State:
             if rows:
                 self._conn.execute(_insert(table), rows)
 
-    # -- policy ----------------------------------------------------------------------
-
-    @property
-    def policy_version(self) -> int:
-        return self._current_policy()[0]
-
-    @property
-    def policy(self) -> Policy:
-        return self._current_policy()[1]
-
-    def _current_policy(self) -> tuple[int, Policy]:
-        if self._policy is None:
-            self._policy = current_policy(self.conn, self.region)
-            if self._known is not None and self._policy[0] not in self._known.policies:
-                self.fresh_policy = self._policy
-        return self._policy
-
-    def set_policy(self, version: int, policy: Policy) -> None:
-        self._policy = (version, policy)
+    def _read_policy(self) -> tuple[int, Policy]:
+        policy = current_policy(self.conn, self.region)
+        if self._known is not None and policy[0] not in self._known.policies:
+            self.fresh_policy = policy
+        return policy
 
     # -- reads -------------------------------------------------------------------------
 
@@ -104,9 +221,6 @@ class State:
         stmt = _select(table, tuple(where))
         row = self._conn.execute(stmt, {"w_region": self.region, **_w(where)}).mappings().first()
         return dict(row) if row is not None else None
-
-    def member(self, address: str) -> dict[str, Any] | None:
-        return self.one(t.members, address=address)
 
     def is_member(self, address: str) -> bool:
         """Whether ``address`` is a member (a read unless it is known already)."""
@@ -132,16 +246,10 @@ class State:
             found.update(r[0] for r in rows)
         return found
 
-    def has_role(self, address: str, role: str) -> bool:
-        return self.one(t.roles, address=address, role=role) is not None
-
     def count_role(self, role: str) -> int:
         r = t.roles.c
         stmt = select(func.count()).where(r.region == self.region, r.role == role)
         return int(self.conn.execute(stmt).scalar_one())
-
-    def claim(self, claim_id: str) -> dict[str, Any] | None:
-        return self.one(t.claims, id=claim_id)
 
     def people(self, claim_id: str) -> list[dict[str, Any]]:
         p = t.claim_people.c
@@ -151,9 +259,6 @@ class State:
             .order_by(p.contributor.desc(), p.address)
         )
         return [dict(r) for r in self.conn.execute(stmt).mappings()]
-
-    def nonce_used(self, signer: str, nonce: int) -> bool:
-        return self.one(t.nonces, signer=signer, nonce=nonce) is not None
 
     def endorsed_in_epoch(self, endorser: str, epoch: int) -> int:
         e = t.endorsements.c
@@ -168,6 +273,36 @@ class State:
             r.region == self.region, r.claim == claim_id, r.reviewer == reviewer
         )
         return self.conn.execute(stmt).first() is not None
+
+    def uncredited_endorsements(self, claim_id: str) -> list[int]:
+        e = t.endorsements.c
+        rows = self.conn.execute(
+            select(e.seq).where(e.region == self.region, e.claim == claim_id, ~e.credited)
+            .order_by(e.seq)
+        ).all()
+        return [int(r[0]) for r in rows]
+
+    def claim_lines(self, claim_id: str) -> list[tuple[str, int, str, int]]:
+        p = t.points.c
+        rows = self.conn.execute(
+            select(p.member, p.points, p.kind, p.seq)
+            .where(p.region == self.region, p.claim == claim_id).order_by(p.id)
+        ).all()
+        return [(r[0], int(r[1]), r[2], int(r[3])) for r in rows]
+
+    def member_points(self) -> list[tuple[str, int, int]]:
+        m = t.members.c
+        rows = self.conn.execute(
+            select(m.address, m.points, m.level).where(m.region == self.region)
+        ).all()
+        return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    def contributed_details(self, contributor: str, details_hash: str) -> bool:
+        c = t.claims.c
+        return self.conn.execute(
+            select(c.id).where(c.region == self.region, c.details_hash == details_hash,
+                               c.contributor == contributor).limit(1)
+        ).first() is not None
 
     def head(self) -> int:
         """How many of the log's entries the projections reflect. With ``known``, the
@@ -214,26 +349,21 @@ class State:
         params.update({f"v_{k}": v for k, v in values.items()})
         self._conn.execute(stmt, params)
 
-    def add_line(self, member: str, *, seq: int, via_seq: int, kind: str, claim: str | None,
-                 points: int, time: int) -> None:
-        """A points line for ``member``, and their lifetime points and level."""
-        if points == 0:
-            return
+    def delete(self, table: Table, **where: Any) -> None:
+        self.flush(table)
+        cond = [table.c.region == self.region]
+        cond += [table.c[k] == v for k, v in where.items()]
+        self._conn.execute(delete(table).where(*cond))
+
+    def _new_line_id(self) -> int:
         if self._next_line is None:
             p = t.points.c
             top = self.conn.execute(
                 select(func.max(p.id)).where(p.region == self.region)
             ).scalar_one()
             self._next_line = 0 if top is None else int(top) + 1
-        self.insert(t.points, id=self._next_line, member=member, seq=seq, via_seq=via_seq,
-                    kind=kind, claim=claim, points=points, time=time,
-                    policy_version=self.policy_version)
         self._next_line += 1
-        row = self.member(member)
-        if row is not None:
-            total = int(row["points"]) + points
-            self.update(t.members, {"address": member}, points=total,
-                        level=self.policy.level(total))
+        return self._next_line - 1
 
 
 # Statements are built once per shape and reused with bound parameters: building a

@@ -14,6 +14,7 @@ members, non-canonical bytes and over-long fields are refused.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ SIGNATURE_RE = re.compile(r"^0x[0-9a-f]{130}$")
 TYPE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 MAX_ENTRY_BYTES = 64 * 1024
 _KEYS = frozenset({"v", "origin", "seq", "time", "type", "signer", "message", "signature"})
+_FIELDS = ("origin", "seq", "time", "type", "signer", "message", "signature")
 
 
 def origin_for(region: str) -> str:
@@ -118,6 +120,17 @@ class Entry:
         if len(data) > MAX_ENTRY_BYTES:
             raise EntryError(f"entry is {len(data)} bytes; the limit is {MAX_ENTRY_BYTES}")
         return data
+
+    @classmethod
+    def from_checked_bytes(cls, data: bytes) -> Entry:
+        """Parse entry bytes that :meth:`from_bytes` (or :func:`~ledger.verify.
+        check_entry_bytes`, in another process, say) has already accepted, without
+        checking them again: about three times quicker, and only for such bytes."""
+        obj = json.loads(data)
+        entry = object.__new__(cls)
+        for name in _FIELDS:
+            object.__setattr__(entry, name, obj[name])
+        return entry
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Entry:

@@ -9,19 +9,17 @@ hash against its children. Memory stays flat: entries are read in chunks.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from .checkpoint import open_checkpoint
 from .errors import IntegrityError, LedgerError, NoteError, VerificationError
 from .note import parse_vkey
+from .parallel import PARALLEL_MIN_ENTRIES, check_chunk, process_pool
 from .store import LogStore
-from .verify import LogVerifier, RegionFacts, check_entry_bytes
+from .verify import LogVerifier
 
 Progress = Callable[[int], None]
 
@@ -32,15 +30,6 @@ class VerifiedLog:
     size: int
     root: bytes
     checkpoint_note: str
-
-
-PARALLEL_MIN_ENTRIES = 20_000
-"""Below this many entries, starting worker processes costs more than it saves."""
-
-
-def default_jobs() -> int:
-    """Worker processes for verification: one per CPU, at most 8."""
-    return max(1, min(8, os.cpu_count() or 1))
 
 
 def verify_stored_log(
@@ -106,12 +95,6 @@ def verify_stored_log(
     return VerifiedLog(origin, checkpoint.size, root, checkpoint.note)
 
 
-def _check_chunk(origin: str, facts: RegionFacts, start: int, datas: list[bytes]) -> None:
-    """Worker: check entries ``start, start+1, ...``; raises on the first bad one."""
-    for offset, data in enumerate(datas):
-        check_entry_bytes(origin, start + offset, data, facts)
-
-
 def _verify_parallel(
     verifier: LogVerifier,
     rows: Iterator[tuple[int, bytes, bytes]],
@@ -129,16 +112,12 @@ def _verify_parallel(
     facts = verifier.facts
     assert facts is not None
     pending: deque[Future[None]] = deque()
-    # fork is cheap and imports nothing again; with other threads running it is not
-    # safe (a lock held elsewhere stays held in the child), so spawn then.
-    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if single else "spawn")
 
     def settle(limit: int) -> None:
         while len(pending) > limit:
             pending.popleft().result()  # re-raises the worker's VerificationError
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with process_pool(jobs) as pool:
         try:
             batch: list[bytes] = []
             start = 1
@@ -147,20 +126,20 @@ def _verify_parallel(
                     verifier.push_checked(verifier.leaf_of(data, leaf))
                 except VerificationError:
                     if batch:  # an earlier entry of this batch may be the first fault
-                        pending.append(pool.submit(_check_chunk, verifier.origin, facts,
+                        pending.append(pool.submit(check_chunk, verifier.origin, facts,
                                                    start, batch))
                     settle(0)
                     raise
                 batch.append(data)
                 if len(batch) == chunk:
-                    pending.append(pool.submit(_check_chunk, verifier.origin, facts,
+                    pending.append(pool.submit(check_chunk, verifier.origin, facts,
                                                start, batch))
                     batch, start = [], seq + 1
                     settle(2 * jobs)
                     if progress is not None:
                         progress(start)
             if batch:
-                pending.append(pool.submit(_check_chunk, verifier.origin, facts, start, batch))
+                pending.append(pool.submit(check_chunk, verifier.origin, facts, start, batch))
             settle(0)
         finally:
             for future in pending:

@@ -201,7 +201,8 @@ def bench_proofs(tmp: Path, big: int) -> dict[str, float]:
 
 
 def bench_verify(tmp: Path, n: int) -> dict[str, float]:
-    from ledger.integrity import default_jobs, verify_stored_log
+    from ledger.integrity import verify_stored_log
+    from ledger.parallel import default_jobs
     from ledger.store.sql import open_store
     from service.config import Settings
     from service.keyring import Keyring

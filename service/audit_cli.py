@@ -170,18 +170,23 @@ def _failed(exc: VerificationError, as_json: bool) -> None:
 @click.option("--vkey", help="The region's checkpoint key as you know it (C2SP vkey); "
               "default: the one in the bundle's first entry.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes checking signatures (default: one per CPU; bundles "
+                   "under 20,000 entries use one process).")
 def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str | None,
-                 as_json: bool) -> None:
+                 as_json: bool, jobs: int | None) -> None:
     """Verify an audit bundle: every entry's form, signature and signer's authority,
     the tree against the signed checkpoint, anchors, an older bundle's history, and
     every member's points recomputed from the entries."""
+    from ledger.parallel import default_jobs
+
     from .audit.verify import audit_bundle
 
     client_for = _client_for(rpc)
     with _progress("verifying") as progress:
         try:
             report = audit_bundle(bundle, previous=previous, vkey=vkey, client_for=client_for,
-                                  progress=progress)
+                                  progress=progress, jobs=jobs or default_jobs())
         except VerificationError as exc:
             _failed(exc, as_json)
             return

@@ -163,7 +163,8 @@ def region_list() -> None:
 def verify(region: str, jobs: int | None) -> None:
     """Recompute every hash and signature of a region's log and compare the tree with
     its latest signed checkpoint. Exit 0 when intact, 1 naming the first bad entry."""
-    from ledger.integrity import default_jobs, verify_stored_log
+    from ledger.integrity import verify_stored_log
+    from ledger.parallel import default_jobs
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):

@@ -33,8 +33,9 @@ of the tree, the role holders and the anchor records are kept.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,6 +44,7 @@ from ..checkpoint import Checkpoint, open_checkpoint, parse_checkpoint
 from ..entry import Entry
 from ..errors import LedgerError, ProofError, VerificationError
 from ..note import parse_vkey
+from ..parallel import PARALLEL_MIN_ENTRIES, check_chunk, process_pool
 from ..verify import LogVerifier, RegionFacts
 from .authority import Authority
 from .bundle import ANCHORS, CHECKPOINT, ENTRIES, BundleReader
@@ -100,14 +102,24 @@ def verify_bundle(
     client_for: ClientFor | None = None,
     observer: EntryObserver | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
+    parallel_min: int = PARALLEL_MIN_ENTRIES,
+    chunk: int = 1024,
 ) -> BundleSummary:
     """Verify ``bundle`` (see the module docs). ``vkey`` pins the region's checkpoint
     key; ``client_for`` gives readers of anchor contracts (``--rpc``).
 
+    With ``jobs`` > 1 (and a bundle of at least ``parallel_min`` entries) each entry's
+    own checks (canonical form, signature) run in that many worker processes while
+    this one does the rest in log order, on entries whose checks have come back; the
+    result, and the fault named first, are the same as with one process. A worker
+    process is handed ``chunk`` entries at a time.
+
     Raises :class:`VerificationError` for the first fault found, and
     :class:`~ledger.errors.ChainError` when a chain was asked for and can't be read.
     """
-    return _Run(bundle, previous, vkey, client_for, observer, progress).run()
+    run = _Run(bundle, previous, vkey, client_for, observer, progress)
+    return run.run(jobs if run.size >= parallel_min else 1, chunk)
 
 
 # -- the tree's right edge, keeping the nodes a consistency proof needs ----------------
@@ -274,23 +286,14 @@ class _Run:
         self.types: Counter[str] = Counter()
         self.next_record = 0
 
-    def run(self) -> BundleSummary:
+    def run(self, jobs: int, chunk: int) -> BundleSummary:
         if self.size == 0:
             raise _fail("the checkpoint is of an empty log: there is nothing to verify")
         if self.older is not None and self.older.size > self.size:
             raise _fail(f"the log shrank: the older bundle has {self.older.size} entries, "
                         f"this one {self.size}", self.size)
-        count = 0
-        for data in self.bundle.lines(ENTRIES):
-            if count == self.size:
-                raise _fail(f"the bundle has more entries than its checkpoint covers "
-                            f"({self.size})", count)
-            self._entry(count, data)
-            count += 1
-            if count in self.wanted:
-                self.roots[count] = self.verifier.root()
-            if self.progress is not None and count % _PROGRESS_EVERY == 0:
-                self.progress(count, self.size)
+        lines = self.bundle.lines(ENTRIES)
+        count = self._pass(lines) if jobs <= 1 else self._pass_parallel(lines, jobs, chunk)
         if count < self.size:
             raise _fail(f"the bundle ends after {count} entries, but its checkpoint covers "
                         f"{self.size}: entry {count} and after are missing", count)
@@ -298,8 +301,78 @@ class _Run:
             self.progress(count, self.size)
         return self._finish()
 
-    def _entry(self, seq: int, data: bytes) -> None:
-        if self.edge is not None:
+    def _too_many(self) -> VerificationError:
+        return _fail(f"the bundle has more entries than its checkpoint covers ({self.size})",
+                     self.size)
+
+    def _pass(self, lines: Iterator[bytes]) -> int:
+        """Every entry checked here, in order; returns how many there were."""
+        count = 0
+        for data in lines:
+            if count == self.size:
+                raise self._too_many()
+            self._entry(count, data)
+            count += 1
+        return count
+
+    def _pass_parallel(self, lines: Iterator[bytes], jobs: int, chunk: int) -> int:
+        """Entry 0 here (it fixes the facts the others are checked with), then chunks of
+        entries to ``jobs`` worker processes; a chunk whose checks came back is folded
+        in here, in order, while the next ones are being checked. A worker's fault is
+        raised when its chunk's turn comes, after every earlier entry passed here."""
+        first = next(lines, None)
+        if first is None:
+            return 0
+        self._entry(0, first)
+        facts = self.verifier.facts
+        assert facts is not None
+        pending: deque[tuple[int, list[bytes], Future[None]]] = deque()
+        count = read = 1
+
+        def settle(limit: int) -> None:
+            nonlocal count
+            while len(pending) > limit:
+                start, datas, future = pending.popleft()
+                future.result()  # re-raises the worker's VerificationError
+                for offset, data in enumerate(datas):
+                    self._entry(start + offset, data, checked=True)
+                count = start + len(datas)
+
+        with process_pool(jobs) as pool:
+            try:
+                batch: list[bytes] = []
+                for data in lines:
+                    if read == self.size:
+                        batch_start = read - len(batch)
+                        pending.append((batch_start, batch, pool.submit(
+                            check_chunk, self.origin, facts, batch_start, batch)))
+                        settle(0)
+                        raise self._too_many()
+                    batch.append(data)
+                    read += 1
+                    if len(batch) == chunk:
+                        pending.append((read - chunk, batch, pool.submit(
+                            check_chunk, self.origin, facts, read - chunk, batch)))
+                        batch = []
+                        settle(2 * jobs)
+                if batch:
+                    pending.append((read - len(batch), batch, pool.submit(
+                        check_chunk, self.origin, facts, read - len(batch), batch)))
+                settle(0)
+            finally:
+                for _, _, future in pending:
+                    future.cancel()
+        return count
+
+    def _entry(self, seq: int, data: bytes, *, checked: bool = False) -> None:
+        """The next entry; ``checked``: its own checks passed in a worker already."""
+        if checked:
+            leaf = merkle.leaf_hash(data)
+            self.verifier.push_checked(leaf)
+            entry = Entry.from_checked_bytes(data)
+            if self.edge is not None:
+                self.edge.push(leaf)
+        elif self.edge is not None:
             leaf = merkle.leaf_hash(data)
             entry = self.verifier.add(data, leaf)
             self.edge.push(leaf)
@@ -317,6 +390,11 @@ class _Run:
         if self.observer is not None:
             self.observer.entry(entry)
         self.types[entry.type] += 1
+        size = seq + 1
+        if size in self.wanted:
+            self.roots[size] = self.verifier.root()
+        if self.progress is not None and size % _PROGRESS_EVERY == 0:
+            self.progress(size, self.size)
 
     def _start(self) -> None:
         """After entry 0: the region's keys are known; check the checkpoint's signature."""

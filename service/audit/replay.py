@@ -2,9 +2,10 @@
 
 :class:`Replay` feeds entries, in log order, through the service's own recognition
 rules (:data:`service.domain.rules.CHECKS`) and projection updates
-(:func:`service.domain.apply.apply`) — the very code the live service runs — into a
-private SQLite file, so the auditor's points can't differ from the service's by
-construction: there is one implementation of the rules. Strict replays (the verifier)
+(:func:`service.domain.apply.apply`) — the very code the live service runs — so the
+auditor's points can't differ from the service's by construction: there is one
+implementation of the rules. The result ends up in a private SQLite file, where the
+spreadsheet views are queried. Strict replays (the verifier)
 also require every ``Recognition`` entry to be exactly one the rules give at that
 point — the claim just approved, each credited person once, the points the policy in
 force gives — and every one the rules give to be there, which catches points
@@ -15,11 +16,19 @@ the clock is the entry's own ``time`` (the server time it was appended at, which
 what the live rules compared against), and the freshness window of ``issuedAt`` is
 not checked (it is a server setting the log does not record).
 
-The file lives in a temporary directory removed on :meth:`Replay.close`; SQLite's page
-cache is bounded, so memory stays flat however long the log. :class:`ReplayState`
-reads and writes through the SQLite driver directly (prepared statements) instead of
-SQLAlchemy's statement layer, about four times faster; ``tests/integration/
-test_audit.py`` checks that a replay gives exactly the live service's projections.
+Where the projections live while replaying:
+
+- strict replays (the verifier) keep them in memory (:class:`~service.domain.memory.
+  MemoryState`, about ten times faster than SQL) and write them to the file once, at
+  :meth:`Replay.end`; memory grows with the projections (about 1 kB per entry);
+- lenient replays (the exporter, whose memory must stay flat however long the log)
+  write them to the file as they go, through :class:`ReplayState`, which runs its reads
+  and writes as prepared statements on the SQLite driver instead of SQLAlchemy's
+  statement layer. SQLite's page cache is bounded.
+
+The file lives in a temporary directory removed on :meth:`Replay.close`.
+``tests/integration/test_audit.py`` checks that both give exactly the live service's
+projections.
 """
 
 from __future__ import annotations
@@ -40,8 +49,9 @@ from ledger.verify import RegionFacts, check_entry
 from ..domain import tables as t
 from ..domain.apply import apply
 from ..domain.errors import DomainError
+from ..domain.memory import DuplicateRow, MemoryState
 from ..domain.rules import CHECKS, Check, Limits, check_common
-from ..domain.state import State
+from ..domain.state import Projections, State
 
 __all__ = ["Replay", "ReplayState"]
 
@@ -148,10 +158,28 @@ _EXTRA_SCHEMA = (
     "CREATE INDEX audit_endorsements_claim ON svc_endorsements (region, claim, seq)",
     # the views list claims in log order (without it SQLite sorts them all in memory)
     "CREATE INDEX audit_claims_seq ON svc_claims (region, seq)",
-    # private details as the bundle carries them, for the views
-    "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
-    "files INTEGER NOT NULL)",
+    # the views sum each member's points lines, and the points of each endorsement
+    "CREATE INDEX audit_points_member ON svc_points (region, member, id)",
+    "CREATE INDEX audit_points_claim ON svc_points (region, claim)",
+    "CREATE INDEX audit_recognitions_member ON svc_recognitions (region, member)",
 )
+_DETAILS_TABLE = (  # private details as the bundle carries them, for the views
+    "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
+    "files INTEGER NOT NULL)")
+#: What the views read of a strict replay's projections: all but the nonces, which only
+#: the rules need (one row per entry).
+_VIEWED = [table for table in t.PROJECTIONS if table is not t.nonces]
+
+
+def _plain_schema(table: Table) -> tuple[str, str]:
+    """A strict replay's copy of ``table``: the same columns without constraints (the
+    rows come from :class:`MemoryState`, which kept every key unique; inserting into an
+    unindexed table and indexing it afterwards is about four times quicker), and an
+    index on its primary key, made after the rows are in."""
+    columns = ", ".join(c.name for c in table.columns)
+    key = ", ".join(c.name for c in table.primary_key.columns)
+    return (f"CREATE TABLE {table.name} ({columns})",
+            f"CREATE INDEX audit_key_{table.name} ON {table.name} ({key})")
 
 
 class Replay:
@@ -168,15 +196,22 @@ class Replay:
         self.engine = create_engine(f"sqlite:///{Path(self._tmp.name) / 'replay.db'}",
                                     poolclass=NullPool,
                                     connect_args={"check_same_thread": False})
-        t.metadata.create_all(self.engine, tables=list(t.PROJECTIONS))
+        if not strict:
+            t.metadata.create_all(self.engine, tables=list(t.PROJECTIONS))
         self.conn = self.engine.connect()
         self.db = cast(sqlite3.Connection, self.conn.connection.dbapi_connection)
         for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -8192",
                        "temp_store = FILE"):
             self.db.execute(f"PRAGMA {pragma}")
-        for ddl in _EXTRA_SCHEMA:
-            self.db.execute(ddl)
-        self.state = ReplayState(self.conn, region)
+        self.db.execute(_DETAILS_TABLE)
+        if strict:
+            for table in _VIEWED:
+                self.db.execute(_plain_schema(table)[0])
+        else:
+            self._index()
+        self.memory = MemoryState(region) if strict else None
+        self.state: Projections = (self.memory if self.memory is not None
+                                   else ReplayState(self.conn, region))
         self.facts: RegionFacts | None = None
         self.count = 0
         self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
@@ -221,7 +256,7 @@ class Replay:
             except Exception as exc:  # a log the rules would refuse: views stay partial
                 self.problem = self.problem or f"entry {entry.seq}: {exc}"
         self.count += 1
-        if self.count % _COMMIT_EVERY == 0:
+        if self.memory is None and self.count % _COMMIT_EVERY == 0:
             self.db.commit()  # bounds SQLite's dirty pages; the file is ours alone
 
     def end(self) -> None:
@@ -231,13 +266,22 @@ class Replay:
             raise VerificationError(
                 f"approves claim {claim}, but the recognition of {member} ({points} points) "
                 "the rules then give is not in the log", seq)
+        if self.memory is not None:
+            self.memory.dump(self.db, _VIEWED)
+            for table in _VIEWED:
+                self.db.execute(_plain_schema(table)[1])
+            self._index()
         self.db.commit()
+
+    def _index(self) -> None:
+        for ddl in _EXTRA_SCHEMA:
+            self.db.execute(ddl)
 
     def _apply(self, entry: Entry) -> None:
         assert self.facts is not None
         try:
             apply(self.state, self.facts, entry)
-        except (AssertionError, DomainError, KeyError, sqlite3.Error) as exc:
+        except (AssertionError, DomainError, DuplicateRow, KeyError, sqlite3.Error) as exc:
             raise VerificationError(f"the recognition rules can't apply this entry: {exc}",
                                     entry.seq) from None
 

@@ -23,6 +23,7 @@ from ledger.audit.chainview import ClientFor
 from ledger.audit.verifier import BundleSummary, Progress, verify_bundle
 from ledger.entry import Entry
 from ledger.errors import VerificationError
+from ledger.parallel import PARALLEL_MIN_ENTRIES
 
 from .replay import Replay
 from .views import DETAILS, VIEWS, check_details, view_rows, write_view
@@ -53,17 +54,19 @@ class AuditReport:
 class PointsAudit:
     """An :class:`~ledger.audit.verifier.EntryObserver` recomputing the points.
 
-    The replay runs in a thread of its own, fed batches of entries that passed the
-    ledger's checks: SQLite and libsecp256k1 both release the GIL while they work, so
-    the signature checks of one batch overlap the replay of the one before. The first
-    fault is still the first: the replay only ever sees entries the ledger passed, and
-    :meth:`fault` (asked before a ledger fault is reported) says whether it stopped
-    earlier.
+    ``threaded``: the replay runs in a thread of its own, fed batches of entries that
+    passed the ledger's checks: libsecp256k1 releases the GIL while it recovers a key,
+    so when the signatures are checked in this process the replay of one batch overlaps
+    the checks of the next. The first fault is still the first: the replay only ever
+    sees entries the ledger passed, and :meth:`fault` (asked before a ledger fault is
+    reported) says whether it stopped earlier. When worker processes check the
+    signatures, this process has nothing to overlap, and the replay runs inline.
     """
 
     BATCH = 256
 
-    def __init__(self, bundle: BundleReader, workdir: Path | None = None) -> None:
+    def __init__(self, bundle: BundleReader, workdir: Path | None = None, *,
+                 threaded: bool = True) -> None:
         self.bundle = bundle
         self.replay = Replay(bundle.manifest.region, strict=True, directory=workdir)
         self.summary = PointsSummary()
@@ -72,7 +75,9 @@ class PointsAudit:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="kakawari-replay",
                                         daemon=True)
-        self._thread.start()
+        self._threaded = threaded
+        if threaded:
+            self._thread.start()
 
     def _work(self) -> None:
         while (batch := self._queue.get()) is not None:
@@ -101,6 +106,9 @@ class PointsAudit:
         self.replay.close()
 
     def entry(self, entry: Entry) -> None:
+        if not self._threaded:
+            self.replay.add(entry)
+            return
         if self._error is not None:
             raise self._error
         self._batch.append(entry)
@@ -165,18 +173,23 @@ def _show(line: bytes | None) -> str:
 
 def audit_bundle(path: str | Path, *, previous: str | Path | None = None,
                  vkey: str | None = None, client_for: ClientFor | None = None,
-                 progress: Progress | None = None,
-                 workdir: Path | None = None) -> AuditReport:
-    """Verify the bundle at ``path`` completely (see the module docs). Raises
+                 progress: Progress | None = None, workdir: Path | None = None,
+                 jobs: int = 1, parallel_min: int = PARALLEL_MIN_ENTRIES,
+                 chunk: int = 1024) -> AuditReport:
+    """Verify the bundle at ``path`` completely (see the module docs); ``jobs`` worker
+    processes check the entries' signatures (see :func:`verify_bundle`). Raises
     :class:`VerificationError` for the first fault, :class:`BundleFormatError` for a
     file that is no bundle of this version, :class:`~ledger.errors.ChainError` when a
     chain was asked for and can't be read."""
     with BundleReader(path) as bundle:
         older = BundleReader(previous) if previous is not None else None
-        points = PointsAudit(bundle, workdir)
+        parallel = jobs > 1 and bundle.manifest.size >= parallel_min
+        points = PointsAudit(bundle, workdir, threaded=not parallel)
         try:
             log = verify_bundle(bundle, previous=older, vkey=vkey, client_for=client_for,
-                                observer=points, progress=progress)
+                                observer=points, progress=progress,
+                                jobs=jobs if parallel else 1, parallel_min=parallel_min,
+                                chunk=chunk)
         except VerificationError as exc:
             earlier = points.fault()  # the replay lags the ledger's checks: it may have
             raise earlier or exc from None  # stopped at an earlier entry

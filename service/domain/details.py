@@ -24,11 +24,14 @@ from .errors import DomainError
 MIN_SALT, MAX_SALT = 16, 64
 
 
-def details_hash(salt: bytes, details: dict[str, Any]) -> str:
-    """``0x`` + hex of ``SHA-256(salt || JCS(details))``; DomainError for bad input."""
+def details_hash(salt: bytes, details: dict[str, Any], canonical: bytes | None = None) -> str:
+    """``0x`` + hex of ``SHA-256(salt || JCS(details))``; DomainError for bad input.
+    ``canonical``: ``JCS(details)`` when the caller has it already."""
     if not MIN_SALT <= len(salt) <= MAX_SALT:
         raise DomainError("out-of-range", field="salt",
                           expected=f"{MIN_SALT}-{MAX_SALT} bytes", got=len(salt))
+    if canonical is not None:
+        return "0x" + hashlib.sha256(salt + canonical).hexdigest()
     try:
         data = canonical_bytes(details)
     except CanonicalError as exc:

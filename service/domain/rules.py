@@ -65,9 +65,10 @@ def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: s
     if not c.grouped and c.state.nonce_used(signer, m["nonce"]):
         raise DomainError("nonce-reused", nonce=m["nonce"], signer=signer)
     for name, value in m.items():
-        if isinstance(value, str) and name in STRING_LIMITS:
-            if len(value) > STRING_LIMITS[name]:
-                raise DomainError("too-long", field=name, limit=STRING_LIMITS[name],
+        limit = STRING_LIMITS.get(name)
+        if limit is not None and isinstance(value, str):
+            if len(value) > limit:
+                raise DomainError("too-long", field=name, limit=limit,
                                   unit="characters", got=len(value))
             if name in REQUIRED_TEXT and not value.strip():
                 raise DomainError("empty", field=name)

@@ -3,8 +3,10 @@ to export and verify its bundle."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,8 @@ def with_details(w: World, who: Person, text: str) -> tuple[Signed, str]:
 
 def seeded(w: World, *, members: int = 20, claims: int = 80) -> dict[str, Any]:
     """Demo activity plus a published policy, an erasure, a revocation and a reinstatement,
-    a quest, and an anchor record of the tree at that point."""
+    a quest, a profile, a role withdrawn, a member whose key the service held, a badge, and
+    an anchor record of the tree at that point."""
     assert w.regions.keyring is not None
     w.regions.keyring.store(w.region, "admin", w.admin.key)
     seed(w.domain, w.region, members=members, claims=claims, rng=random.Random(7))
@@ -76,6 +79,23 @@ def seeded(w: World, *, members: int = 20, claims: int = 80) -> dict[str, Any]:
     d.submit(w.region, [alice.sign("Erasure", detailsHash=gone_hash, reason="APPI request")])
     d.submit(w.region, [admin.sign("Revocation", claim=claim_id(w, gone), reason="重複")])
     d.submit(w.region, [admin.sign("Reinstatement", claim=claim_id(w, gone), reason="誤り")])
+    # a profile, a role granted and withdrawn, a walletless member whose key the service
+    # held and handed over, and a badge for a recognition
+    d.submit(w.region, [alice.sign("Profile", displayName="田中 花子", resident=True)])
+    for granted in (True, False):
+        d.submit(w.region, [admin.sign("Role", member=alice.address, role="auditor",
+                                       granted=granted)])
+    code_hash = "0x" + hashlib.sha256(b"invitation code").hexdigest()
+    d.submit(w.region, [admin.sign("Invitation", codeHash=code_hash,
+                                   expiresAt=int(time.time()) + 86400)])
+    carol = w.person()
+    for held in (True, False):
+        d.service_append(w.region, "Custody", {"member": carol.address,
+                                               "invitation": code_hash, "held": held},
+                         then=[carol.sign("Join", displayName="かろる")] if held else [])
+    d.service_append(w.region, "Badge", {
+        "claim": claim_id(w, kept), "member": alice.address, "chainId": 31337,
+        "contract": "0x" + "5b" * 20, "tokenId": 1, "leafHash": "0x" + "42" * 32})
     formula = alice.sign("Claim", **claim_fields(w, title="=1+1 浜の清掃", minutes=30))
     d.submit(w.region, [formula])
     anchor = anchor_record(w)

@@ -51,10 +51,20 @@ def bundle(region: tuple[World, dict[str, Any]],
     return export_to(w, tmp_path_factory.mktemp("bundle") / "ama.zip")
 
 
+#: Entries checked in two worker processes, handed three at a time.
+PARALLEL = {"jobs": 2, "parallel_min": 1, "chunk": 3}
+
+
 def fails(path: Path, seq: int | None, match: str, **kwargs: Any) -> VerificationError:
-    with pytest.raises(VerificationError, match=match) as info:
-        audit_bundle(path, **kwargs)
-    assert info.value.seq == seq, str(info.value)
+    """The bundle fails at ``seq`` for a reason matching ``match``: checked in this
+    process alone, and with worker processes (the same fault must be named first)."""
+    reasons = []
+    for mode in ({}, PARALLEL):
+        with pytest.raises(VerificationError, match=match) as info:
+            audit_bundle(path, **kwargs, **mode)
+        assert info.value.seq == seq, (mode, str(info.value))
+        reasons.append(str(info.value))
+    assert reasons[0] == reasons[1]
     return info.value
 
 
@@ -113,20 +123,32 @@ def test_points_per_member_match_the_live_service(region: tuple[World, dict[str,
     assert any(int(r["points_credited"]) > 0 for r in csv_rows(bundle, "views/endorsements.csv"))
 
 
+@pytest.mark.parametrize("strict", [True, False], ids=["in-memory", "sqlite"])
 def test_the_replay_gives_exactly_the_live_projections(
-        region: tuple[World, dict[str, Any]]) -> None:
+        region: tuple[World, dict[str, Any]], strict: bool) -> None:
+    """Both places a replay keeps the projections in (memory for the verifier, SQLite
+    for the exporter) end up with exactly the rows the live service wrote."""
     w, _ = region
     origin = origin_for(w.region)
-    with Replay(w.region, strict=True) as replay:
+    with Replay(w.region, strict=strict) as replay:
         for _, data in w.regions.store.iter_entries(origin):
             replay.add(Entry.from_bytes(data))
         replay.end()
-        mine = snapshot(replay.conn, w.region)
+        assert replay.problem is None
+        mine = replay.memory.snapshot() if replay.memory else snapshot(replay.conn, w.region)
     with w.regions.store.engine.connect() as conn:  # type: ignore[attr-defined]
         live = snapshot(conn, w.region)
+    assert set(mine) == set(live)
     for name in live:
         if name != "svc_heads":  # the live service's bookkeeping, not a projection of entries
             assert mine[name] == live[name], name
+    for name in ("svc_points", "svc_endorsements", "svc_recognitions", "svc_badges",
+                 "svc_custody", "svc_invitations", "svc_quests", "svc_erasures"):
+        assert live[name], name
+
+
+def test_worker_processes_give_the_same_report(bundle: Path) -> None:
+    assert audit_bundle(bundle, **PARALLEL) == audit_bundle(bundle)
 
 
 def test_without_details_the_views_say_so(region: tuple[World, dict[str, Any]],

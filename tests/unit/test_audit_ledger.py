@@ -55,10 +55,20 @@ def verify(path: Path, **kwargs: Any) -> BundleSummary:
             return verify_bundle(bundle, previous=older, **kwargs)
 
 
+#: Entries checked in two worker processes, handed three at a time.
+PARALLEL = {"jobs": 2, "parallel_min": 1, "chunk": 3}
+
+
 def fails(path: Path, seq: int | None, match: str, **kwargs: Any) -> VerificationError:
-    with pytest.raises(VerificationError, match=match) as info:
-        verify(path, **kwargs)
-    assert info.value.seq == seq, str(info.value)
+    """The bundle fails at ``seq`` for a reason matching ``match``: checked in this
+    process alone, and with worker processes (the same fault must be named first)."""
+    reasons = []
+    for mode in ({}, PARALLEL):
+        with pytest.raises(VerificationError, match=match) as info:
+            verify(path, **kwargs, **mode)
+        assert info.value.seq == seq, (mode, str(info.value))
+        reasons.append(str(info.value))
+    assert reasons[0] == reasons[1]
     return info.value
 
 
@@ -83,6 +93,24 @@ def test_an_exported_log_verifies(log: Log, bundle: Path) -> None:
     with BundleReader(bundle) as b:
         assert b.manifest.size == info.size and b.manifest.exported_at == T0 + 10_000
         assert json.loads(b.read(ANCHORS))[0]["seq"] == 10
+
+
+def test_worker_processes_give_the_same_summary(log: Log, bundle: Path) -> None:
+    seen: list[int] = []
+    alone = verify(bundle)
+    assert verify(bundle, progress=lambda done, total: seen.append(done), **PARALLEL) == alone
+    assert seen[-1] == alone.size and seen == sorted(seen)
+
+
+def test_more_entries_than_the_checkpoint_covers_are_named(bundle: Path,
+                                                           tmp_path: Path) -> None:
+    lines = entry_lines(bundle)
+    n = len(lines)
+    bad = rewrite(bundle, tmp_path / "x.zip", {ENTRIES: joined([*lines, lines[-1]])})
+    fails(bad, n, "more entries than its checkpoint covers")
+    lines[5] = lines[5].replace(b'{"message":{', b'{"message": {', 1)  # an earlier fault
+    bad = rewrite(bundle, tmp_path / "y.zip", {ENTRIES: joined([*lines, lines[-1]])})
+    fails(bad, 5, "malformed entry")
 
 
 def test_an_unseekable_sink_and_a_file_give_the_same_members(log: Log, tmp_path: Path) -> None:

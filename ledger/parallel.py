@@ -1,0 +1,44 @@
+"""Checking entries in worker processes, for the verifiers of a whole log.
+
+The per-entry checks (:func:`ledger.verify.check_entry_bytes`: parsing, canonical form,
+EIP-712 hashing, signature recovery) depend on nothing but the entry and the facts of
+the log's first entry, so they can run on every CPU while one process folds the tree
+and does what must be done in order. Both ``kakawari verify``
+(:mod:`ledger.integrity`) and ``kakawari audit verify`` (:mod:`ledger.audit.verifier`)
+use this module.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+
+from .verify import RegionFacts, check_entry_bytes
+
+__all__ = ["PARALLEL_MIN_ENTRIES", "check_chunk", "default_jobs", "process_pool"]
+
+PARALLEL_MIN_ENTRIES = 20_000
+"""Below this many entries, starting worker processes costs more than it saves."""
+
+
+def default_jobs() -> int:
+    """Worker processes for verification: one per CPU, at most 8."""
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes: forked when this process runs no other thread (cheap,
+    nothing imported again); spawned otherwise, since a lock another thread holds at
+    the fork would stay held in the child."""
+    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if single else "spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
+def check_chunk(origin: str, facts: RegionFacts, start: int, datas: list[bytes]) -> None:
+    """Worker: check entries ``start, start+1, ...`` of ``origin``; raises
+    :class:`~ledger.errors.VerificationError` naming the first bad one."""
+    for offset, data in enumerate(datas):
+        check_entry_bytes(origin, start + offset, data, facts)

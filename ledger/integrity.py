@@ -111,7 +111,7 @@ def _verify_parallel(
     verifier.add(first[1], first[2])
     facts = verifier.facts
     assert facts is not None
-    pending: deque[Future[None]] = deque()
+    pending: deque[Future[list[bytes]]] = deque()
 
     def settle(limit: int) -> None:
         while len(pending) > limit:

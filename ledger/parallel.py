@@ -37,8 +37,14 @@ def process_pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
-def check_chunk(origin: str, facts: RegionFacts, start: int, datas: list[bytes]) -> None:
+def check_chunk(origin: str, facts: RegionFacts, start: int,
+                datas: list[bytes]) -> list[bytes]:
     """Worker: check entries ``start, start+1, ...`` of ``origin``; raises
-    :class:`~ledger.errors.VerificationError` naming the first bad one."""
+    :class:`~ledger.errors.VerificationError` naming the first bad one. Returns their
+    signing digests (:attr:`~ledger.entry.Entry.digest`)."""
+    digests = []
     for offset, data in enumerate(datas):
-        check_entry_bytes(origin, start + offset, data, facts)
+        digest = check_entry_bytes(origin, start + offset, data, facts)[0].digest
+        assert digest is not None  # check_entry sets it
+        digests.append(digest)
+    return digests

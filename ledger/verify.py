@@ -168,6 +168,7 @@ def check_entry(entry: Entry, facts: RegionFacts | None) -> RegionFacts:
         raise VerificationError(f"bad signature: {exc}", seq) from None
     if recovered != entry.signer:
         raise VerificationError(f"signature is by {recovered}, not by {entry.signer}", seq)
+    object.__setattr__(entry, "digest", digest)  # a cache field (see Entry.digest)
     return facts
 
 

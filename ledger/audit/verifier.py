@@ -326,16 +326,16 @@ class _Run:
         self._entry(0, first)
         facts = self.verifier.facts
         assert facts is not None
-        pending: deque[tuple[int, list[bytes], Future[None]]] = deque()
+        pending: deque[tuple[int, list[bytes], Future[list[bytes]]]] = deque()
         count = read = 1
 
         def settle(limit: int) -> None:
             nonlocal count
             while len(pending) > limit:
                 start, datas, future = pending.popleft()
-                future.result()  # re-raises the worker's VerificationError
-                for offset, data in enumerate(datas):
-                    self._entry(start + offset, data, checked=True)
+                digests = future.result()  # re-raises the worker's VerificationError
+                for offset, (data, digest) in enumerate(zip(datas, digests, strict=True)):
+                    self._entry(start + offset, data, checked=digest)
                 count = start + len(datas)
 
         with process_pool(jobs) as pool:
@@ -364,12 +364,13 @@ class _Run:
                     future.cancel()
         return count
 
-    def _entry(self, seq: int, data: bytes, *, checked: bool = False) -> None:
-        """The next entry; ``checked``: its own checks passed in a worker already."""
-        if checked:
+    def _entry(self, seq: int, data: bytes, *, checked: bytes | None = None) -> None:
+        """The next entry; ``checked``: its own checks passed in a worker already,
+        which computed this signing digest."""
+        if checked is not None:
             leaf = merkle.leaf_hash(data)
             self.verifier.push_checked(leaf)
-            entry = Entry.from_checked_bytes(data)
+            entry = Entry.from_checked_bytes(data, checked)
             if self.edge is not None:
                 self.edge.push(leaf)
         elif self.edge is not None:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -338,7 +339,7 @@ class Replay:
             if claim is not None and claim["status"] == "approved":
                 self._due(claim, m["coContributor"], entry.seq)
 
-    def _due(self, claim: dict[str, Any], member: str, seq: int) -> None:
+    def _due(self, claim: Mapping[str, Any], member: str, seq: int) -> None:
         self.due.append((claim["id"], member, int(claim["points"] or 0), seq))
 
     # -- reading the result -----------------------------------------------------------

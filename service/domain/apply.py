@@ -11,7 +11,7 @@ Rules are not checked here — an entry in the log was checked when it was appen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ledger import eip712
@@ -28,6 +28,8 @@ ZERO32 = "0x" + "00" * 32
 
 def entry_id(facts: RegionFacts, entry: Entry) -> str:
     """The id of a claim or quest: the 0x-hex EIP-712 signing digest of its message."""
+    if entry.digest is not None:  # a verifier computed it already
+        return "0x" + entry.digest.hex()
     mtype = MESSAGE_TYPES[entry.type]
     return "0x" + eip712.signing_digest(facts.domain, mtype, entry.message).hex()
 
@@ -93,7 +95,7 @@ def _confirmation(state: Projections, facts: RegionFacts, entry: Entry, m: dict[
                  confirmed_seq=entry.seq)
 
 
-def claim_points(state: Projections, claim: dict[str, Any]) -> int:
+def claim_points(state: Projections, claim: Mapping[str, Any]) -> int:
     """What the claim is worth per person under the policy in force now."""
     quest_points = 0
     if claim["quest"]:

@@ -12,7 +12,7 @@ from its entries alone through the same :func:`.apply.apply`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,7 +263,7 @@ class Domain:
                 self._recognise(region, facts, batch, claim, m["coContributor"])
 
     def _recognise(self, region: str, facts: RegionFacts, batch: _Batch,
-                   claim: dict[str, Any], member: str) -> None:
+                   claim: Mapping[str, Any], member: str) -> None:
         try:
             item = self.regions.service_signed(region, "Recognition", {
                 "claim": claim["id"], "member": member, "points": int(claim["points"] or 0),

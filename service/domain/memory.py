@@ -8,9 +8,12 @@ few secondary lookups the rules make kept as indexes beside it. An auditor repla
 through SQLite) and writes the result to a database once at the end
 (:meth:`MemoryState.dump`), where the spreadsheet views are queried as usual.
 
-Rows are the dictionaries a database read would return: every column of the table,
-``region`` included, missing nullable columns as ``None``. Reads return copies, so a
-caller can't change a row except through :meth:`~MemoryState.update`.
+Rows are what a database read would return: every column of the table, ``region``
+included, missing nullable columns as ``None``. Reads return copies, as a database
+read returns a snapshot: a row read before an update keeps the values it had (the
+reinstatement rule depends on that). The nonces, a
+row per entry only ever asked whether it is there, are kept as a dictionary
+``(signer, nonce) -> seq``.
 ``tests/integration/test_audit.py`` checks that a replay on it gives exactly the rows
 the live service wrote through SQL.
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -64,6 +67,7 @@ class _Shape:
     def __init__(self, table: Table) -> None:
         self.table = table
         self.key = tuple(c.name for c in table.primary_key.columns if c.name != "region")
+        self.key_names = frozenset(self.key)
         self.key_of: Callable[[dict[str, Any]], tuple[Any, ...]] = (
             _getter(self.key))
         self.columns = tuple(c.name for c in table.columns)
@@ -76,6 +80,7 @@ class _Shape:
 
 
 _SHAPES = {table: _Shape(table) for table in t.PROJECTIONS}
+_NONCE_COLUMNS = {"signer", "nonce", "seq"}
 
 
 class MemoryState(Projections):
@@ -94,6 +99,8 @@ class MemoryState(Projections):
         self._role_count: dict[str, int] = defaultdict(int)
         self._details: set[tuple[str, str]] = set()
         self._next_line = 0
+        # one row per entry, and only ever asked whether it is there: kept as key -> seq
+        self._nonces: dict[tuple[str, int], int] = {}
         self._blank = {table: dict.fromkeys(shape.columns) | {"region": region}
                        for table, shape in _SHAPES.items()}
         self._indexes: dict[Table, Callable[[dict[str, Any]], None]] = {
@@ -106,19 +113,36 @@ class MemoryState(Projections):
 
     def _key(self, table: Table, where: dict[str, Any]) -> tuple[Any, ...]:
         shape = _SHAPES[table]
-        if len(where) != len(shape.key):
+        if where.keys() != shape.key_names:
             raise TypeError(f"{table.name} rows are looked up by {shape.key}, not "
                             f"{tuple(where)}")
         return shape.key_of(where)
 
-    def one(self, table: Table, **where: Any) -> dict[str, Any] | None:
+    def one(self, table: Table, **where: Any) -> Mapping[str, Any] | None:
         shape = _SHAPES[table]
-        if len(where) != len(shape.key):
+        if where.keys() != shape.key_names:
             self._key(table, where)  # raises
+        if table is t.nonces:
+            return self._nonce_row(shape.key_of(where))
         row = self.rows[table].get(shape.key_of(where))
-        return dict(row) if row is not None else None
+        return dict(row) if row is not None else None  # a snapshot, as a database read
+
+    def nonce_used(self, signer: str, nonce: int) -> bool:
+        return (signer, nonce) in self._nonces
+
+    def _nonce_row(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        seq = self._nonces.get(key)
+        if seq is None:
+            return None
+        return {"region": self.region, "signer": key[0], "nonce": key[1], "seq": seq}
 
     def insert(self, table: Table, **values: Any) -> None:
+        if table is t.nonces and values.keys() == _NONCE_COLUMNS:
+            key = (values["signer"], values["nonce"])
+            if key in self._nonces:
+                raise DuplicateRow(f"{table.name} already holds {key}")
+            self._nonces[key] = values["seq"]
+            return
         shape = _SHAPES[table]
         row = self._blank[table].copy()
         row.update(values)
@@ -162,6 +186,8 @@ class MemoryState(Projections):
         self._details.add((row["contributor"], row["details_hash"]))
 
     def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
+        if table is t.nonces:
+            raise TypeError("nonces never change")
         row = self.rows[table].get(self._key(table, where))
         if row is None:
             return  # as an UPDATE matching no row
@@ -192,7 +218,7 @@ class MemoryState(Projections):
     def count_role(self, role: str) -> int:
         return self._role_count[role]
 
-    def people(self, claim_id: str) -> list[dict[str, Any]]:
+    def people(self, claim_id: str) -> list[Mapping[str, Any]]:
         return [dict(row) for row in self._people.get(claim_id, ())]
 
     def endorsed_in_epoch(self, endorser: str, epoch: int) -> int:
@@ -220,14 +246,20 @@ class MemoryState(Projections):
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row, as :func:`service.domain.snapshot` gives a database's."""
-        return {table.name: sorted((tuple(row[c] for c in _SHAPES[table].columns)
-                                    for row in self.rows[table].values()), key=repr)
-                for table in t.PROJECTIONS}
+        out = {table.name: sorted((tuple(row[c] for c in _SHAPES[table].columns)
+                                   for row in self.rows[table].values()), key=repr)
+               for table in t.PROJECTIONS}
+        nonces = (self._nonce_row(key) for key in self._nonces)
+        out[t.nonces.name] = sorted((tuple(row[c] for c in _SHAPES[t.nonces].columns)
+                                     for row in nonces if row is not None), key=repr)
+        return out
 
-    def dump(self, db: sqlite3.Connection, tables: Iterable[Table] | None = None) -> None:
-        """Insert every row (of ``tables``; all when None) into ``db``'s projection
-        tables (created, and empty), in the order the rows were inserted; no commit."""
-        for table in tables if tables is not None else self.rows:
+    def dump(self, db: sqlite3.Connection, tables: Iterable[Table]) -> None:
+        """Insert every row of ``tables`` (not the nonces) into ``db``'s tables of those
+        names (created, and empty), in the order the rows were inserted; no commit."""
+        for table in tables:
+            if table is t.nonces:
+                raise TypeError("the nonces are kept only to check that none is reused")
             rows = self.rows[table]
             if not rows:
                 continue

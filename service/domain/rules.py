@@ -9,10 +9,12 @@ common to every message (region, time window, nonce, field sizes) are in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
 from . import tables as t
@@ -64,14 +66,23 @@ def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: s
         raise DomainError("stale", issued_at=issued, now=c.now, window=c.limits.window)
     if not c.grouped and c.state.nonce_used(signer, m["nonce"]):
         raise DomainError("nonce-reused", nonce=m["nonce"], signer=signer)
-    for name, value in m.items():
-        limit = STRING_LIMITS.get(name)
-        if limit is not None and isinstance(value, str):
+    for name, limit, required in _limited_text(type_):
+        value = m.get(name)
+        if isinstance(value, str):
             if len(value) > limit:
                 raise DomainError("too-long", field=name, limit=limit,
                                   unit="characters", got=len(value))
-            if name in REQUIRED_TEXT and not value.strip():
+            if required and not value.strip():
                 raise DomainError("empty", field=name)
+
+
+@functools.cache
+def _limited_text(type_: str) -> tuple[tuple[str, int, bool], ...]:
+    """The string fields of ``type_`` that have a limit, in the type's field order:
+    ``(name, limit, must not be empty)``."""
+    mtype = MESSAGE_TYPES.get(type_)
+    names = [name for name, _ in mtype.fields] if mtype is not None else list(STRING_LIMITS)
+    return tuple((n, STRING_LIMITS[n], n in REQUIRED_TEXT) for n in names if n in STRING_LIMITS)
 
 
 # -- who may act --------------------------------------------------------------------------
@@ -87,7 +98,7 @@ def need_admin(c: Check, who: str) -> None:
         raise DomainError("not-admin", who=who, region=c.facts.region)
 
 
-def need_claim(c: Check, claim_id: str) -> dict[str, Any]:
+def need_claim(c: Check, claim_id: str) -> Mapping[str, Any]:
     row = c.state.claim(claim_id)
     if row is None:
         raise DomainError("unknown-claim", claim=claim_id, region=c.facts.region)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,8 +88,9 @@ class Projections(ABC):
     # -- rows by primary key -------------------------------------------------------------
 
     @abstractmethod
-    def one(self, table: Table, **where: Any) -> dict[str, Any] | None:
-        """The row with this primary key, or None."""
+    def one(self, table: Table, **where: Any) -> Mapping[str, Any] | None:
+        """The row with this primary key, or None (to read: change rows with
+        :meth:`update`)."""
 
     @abstractmethod
     def insert(self, table: Table, **values: Any) -> None:
@@ -102,7 +104,7 @@ class Projections(ABC):
     def delete(self, table: Table, **where: Any) -> None:
         """Delete the row with this primary key."""
 
-    def member(self, address: str) -> dict[str, Any] | None:
+    def member(self, address: str) -> Mapping[str, Any] | None:
         return self.one(t.members, address=address)
 
     def is_member(self, address: str) -> bool:
@@ -111,7 +113,7 @@ class Projections(ABC):
     def has_role(self, address: str, role: str) -> bool:
         return self.one(t.roles, address=address, role=role) is not None
 
-    def claim(self, claim_id: str) -> dict[str, Any] | None:
+    def claim(self, claim_id: str) -> Mapping[str, Any] | None:
         return self.one(t.claims, id=claim_id)
 
     def nonce_used(self, signer: str, nonce: int) -> bool:
@@ -128,7 +130,7 @@ class Projections(ABC):
         """How many hold ``role``."""
 
     @abstractmethod
-    def people(self, claim_id: str) -> list[dict[str, Any]]:
+    def people(self, claim_id: str) -> Sequence[Mapping[str, Any]]:
         """The claim's people: its contributor first, then co-contributors by address."""
 
     @abstractmethod

@@ -32,6 +32,8 @@ MAX_ENTRY_BYTES = 64 * 1024
 _KEYS = frozenset({"v", "origin", "seq", "time", "type", "signer", "message", "signature"})
 _FIELDS = ("origin", "seq", "time", "type", "signer", "message", "signature")
 _decode = json.JSONDecoder().decode
+#: (origin, type, signer) triples found well-formed already (see Entry.__post_init__)
+_VALID_HEADS: set[tuple[str, str, str]] = set()
 
 
 def origin_for(region: str) -> str:
@@ -84,21 +86,29 @@ class Entry:
     whoever needs it next (a claim's id is this digest) need not hash again."""
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.origin, str) and self.origin.startswith(ORIGIN_PREFIX)):
-            raise EntryError(f"origin must start with {ORIGIN_PREFIX!r}")
-        origin_for(self.origin[len(ORIGIN_PREFIX) :])
+        head = (self.origin, self.type, self.signer)
+        if not (type(self.origin) is str and type(self.type) is str and
+                type(self.signer) is str and head in _VALID_HEADS):
+            self._check_head()
+            if len(_VALID_HEADS) < 4096:  # few origins and signers: most entries hit
+                _VALID_HEADS.add(head)
         for name in ("seq", "time"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise EntryError(f"{name} must be a non-negative integer")
-        if not (isinstance(self.type, str) and TYPE_RE.fullmatch(self.type)):
-            raise EntryError("type must be an EIP-712 struct name")
-        if not (isinstance(self.signer, str) and ADDRESS_RE.fullmatch(self.signer)):
-            raise EntryError("signer must be a lowercase 0x-hex address")
         if not isinstance(self.message, dict):
             raise EntryError("message must be a JSON object")
         if not (isinstance(self.signature, str) and SIGNATURE_RE.fullmatch(self.signature)):
             raise EntryError("signature must be 65 bytes of lowercase 0x-hex")
+
+    def _check_head(self) -> None:
+        if not (isinstance(self.origin, str) and self.origin.startswith(ORIGIN_PREFIX)):
+            raise EntryError(f"origin must start with {ORIGIN_PREFIX!r}")
+        origin_for(self.origin[len(ORIGIN_PREFIX) :])
+        if not (isinstance(self.type, str) and TYPE_RE.fullmatch(self.type)):
+            raise EntryError("type must be an EIP-712 struct name")
+        if not (isinstance(self.signer, str) and ADDRESS_RE.fullmatch(self.signer)):
+            raise EntryError("signer must be a lowercase 0x-hex address")
 
     @property
     def region(self) -> str:

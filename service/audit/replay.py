@@ -164,8 +164,10 @@ _EXTRA_SCHEMA = (
     "CREATE INDEX audit_points_claim ON svc_points (region, claim)",
     "CREATE INDEX audit_recognitions_member ON svc_recognitions (region, member)",
 )
-_DETAILS_TABLE = (  # private details as the bundle carries them, for the views
-    "CREATE TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
+_DETAILS_TABLE = (  # private details as the bundle carries them, for the views; in this
+    # connection's own temporary database, so that the file itself is only read once
+    # the replay has ended (the verifier reads it from a second process)
+    "CREATE TEMP TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
     "files INTEGER NOT NULL)")
 #: What the views read of a strict replay's projections: all but the nonces, which only
 #: the rules need (one row per entry).
@@ -194,7 +196,7 @@ class Replay:
     def __init__(self, region: str, *, strict: bool, directory: Path | None = None) -> None:
         self.region, self.strict = region, strict
         self._tmp = tempfile.TemporaryDirectory(prefix="kakawari-audit-", dir=directory)
-        self.engine = create_engine(f"sqlite:///{Path(self._tmp.name) / 'replay.db'}",
+        self.engine = create_engine(f"sqlite:///{self.path}",
                                     poolclass=NullPool,
                                     connect_args={"check_same_thread": False})
         if not strict:
@@ -343,6 +345,11 @@ class Replay:
         self.due.append((claim["id"], member, int(claim["points"] or 0), seq))
 
     # -- reading the result -----------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """The replay's SQLite file."""
+        return self.directory / "replay.db"
 
     def query(self, sql: str, *params: Any) -> sqlite3.Cursor:
         return self.db.execute(sql, params)

@@ -36,8 +36,8 @@ __all__ = ["DETAILS", "NOT_INCLUDED", "VIEWS", "check_details", "view_rows", "wr
            "write_views"]
 
 DETAILS = "details.jsonl"
-VIEWS = ("views/contributions.csv", "views/reviews.csv", "views/endorsements.csv",
-         "views/points.csv")
+CONTRIBUTIONS = "views/contributions.csv"
+VIEWS = (CONTRIBUTIONS, "views/reviews.csv", "views/endorsements.csv", "views/points.csv")
 NOT_INCLUDED = "(not in this export)"
 ZERO32 = "0x" + "00" * 32
 JST = timezone(timedelta(hours=9), "JST")

@@ -60,6 +60,9 @@ def test_values_outside_the_ledger_domain_are_refused(value: object) -> None:
         b'{"a":1,"a":1}',  # duplicate key
         b'{"a":1.0}',  # float
         b'{"a":9007199254740992}',  # beyond 2^53-1
+        b'{"a":[1,-9007199254740992]}',  # the same in an array, negative
+        b'[9007199254740992]',
+        b"12345678901234567",  # a bare number
         b'{"a":"\\u0041"}',  # escape RFC 8785 doesn't use
         b'{"a":NaN}',
         b"\xff",
@@ -70,6 +73,12 @@ def test_values_outside_the_ledger_domain_are_refused(value: object) -> None:
 def test_non_canonical_bytes_are_refused(data: bytes) -> None:
     with pytest.raises(CanonicalError):
         parse_canonical(data)
+
+
+def test_long_digit_runs_inside_strings_and_safe_integers_parse() -> None:
+    for data in (b'{"a":"t:12345678901234567"}', b'{"a":9007199254740991}',
+                 b'[-9007199254740991,1]', b"123456789012345"):
+        assert canonical_bytes(parse_canonical(data)) == data
 
 
 def test_control_characters_escaped_as_rfc8785_does() -> None:

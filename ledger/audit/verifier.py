@@ -37,6 +37,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol
 
 from .. import merkle, subtree
@@ -316,53 +317,69 @@ class _Run:
         return count
 
     def _pass_parallel(self, lines: Iterator[bytes], jobs: int, chunk: int) -> int:
-        """Entry 0 here (it fixes the facts the others are checked with), then chunks of
-        entries to ``jobs`` worker processes; a chunk whose checks came back is folded
-        in here, in order, while the next ones are being checked. A worker's fault is
-        raised when its chunk's turn comes, after every earlier entry passed here."""
+        """Entry 0 here (it fixes the facts the others are checked with); then chunks of
+        ``chunk`` entries are checked by ``jobs - 1`` worker processes and, whenever the
+        oldest chunk is not back yet, by this process too (so that ``jobs`` processes
+        are busy, and not more); checked chunks are folded in here strictly in log
+        order, so a chunk's fault is raised after every earlier entry passed."""
         first = next(lines, None)
         if first is None:
             return 0
         self._entry(0, first)
         facts = self.verifier.facts
         assert facts is not None
-        pending: deque[tuple[int, list[bytes], Future[list[bytes]]]] = deque()
-        count = read = 1
+        workers = max(jobs - 1, 1)
+        # (first seq, entries, their checks, whether a worker has them), in log order
+        pending: deque[tuple[int, list[bytes], Future[list[bytes]], bool]] = deque()
+        read, remote, exhausted, surplus = 1, 0, False, False
 
-        def settle(limit: int) -> None:
-            nonlocal count
-            while len(pending) > limit:
-                start, datas, future = pending.popleft()
-                digests = future.result()  # re-raises the worker's VerificationError
-                for offset, (data, digest) in enumerate(zip(datas, digests, strict=True)):
-                    self._entry(start + offset, data, checked=digest)
-                count = start + len(datas)
+        def next_chunk() -> tuple[int, list[bytes]] | None:
+            nonlocal read, exhausted, surplus
+            batch = list(islice(lines, chunk))
+            if len(batch) < chunk:
+                exhausted = True
+            if read + len(batch) > self.size:  # entries beyond the checkpoint
+                batch = batch[: self.size - read]
+                exhausted = surplus = True
+            start, read = read, read + len(batch)
+            return (start, batch) if batch else None
 
-        with process_pool(jobs) as pool:
+        def here(start: int, batch: list[bytes]) -> Future[list[bytes]]:
+            done: Future[list[bytes]] = Future()
             try:
-                batch: list[bytes] = []
-                for data in lines:
-                    if read == self.size:
-                        batch_start = read - len(batch)
-                        pending.append((batch_start, batch, pool.submit(
-                            check_chunk, self.origin, facts, batch_start, batch)))
-                        settle(0)
-                        raise self._too_many()
-                    batch.append(data)
-                    read += 1
-                    if len(batch) == chunk:
-                        pending.append((read - chunk, batch, pool.submit(
-                            check_chunk, self.origin, facts, read - chunk, batch)))
-                        batch = []
-                        settle(2 * jobs)
-                if batch:
-                    pending.append((read - len(batch), batch, pool.submit(
-                        check_chunk, self.origin, facts, read - len(batch), batch)))
-                settle(0)
+                done.set_result(check_chunk(self.origin, facts, start, batch))
+            except VerificationError as exc:
+                done.set_exception(exc)
+            return done
+
+        with process_pool(workers) as pool:
+            try:
+                while True:
+                    while not exhausted and remote < 4 * workers:
+                        got = next_chunk()
+                        if got is not None:
+                            future = pool.submit(check_chunk, self.origin, facts, *got)
+                            pending.append((*got, future, True))
+                            remote += 1
+                    if not pending:
+                        break
+                    start, datas, future, at_worker = pending[0]
+                    if not future.done() and not exhausted and len(pending) < 8 * workers:
+                        got = next_chunk()  # rather than wait, check the next chunk here
+                        if got is not None:
+                            pending.append((*got, here(*got), False))
+                        continue
+                    pending.popleft()
+                    remote -= at_worker
+                    digests = future.result()  # re-raises the chunk's VerificationError
+                    for offset, (data, digest) in enumerate(zip(datas, digests, strict=True)):
+                        self._entry(start + offset, data, checked=digest)
             finally:
-                for _, _, future in pending:
+                for _, _, future, _ in pending:
                     future.cancel()
-        return count
+        if surplus:
+            raise self._too_many()
+        return read
 
     def _entry(self, seq: int, data: bytes, *, checked: bytes | None = None) -> None:
         """The next entry; ``checked``: its own checks passed in a worker already,

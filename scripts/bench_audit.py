@@ -253,11 +253,11 @@ def report(size: int, nbytes: int, raw: tuple[float, float], export: dict[str, A
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"raw coincurve recovery, one core (same signatures, median of the runs between "
           f"the others): {raw[0]:,.0f}/s; per CPU second {raw[1]:,.0f}")
-    print(f"audit verify, everything, {jobs} worker processes (the command's default): "
+    print(f"audit verify, everything, {jobs} processes (the command's default: one per CPU): "
           f"{rates(runs[f'verify:{jobs}'])}   (target >= 0.5)")
     if jobs > 1:
         print(f"audit verify, everything, one process: {rates(runs['verify:1'])}")
-    print(f"ledger checks only (signatures, authority, tree, checkpoint), {jobs} worker "
+    print(f"ledger checks only (signatures, authority, tree, checkpoint), {jobs} "
           f"processes: {rates(runs[f'ledger:{jobs}'])}")
     if jobs > 1:
         print(f"ledger checks only, one process: {rates(runs['ledger:1'])}")

@@ -19,8 +19,9 @@ not checked (it is a server setting the log does not record).
 Where the projections live while replaying:
 
 - strict replays (the verifier) keep them in memory (:class:`~service.domain.memory.
-  MemoryState`, about ten times faster than SQL) and write them to the file once, at
-  :meth:`Replay.end`; memory grows with the projections (about 1 kB per entry);
+  MemoryState`, about ten times faster than SQL) and write the tables the views need
+  to SQLite once, at the end (:meth:`Replay.materialise`); memory grows with the
+  projections (about 1.8 kB per entry of a demo region);
 - lenient replays (the exporter, whose memory must stay flat however long the log)
   write them to the file as they go, through :class:`ReplayState`, which runs its reads
   and writes as prepared statements on the SQLite driver instead of SQLAlchemy's
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -150,30 +151,27 @@ class ReplayState(State):
             (self.region, claim_id, reviewer)).fetchone() is not None
 
 
-_EXTRA_SCHEMA = (
+_EXTRA_SCHEMA = (  # (table, index)
     # the rules look claims up by details hash (erasure); the live schema has no index
-    "CREATE INDEX audit_claims_details ON svc_claims (region, details_hash)",
-    "CREATE INDEX audit_quests_details ON svc_quests (region, details_hash)",
+    (t.claims, "CREATE INDEX audit_claims_details ON svc_claims (region, details_hash)"),
+    (t.quests, "CREATE INDEX audit_quests_details ON svc_quests (region, details_hash)"),
     # crediting a claim's endorsements on approval reads them in log order; without
     # this SQLite walks every endorsement of the region (primary key order) each time
-    "CREATE INDEX audit_endorsements_claim ON svc_endorsements (region, claim, seq)",
+    (t.endorsements,
+     "CREATE INDEX audit_endorsements_claim ON svc_endorsements (region, claim, seq)"),
     # the views list claims in log order (without it SQLite sorts them all in memory)
-    "CREATE INDEX audit_claims_seq ON svc_claims (region, seq)",
+    (t.claims, "CREATE INDEX audit_claims_seq ON svc_claims (region, seq)"),
     # the views sum each member's points lines, and the points of each endorsement
-    "CREATE INDEX audit_points_member ON svc_points (region, member, id)",
-    "CREATE INDEX audit_points_claim ON svc_points (region, claim)",
-    "CREATE INDEX audit_recognitions_member ON svc_recognitions (region, member)",
+    (t.points, "CREATE INDEX audit_points_member ON svc_points (region, member, id)"),
+    (t.points, "CREATE INDEX audit_points_claim ON svc_points (region, claim)"),
+    (t.recognitions,
+     "CREATE INDEX audit_recognitions_member ON svc_recognitions (region, member)"),
 )
 _DETAILS_TABLE = (  # private details as the bundle carries them, for the views; in this
     # connection's own temporary database, so that the file itself is only read once
     # the replay has ended (the verifier reads it from a second process)
     "CREATE TEMP TABLE audit_details (hash TEXT PRIMARY KEY, text TEXT NOT NULL, "
     "files INTEGER NOT NULL)")
-#: What the views read of a strict replay's projections: all but the nonces, which only
-#: the rules need (one row per entry).
-_VIEWED = [table for table in t.PROJECTIONS if table is not t.nonces]
-
-
 def _plain_schema(table: Table) -> tuple[str, str]:
     """A strict replay's copy of ``table``: the same columns without constraints (the
     rows come from :class:`MemoryState`, which kept every key unique; inserting into an
@@ -207,11 +205,10 @@ class Replay:
                        "temp_store = FILE"):
             self.db.execute(f"PRAGMA {pragma}")
         self.db.execute(_DETAILS_TABLE)
-        if strict:
-            for table in _VIEWED:
-                self.db.execute(_plain_schema(table)[0])
-        else:
-            self._index()
+        self._written: set[Table] = set()  # strict: the tables materialise() wrote
+        if not strict:
+            for _, ddl in _EXTRA_SCHEMA:
+                self.db.execute(ddl)
         self.memory = MemoryState(region) if strict else None
         self.state: Projections = (self.memory if self.memory is not None
                                    else ReplayState(self.conn, region))
@@ -269,16 +266,27 @@ class Replay:
             raise VerificationError(
                 f"approves claim {claim}, but the recognition of {member} ({points} points) "
                 "the rules then give is not in the log", seq)
-        if self.memory is not None:
-            self.memory.dump(self.db, _VIEWED)
-            for table in _VIEWED:
-                self.db.execute(_plain_schema(table)[1])
-            self._index()
         self.db.commit()
 
-    def _index(self) -> None:
-        for ddl in _EXTRA_SCHEMA:
-            self.db.execute(ddl)
+    def materialise(self, tables: Iterable[Table], db: sqlite3.Connection | None = None,
+                    ) -> None:
+        """Strict replays: write these projections from memory into SQLite, indexed, for
+        the views to query (once each). ``db``: into this (empty) database instead of
+        the replay's file; from then on :meth:`query` reads it."""
+        assert self.memory is not None, "a lenient replay writes its tables as it goes"
+        if db is not None:
+            self.db, self._written = db, set()
+        for table in tables:
+            if table in self._written or table is t.nonces:
+                continue
+            create, key = _plain_schema(table)
+            self.db.execute(create)
+            self.memory.dump(self.db, [table])
+            self.db.execute(key)
+            for _, ddl in (x for x in _EXTRA_SCHEMA if x[0] is table):
+                self.db.execute(ddl)
+            self._written.add(table)
+        self.db.commit()
 
     def _apply(self, entry: Entry) -> None:
         assert self.facts is not None

@@ -17,6 +17,7 @@ import multiprocessing.process
 import queue
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -30,6 +31,7 @@ from ledger.entry import Entry
 from ledger.errors import VerificationError
 from ledger.parallel import PARALLEL_MIN_ENTRIES
 
+from ..domain import tables as t
 from .replay import Replay
 from .views import CONTRIBUTIONS, DETAILS, VIEWS, check_details, view_rows, write_view
 
@@ -130,10 +132,12 @@ class PointsAudit:
         self.summary.views = present
         self.summary.views_missing = [name for name in VIEWS if name not in present]
         # The details and the contributions view (which shows them) are checked here;
-        # the other views meanwhile in a child process, which reads the replay's file.
-        # Faults are reported in the same order as when checked one after the other.
+        # the other views meanwhile in a child process, which writes the tables they
+        # read to a database of its own. Faults are reported in the same order as when
+        # checked one after the other.
         others = _Elsewhere(self._compare_views, [n for n in present if n != CONTRIBUTIONS])
         try:
+            self.replay.materialise(_DETAILS_TABLES)
             if self.bundle.has(DETAILS):
                 self.summary.details = check_details(self.replay, self.bundle)
             if CONTRIBUTIONS in present:
@@ -148,27 +152,37 @@ class PointsAudit:
         if not names:
             return
         if not forked:
+            self.replay.materialise(_VIEW_TABLES)
             rows = view_rows(self.replay, self.bundle.manifest.exported_at)
             for name in names:
                 _compare(name, self.bundle, rows[name], self.replay.directory)
             return
-        # In a forked child: its own connection (one must not cross a fork) and its own
-        # handle on the bundle (a shared one would share the file offset).
-        self.replay.db = sqlite3.connect(f"file:{self.replay.path}?mode=ro", uri=True)
+        # In a forked child: a database of its own (a connection must not cross a fork)
+        # and its own handle on the bundle (a shared one would share the file offset).
+        db = sqlite3.connect(self.replay.directory / "views.db")
+        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+            db.execute(f"PRAGMA {pragma}")
+        self.replay.materialise(_VIEW_TABLES, db)
         with BundleReader(self.bundle.path) as bundle:
             rows = view_rows(self.replay, bundle.manifest.exported_at)
             for name in names:
                 _compare(name, bundle, rows[name], self.replay.directory)
 
     def _count(self) -> None:
-        q, region, s = self.replay.query, self.replay.region, self.summary
-        s.members, s.points = q("SELECT count(*), coalesce(sum(points), 0) FROM svc_members "
-                                "WHERE region = ?", region).fetchone()
-        s.claims = dict(q("SELECT status, count(*) FROM svc_claims WHERE region = ? "
-                          "GROUP BY status ORDER BY status", region).fetchall())
-        s.recognitions = q("SELECT count(*) FROM svc_recognitions WHERE region = ?",
-                           region).fetchone()[0]
+        memory, s = self.replay.memory, self.summary
+        assert memory is not None
+        members = memory.rows[t.members].values()
+        s.members, s.points = len(members), sum(int(m["points"]) for m in members)
+        s.claims = dict(sorted(Counter(c["status"] for c in memory.rows[t.claims].values())
+                               .items()))
+        s.recognitions = len(memory.rows[t.recognitions])
         s.policy_version = self.replay.state.policy_version
+
+
+#: What the details check and the contributions view read; what the other views read.
+_DETAILS_TABLES = (t.claims, t.quests, t.erasures, t.members, t.claim_people)
+_VIEW_TABLES = (t.claims, t.members, t.reviews, t.endorsements, t.points, t.recognitions,
+                t.roles)
 
 
 class _Elsewhere:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,6 +150,19 @@ def test_the_replay_gives_exactly_the_live_projections(
 
 def test_worker_processes_give_the_same_report(bundle: Path) -> None:
     assert audit_bundle(bundle, **PARALLEL) == audit_bundle(bundle)
+
+
+def test_with_another_thread_running_nothing_is_forked_and_the_report_is_the_same(
+        bundle: Path) -> None:
+    alone = audit_bundle(bundle)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert audit_bundle(bundle, **PARALLEL) == alone  # spawned workers, views here
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_without_details_the_views_say_so(region: tuple[World, dict[str, Any]],

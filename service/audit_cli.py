@@ -171,8 +171,8 @@ def _failed(exc: VerificationError, as_json: bool) -> None:
               "default: the one in the bundle's first entry.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable result on stdout.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
-              help="Worker processes checking signatures (default: one per CPU; bundles "
-                   "under 20,000 entries use one process).")
+              help="Processes checking signatures, this one included (default: one per "
+                   "CPU; bundles under 20,000 entries use one).")
 def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str | None,
                  as_json: bool, jobs: int | None) -> None:
     """Verify an audit bundle: every entry's form, signature and signer's authority,

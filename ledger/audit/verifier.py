@@ -111,10 +111,10 @@ def verify_bundle(
     key; ``client_for`` gives readers of anchor contracts (``--rpc``).
 
     With ``jobs`` > 1 (and a bundle of at least ``parallel_min`` entries) each entry's
-    own checks (canonical form, signature) run in that many worker processes while
-    this one does the rest in log order, on entries whose checks have come back; the
-    result, and the fault named first, are the same as with one process. A worker
-    process is handed ``chunk`` entries at a time.
+    own checks (canonical form, signature) run in ``jobs - 1`` worker processes and
+    this one, which does the rest in log order, on entries whose checks have come back;
+    the result, and the fault named first, are the same as with one process. Entries
+    are handed out ``chunk`` at a time.
 
     Raises :class:`VerificationError` for the first fault found, and
     :class:`~ledger.errors.ChainError` when a chain was asked for and can't be read.

@@ -262,7 +262,7 @@ def audit_bundle(path: str | Path, *, previous: str | Path | None = None,
                  progress: Progress | None = None, workdir: Path | None = None,
                  jobs: int = 1, parallel_min: int = PARALLEL_MIN_ENTRIES,
                  chunk: int = 1024) -> AuditReport:
-    """Verify the bundle at ``path`` completely (see the module docs); ``jobs`` worker
+    """Verify the bundle at ``path`` completely (see the module docs); ``jobs``
     processes check the entries' signatures (see :func:`verify_bundle`). Raises
     :class:`VerificationError` for the first fault, :class:`BundleFormatError` for a
     file that is no bundle of this version, :class:`~ledger.errors.ChainError` when a

@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from .verify import RegionFacts, check_entry_bytes
 
-__all__ = ["PARALLEL_MIN_ENTRIES", "check_chunk", "default_jobs", "process_pool"]
+__all__ = ["PARALLEL_MIN_ENTRIES", "check_chunk", "default_jobs", "fork_is_safe", "process_pool"]
 
 PARALLEL_MIN_ENTRIES = 20_000
 """Below this many entries, starting worker processes costs more than it saves."""
@@ -29,12 +29,16 @@ def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
 
 
+def fork_is_safe() -> bool:
+    """Whether this process may fork: it runs no other thread (a lock another thread
+    holds at the fork would stay held in the child) and the platform can."""
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` worker processes: forked when this process runs no other thread (cheap,
-    nothing imported again); spawned otherwise, since a lock another thread holds at
-    the fork would stay held in the child."""
-    single = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if single else "spawn")
+    """``jobs`` worker processes: forked when :func:`fork_is_safe` (cheap, nothing
+    imported again), spawned otherwise."""
+    context = multiprocessing.get_context("fork" if fork_is_safe() else "spawn")
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.disable)
 
 

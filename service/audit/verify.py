@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -29,7 +30,7 @@ from ledger.audit.chainview import ClientFor
 from ledger.audit.verifier import BundleSummary, Progress, verify_bundle
 from ledger.entry import Entry
 from ledger.errors import VerificationError
-from ledger.parallel import PARALLEL_MIN_ENTRIES
+from ledger.parallel import PARALLEL_MIN_ENTRIES, fork_is_safe
 
 from ..domain import tables as t
 from .replay import Replay
@@ -151,19 +152,16 @@ class PointsAudit:
     def _compare_views(self, names: list[str], *, forked: bool) -> None:
         if not names:
             return
-        if not forked:
+        if forked:
+            # In a forked child: a database of its own (a connection must not cross a
+            # fork) and its own handle on the bundle (a shared one shares the offset).
+            db = sqlite3.connect(self.replay.directory / "views.db")
+            for pragma in ("journal_mode = OFF", "synchronous = OFF"):
+                db.execute(f"PRAGMA {pragma}")
+            self.replay.materialise(_VIEW_TABLES, db)
+        else:
             self.replay.materialise(_VIEW_TABLES)
-            rows = view_rows(self.replay, self.bundle.manifest.exported_at)
-            for name in names:
-                _compare(name, self.bundle, rows[name], self.replay.directory)
-            return
-        # In a forked child: a database of its own (a connection must not cross a fork)
-        # and its own handle on the bundle (a shared one would share the file offset).
-        db = sqlite3.connect(self.replay.directory / "views.db")
-        for pragma in ("journal_mode = OFF", "synchronous = OFF"):
-            db.execute(f"PRAGMA {pragma}")
-        self.replay.materialise(_VIEW_TABLES, db)
-        with BundleReader(self.bundle.path) as bundle:
+        with BundleReader(self.bundle.path) if forked else nullcontext(self.bundle) as bundle:
             rows = view_rows(self.replay, bundle.manifest.exported_at)
             for name in names:
                 _compare(name, bundle, rows[name], self.replay.directory)
@@ -193,7 +191,7 @@ class _Elsewhere:
     def __init__(self, work: Callable[..., None], *args: Any) -> None:
         self.work, self.args = work, args
         self.proc: multiprocessing.process.BaseProcess | None = None
-        if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        if fork_is_safe():
             context = multiprocessing.get_context("fork")
             self.outcome, send = context.Pipe(duplex=False)
             self.proc = context.Process(target=self._child, args=(send,), daemon=True)

@@ -35,7 +35,7 @@ from tests.integration.audit_fixtures import (
     seeded,
 )
 from tests.integration.service_fixtures import World, database, world
-from tests.unit.audit_log import entry_lines, joined, rewrite
+from tests.unit.audit_log import PARALLEL, entry_lines, fails_both_ways, joined, rewrite
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +52,8 @@ def bundle(region: tuple[World, dict[str, Any]],
     return export_to(w, tmp_path_factory.mktemp("bundle") / "ama.zip")
 
 
-#: Entries checked in two worker processes, handed three at a time.
-PARALLEL = {"jobs": 2, "parallel_min": 1, "chunk": 3}
-
-
 def fails(path: Path, seq: int | None, match: str, **kwargs: Any) -> VerificationError:
-    """The bundle fails at ``seq`` for a reason matching ``match``: checked in this
-    process alone, and with worker processes (the same fault must be named first)."""
-    reasons = []
-    for mode in ({}, PARALLEL):
-        with pytest.raises(VerificationError, match=match) as info:
-            audit_bundle(path, **kwargs, **mode)
-        assert info.value.seq == seq, (mode, str(info.value))
-        reasons.append(str(info.value))
-    assert reasons[0] == reasons[1]
-    return info.value
+    return fails_both_ways(audit_bundle, path, seq, match, **kwargs)
 
 
 def csv_rows(path: Path, name: str) -> list[dict[str, str]]:

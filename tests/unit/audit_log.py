@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from ledger import eip712, merkle
 from ledger.audit.bundle import ENTRIES, BundleWriter, ChunkSink
 from ledger.audit.export import LogExport
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from ledger.entry import Entry
+from ledger.errors import VerificationError
 from ledger.messages import MESSAGE_TYPES
 from ledger.note import Signer, new_signer_keys, parse_skey, parse_vkey
 from ledger.store import MemoryStore
@@ -23,6 +27,24 @@ ORIGIN = f"kakawari/{REGION}"
 CHAIN = 31337
 DOMAIN = eip712.Domain(chain_id=CHAIN)
 T0 = 1_790_000_000
+
+
+#: Entries checked in two processes, handed out three at a time.
+PARALLEL = {"jobs": 2, "parallel_min": 1, "chunk": 3}
+
+
+def fails_both_ways(check: Callable[..., Any], path: Path, seq: int | None, match: str,
+                    **kwargs: Any) -> VerificationError:
+    """``check(path, **kwargs)`` fails at ``seq`` for a reason matching ``match``: in
+    one process, and with worker processes (the same fault must be named first)."""
+    reasons = []
+    for mode in ({}, PARALLEL):
+        with pytest.raises(VerificationError, match=match) as info:
+            check(path, **kwargs, **mode)
+        assert info.value.seq == seq, (mode, str(info.value))
+        reasons.append(str(info.value))
+    assert reasons[0] == reasons[1]
+    return info.value
 
 
 def key(n: int) -> bytes:

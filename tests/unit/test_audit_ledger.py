@@ -29,6 +29,7 @@ from ledger.errors import VerificationError
 from ledger.note import new_signer_keys, parse_skey
 from tests.unit.audit_log import (
     ORIGIN,
+    PARALLEL,
     T0,
     Log,
     addr,
@@ -36,6 +37,7 @@ from tests.unit.audit_log import (
     bytes_io_bundle,
     entry_lines,
     export,
+    fails_both_ways,
     joined,
     key,
     manifest_for,
@@ -55,21 +57,8 @@ def verify(path: Path, **kwargs: Any) -> BundleSummary:
             return verify_bundle(bundle, previous=older, **kwargs)
 
 
-#: Entries checked in two worker processes, handed three at a time.
-PARALLEL = {"jobs": 2, "parallel_min": 1, "chunk": 3}
-
-
 def fails(path: Path, seq: int | None, match: str, **kwargs: Any) -> VerificationError:
-    """The bundle fails at ``seq`` for a reason matching ``match``: checked in this
-    process alone, and with worker processes (the same fault must be named first)."""
-    reasons = []
-    for mode in ({}, PARALLEL):
-        with pytest.raises(VerificationError, match=match) as info:
-            verify(path, **kwargs, **mode)
-        assert info.value.seq == seq, (mode, str(info.value))
-        reasons.append(str(info.value))
-    assert reasons[0] == reasons[1]
-    return info.value
+    return fails_both_ways(verify, path, seq, match, **kwargs)
 
 
 @pytest.fixture

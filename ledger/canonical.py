@@ -5,28 +5,30 @@ Everything the ledger hashes or signs as JSON goes through :func:`canonical_byte
 Ledger values are restricted to strings, booleans, null, arrays, objects and integers
 in ``-(2**53 - 1) .. 2**53 - 1`` (RFC 8785 §3.2.2.3 serialises numbers as IEEE 754
 doubles, so larger integers would not survive; nothing in an entry is fractional, so
-floats are refused). Over that domain RFC 8785 coincides with Python's
-``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` except for
-the order of object keys outside ASCII (§3.2.3 sorts by UTF-16 code units, Python by
-code points). The fast path uses ``json`` and falls back to the ``rfc8785`` package
-whenever a key is not ASCII; ``tests/unit/test_canonical.py`` checks the two agree.
+floats are refused). Over that domain RFC 8785 coincides with ``orjson``'s compact
+output with sorted keys (and with Python's ``json.dumps(sort_keys=True,
+separators=(",", ":"), ensure_ascii=False)``) except for the order of object keys
+outside ASCII (§3.2.3 sorts by UTF-16 code units, orjson by code points). The fast path
+uses ``orjson`` and falls back to the ``rfc8785`` package whenever a key is not ASCII;
+``tests/unit/test_canonical.py`` checks the three agree, and that the fast parser
+accepts and refuses exactly what a strict ``json``-based one does.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 from .errors import CanonicalError
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-_dumps = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-).encode
+_orjson_dumps = orjson.dumps
+_orjson_loads = orjson.loads
+_SORTED = orjson.OPT_SORT_KEYS
 
 
 def _check(value: Any, path: str) -> bool:
@@ -65,11 +67,13 @@ def _ascii_keys(value: Any) -> bool:
 
 
 def _encode(value: Any, ascii_keys: bool) -> bytes:
+    """The canonical bytes of a value already in the ledger's domain."""
     try:
         if ascii_keys:
-            return _dumps(value).encode("utf-8")
+            return _orjson_dumps(value, option=_SORTED)
         return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, UnicodeError, ValueError) as exc:
+    except (rfc8785.CanonicalizationError, orjson.JSONEncodeError, UnicodeError,
+            ValueError) as exc:
         raise CanonicalError(f"not canonicalisable: {exc}") from exc
 
 
@@ -80,6 +84,28 @@ def canonical_bytes(value: Any) -> bytes:
     lone surrogates and anything that is not JSON.
     """
     return _encode(value, _check(value, "$"))
+
+
+# -- parsing ----------------------------------------------------------------------------
+
+
+def _in_domain(value: Any) -> bool:
+    """Whether a parsed value holds no float and no integer beyond ±(2^53-1)."""
+    stack = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is dict:
+            push(item.values())
+        elif kind is list:
+            push(item)
+        elif kind is int:
+            if not -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                return False
+        elif kind is float:
+            return False
+    return True
 
 
 def _parse_int(text: str) -> int:
@@ -93,13 +119,20 @@ def _refuse_float(text: str) -> Any:
     raise CanonicalError(f"number {text} is not an integer")
 
 
-_decoder = json.JSONDecoder(
+_strict_decoder = json.JSONDecoder(
     parse_int=_parse_int, parse_float=_refuse_float, parse_constant=_refuse_float
 )
-# Integers of at most 15 digits are within ±(2^53-1): bytes with no longer run of digits
-# where a number can start are decoded without a Python call per integer.
-_quick_decoder = json.JSONDecoder(parse_float=_refuse_float, parse_constant=_refuse_float)
-_LONG_NUMBER = re.compile(rb"(?:^|[:,\[])\s*-?[0-9]{16}")
+
+
+def parse_strict(data: bytes) -> Any:
+    """Parse JSON ``data`` into the ledger's value domain with Python's ``json`` module,
+    refusing floats and unsafe integers as they are read: slower than the ``orjson``
+    path of :func:`parse_canonical`, whose refusals it explains (and whose reference
+    it is in the tests). Raises :class:`CanonicalError`."""
+    try:
+        return _strict_decoder.decode(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CanonicalError(f"not JSON: {exc}") from exc
 
 
 def parse_canonical(data: bytes, *, caller_refuses_non_ascii_keys: bool = False) -> Any:
@@ -115,11 +148,13 @@ def parse_canonical(data: bytes, *, caller_refuses_non_ascii_keys: bool = False)
     every value with such a key anyway — as the entry parser does, whose keys are
     all fixed ASCII names.
     """
-    decoder = _decoder if _LONG_NUMBER.search(data) else _quick_decoder
     try:
-        value = decoder.decode(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise CanonicalError(f"not JSON: {exc}") from exc
+        value = _orjson_loads(data)
+    except orjson.JSONDecodeError:
+        value = parse_strict(bytes(data))  # raises, saying why
+    if not _in_domain(value):
+        parse_strict(bytes(data))  # raises, naming the number
+        raise CanonicalError("a number is outside the ledger's domain")  # pragma: no cover
     ascii_keys = caller_refuses_non_ascii_keys or data.isascii() or _ascii_keys(value)
     if _encode(value, ascii_keys) != data:
         raise CanonicalError("bytes are not in RFC 8785 canonical form")

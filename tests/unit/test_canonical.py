@@ -1,4 +1,5 @@
-"""The json-based fast path of ledger.canonical agrees with the rfc8785 package."""
+"""The orjson-based fast path of ledger.canonical agrees with the rfc8785 package, and its
+parser accepts and refuses exactly what a strict json-based reference does."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical
+from ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_strict
 from ledger.errors import CanonicalError
 
 # Keys and strings drawn from the whole of Unicode (surrogates excluded: they are not
@@ -85,3 +86,61 @@ def test_control_characters_escaped_as_rfc8785_does() -> None:
     value = {"s": "\x00\x08\t\n\x0c\r\x1f\"\\\x7f\u2028日本"}
     assert canonical_bytes(value) == bytes(rfc8785.dumps(value))
     assert json.loads(canonical_bytes(value)) == value
+
+
+def _reference(data: bytes) -> object:
+    """What parse_canonical must do, the slow and obvious way: parse with Python's json
+    (refusing floats and unsafe integers), re-serialise with the rfc8785 package and
+    compare byte for byte."""
+    value = parse_strict(data)
+    try:
+        expected = bytes(rfc8785.dumps(value))
+    except (rfc8785.CanonicalizationError, UnicodeError, ValueError) as exc:
+        raise CanonicalError(str(exc)) from exc
+    if expected != data:
+        raise CanonicalError("not canonical")
+    return value
+
+
+def _outcome(parse: object, data: bytes) -> tuple[str, object]:
+    try:
+        return "accepted", parse(data)  # type: ignore[operator]
+    except CanonicalError:
+        return "refused", None
+
+
+# Bytes near canonical JSON: a canonical encoding with a few bytes replaced, inserted or
+# deleted, from an alphabet of JSON's structural characters, digits, escapes and UTF-8.
+_ALPHABET = b'{}[]:,"\\ 0123456789-.eE+ntrfu\x00\x1f\x7f\xc3\xa9\xed\xa0\x80'
+_edit = st.tuples(st.sampled_from(["replace", "insert", "delete"]), st.integers(0, 10**6),
+                  st.sampled_from(sorted(set(_ALPHABET))))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(values, st.lists(_edit, max_size=3))
+def test_parser_accepts_exactly_what_the_strict_reference_accepts(
+    value: object, edits: list[tuple[str, int, int]]
+) -> None:
+    data = bytearray(bytes(rfc8785.dumps(value)))
+    for how, at, byte in edits:
+        at %= len(data) + 1
+        if how == "insert":
+            data[at:at] = bytes([byte])
+        elif at < len(data):
+            data[at:at + 1] = b"" if how == "delete" else bytes([byte])
+    assert _outcome(parse_canonical, bytes(data)) == _outcome(_reference, bytes(data))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"9007199254740991", b"-9007199254740991", b"[9007199254740992]",
+        b"18446744073709551616", b'{"a":-0}', b'{"a":1e2}', b'{"a":1.0}', b"[1E2]",
+        b'{"a":[[[]]],"b":{}}', rb'"\u001f"', rb'"\u001F"', rb'"\/"', rb'"\ud83d\ude00"',
+        '"\U0001f600"'.encode(), rb'{"\u00e9":1}', '{"é":1,"z":2}'.encode(),
+        '{"z":2,"é":1}'.encode(), b"Infinity", b"-Infinity", b"NaN", b" 1", b"1 ",
+        b"\xef\xbb\xbf1", b"true", b"null", b"[true,false,null]",
+    ],
+)
+def test_parser_edge_cases_agree_with_the_strict_reference(data: bytes) -> None:
+    assert _outcome(parse_canonical, data) == _outcome(_reference, data)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
@@ -636,11 +637,71 @@ def recover_signer(digest: bytes, signature: bytes | str) -> str:
         v -= 27
     if v > 1:
         raise SignatureError("signature v must be 27 or 28 (or 0 or 1)")
+    public = _recover_public(raw[:64], v, digest)
+    if public is None:
+        raise SignatureError("no public key can be recovered from this signature")
+    return "0x" + _keccak(public)[12:].hex()
+
+
+# --- public key recovery ------------------------------------------------------------------
+#
+# coincurve's PublicKey.from_signature_and_message(...).format(compressed=False) makes
+# five cffi allocations and three Python objects around the two libsecp256k1 calls, ~10
+# µs of a ~60 µs recovery. The verifiers recover one key per log entry, so here the same
+# libsecp256k1 functions (coincurve's own compiled module and context) are called with
+# buffers allocated once per thread (cffi releases the GIL during the calls, so threads
+# must not share them). tests/unit/test_eip712.py checks it against coincurve's API.
+
+
+def _coincurve_recover(rs: bytes, recid: int, digest: bytes) -> bytes | None:
     try:
-        public = PublicKey.from_signature_and_message(raw[:64] + bytes((v,)), digest, hasher=None)
+        public = PublicKey.from_signature_and_message(rs + bytes((recid,)), digest, hasher=None)
     except ValueError:
-        raise SignatureError("no public key can be recovered from this signature") from None
-    return "0x" + _keccak(public.format(compressed=False)[1:])[12:].hex()
+        return None
+    return public.format(compressed=False)[1:]
+
+
+def _libsecp256k1_recover() -> Callable[[bytes, int, bytes], bytes | None] | None:
+    try:
+        from coincurve._libsecp256k1 import ffi, lib
+        from coincurve.context import GLOBAL_CONTEXT
+
+        ctx, uncompressed = GLOBAL_CONTEXT.ctx, lib.SECP256K1_EC_UNCOMPRESSED
+        parse = lib.secp256k1_ecdsa_recoverable_signature_parse_compact
+        recover, serialize = lib.secp256k1_ecdsa_recover, lib.secp256k1_ec_pubkey_serialize
+    except (ImportError, AttributeError):  # another coincurve layout: its public API
+        return None
+    local = threading.local()
+
+    def buffers() -> Any:
+        out = ffi.new("unsigned char[65]")
+        local.buffers = (ffi.new("secp256k1_ecdsa_recoverable_signature *"),
+                         ffi.new("secp256k1_pubkey *"), out, ffi.new("size_t *"),
+                         ffi.buffer(out))
+        return local.buffers
+
+    def recover_public(rs: bytes, recid: int, digest: bytes) -> bytes | None:
+        """The 64-byte public key (x || y) that made the compact signature ``rs`` with
+        recovery id ``recid`` over ``digest``, or None."""
+        try:
+            sig, pub, out, size, view = local.buffers
+        except AttributeError:
+            sig, pub, out, size, view = buffers()
+        if not (parse(ctx, sig, rs, recid) and recover(ctx, pub, sig, digest)):
+            return None
+        size[0] = 65
+        serialize(ctx, out, size, pub, uncompressed)
+        public: bytes = view[1:65]
+        return public
+
+    signed = PrivateKey(_ONE32).sign_recoverable(_ONE32, hasher=None)  # a self-check
+    probe = (signed[:64], signed[64], _ONE32)
+    ok = recover_public(*probe) == _coincurve_recover(*probe) is not None
+    return recover_public if ok else None
+
+
+_recover_public: Callable[[bytes, int, bytes], bytes | None] = (
+    _libsecp256k1_recover() or _coincurve_recover)
 
 
 def _private_key(private_key: bytes) -> PrivateKey:

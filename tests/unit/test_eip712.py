@@ -651,3 +651,44 @@ def test_bad_private_keys_are_refused(key: bytes) -> None:
 def test_errors_are_ledger_errors() -> None:
     assert issubclass(TypedDataError, LedgerError)
     assert issubclass(SignatureError, LedgerError)
+
+
+# -- the direct libsecp256k1 recovery against coincurve's public API ----------------------
+
+
+def test_recovery_calls_libsecp256k1_directly() -> None:
+    # the fallback is for a coincurve whose private layout changed; this one is known
+    assert eip712._recover_public is not eip712._coincurve_recover
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, N - 1), st.binary(min_size=32, max_size=32), st.binary(min_size=64,
+       max_size=64), st.integers(0, 3))
+def test_direct_recovery_equals_coincurve(secret: int, digest: bytes, noise: bytes,
+                                          recid: int) -> None:
+    from coincurve import PrivateKey
+
+    signed = PrivateKey(secret.to_bytes(32, "big")).sign_recoverable(digest, hasher=None)
+    for rs, rid in ((signed[:64], signed[64]), (signed[:64], signed[64] ^ 1),
+                    (noise, recid), (signed[:32] + noise[32:], recid)):
+        assert eip712._recover_public(rs, rid, digest) == eip712._coincurve_recover(
+            rs, rid, digest)
+    public = eip712._recover_public(signed[:64], signed[64], digest)
+    assert public == PrivateKey(secret.to_bytes(32, "big")).public_key.format(
+        compressed=False)[1:]
+
+
+def test_direct_recovery_from_many_threads_at_once() -> None:
+    # libsecp256k1 runs without the GIL: each thread must have buffers of its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [(i + 7).to_bytes(32, "big") for i in range(64)]
+    work = [(key, bytes([i]) * 32) for i, key in enumerate(keys)]
+    signed = [(sign_digest(key, digest), digest, address_of(key)) for key, digest in work]
+
+    def recover_all(offset: int) -> list[bool]:
+        turn = signed[offset:] + signed[:offset]
+        return [recover_signer(digest, sig) == who for sig, digest, who in turn * 20]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(all(ok) for ok in pool.map(recover_all, range(0, 64, 8)))

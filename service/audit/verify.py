@@ -152,15 +152,16 @@ class PointsAudit:
     def _compare_views(self, names: list[str], *, forked: bool) -> None:
         if not names:
             return
+        tables = dict.fromkeys(table for name in names for table in _VIEW_READS[name])
         if forked:
             # In a forked child: a database of its own (a connection must not cross a
             # fork) and its own handle on the bundle (a shared one shares the offset).
             db = sqlite3.connect(self.replay.directory / "views.db")
             for pragma in ("journal_mode = OFF", "synchronous = OFF"):
                 db.execute(f"PRAGMA {pragma}")
-            self.replay.materialise(_VIEW_TABLES, db)
+            self.replay.materialise(tables, db)
         else:
-            self.replay.materialise(_VIEW_TABLES)
+            self.replay.materialise(tables)
         with BundleReader(self.bundle.path) if forked else nullcontext(self.bundle) as bundle:
             rows = view_rows(self.replay, bundle.manifest.exported_at)
             for name in names:
@@ -177,10 +178,14 @@ class PointsAudit:
         s.policy_version = self.replay.state.policy_version
 
 
-#: What the details check and the contributions view read; what the other views read.
-_DETAILS_TABLES = (t.claims, t.quests, t.erasures, t.members, t.claim_people)
-_VIEW_TABLES = (t.claims, t.members, t.reviews, t.endorsements, t.points, t.recognitions,
-                t.roles)
+#: What the details check reads; what each view reads (see :mod:`.views`).
+_DETAILS_TABLES = (t.claims, t.quests, t.erasures)
+_VIEW_READS = {
+    VIEWS[0]: (t.claims, t.members, t.erasures, t.claim_people),
+    VIEWS[1]: (t.reviews, t.claims, t.members),
+    VIEWS[2]: (t.endorsements, t.claims, t.members, t.points),
+    VIEWS[3]: (t.members, t.recognitions, t.roles, t.points),
+}
 
 
 class _Elsewhere:

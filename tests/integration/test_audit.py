@@ -229,6 +229,19 @@ def test_a_broken_rule_is_named_with_its_code(small: World, tmp_path: Path) -> N
     fails(export_to(w, tmp_path / "b.zip"), seq, "budget-exceeded")
 
 
+@pytest.mark.parametrize("view", ["views/contributions.csv", "views/reviews.csv",
+                                  "views/endorsements.csv", "views/points.csv"])
+def test_each_altered_view_fails_naming_its_line(bundle: Path, tmp_path: Path,
+                                                  view: str) -> None:
+    # contributions is checked in this process, the others in a forked one, each
+    # from the tables that view reads
+    with zipfile.ZipFile(bundle) as z:
+        lines = z.read(view).decode("utf-8-sig").split("\r\n")
+    lines[2] = lines[2].replace(",", ",9", 1)  # the second row's second cell
+    bad = rewrite(bundle, tmp_path / "v.zip", {view: "\r\n".join(lines).encode("utf-8-sig")})
+    fails(bad, None, f"{view} line 3 differs")
+
+
 def test_altered_views_and_details_fail(bundle: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle) as z:
         points = z.read("views/points.csv").decode("utf-8-sig")

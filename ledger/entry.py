@@ -31,7 +31,6 @@ SIGNATURE_RE = re.compile(r"^0x[0-9a-f]{130}$")
 TYPE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 MAX_ENTRY_BYTES = 64 * 1024
 _KEYS = frozenset({"v", "origin", "seq", "time", "type", "signer", "message", "signature"})
-_FIELDS = ("origin", "seq", "time", "type", "signer", "message", "signature")
 #: (origin, type, signer) triples found well-formed already (see Entry.__post_init__)
 _VALID_HEADS: set[tuple[str, str, str]] = set()
 
@@ -142,11 +141,19 @@ class Entry:
         check_entry_bytes`, in another process, say) has already accepted, without
         checking them again: a few times quicker, and only for such bytes.
         ``digest``: the signing digest that check computed."""
-        obj = orjson.loads(data)
+        return cls._from_json(orjson.loads(data), digest)
+
+    @classmethod
+    def _from_json(cls, obj: dict[str, Any], digest: bytes | None) -> Entry:
+        """The entry whose JSON members are ``obj`` (which it takes over), unchecked.
+
+        The parsed object, less ``v``, becomes the instance's ``__dict__``: one step
+        instead of eight frozen-attribute assignments, a few µs per entry when a
+        verifier reads a whole log."""
+        del obj["v"]
+        obj["digest"] = digest
         entry = object.__new__(cls)
-        for name in _FIELDS:
-            object.__setattr__(entry, name, obj[name])
-        object.__setattr__(entry, "digest", digest)
+        object.__setattr__(entry, "__dict__", obj)
         return entry
 
     @classmethod
@@ -167,12 +174,6 @@ class Entry:
             raise EntryError(f"entry must have exactly the members {sorted(_KEYS)}")
         if obj["v"] != ENTRY_VERSION or isinstance(obj["v"], bool):
             raise EntryError(f"unsupported entry version {obj['v']!r}")
-        return cls(
-            origin=obj["origin"],
-            seq=obj["seq"],
-            time=obj["time"],
-            type=obj["type"],
-            signer=obj["signer"],
-            message=obj["message"],
-            signature=obj["signature"],
-        )
+        entry = cls._from_json(obj, None)
+        entry.__post_init__()  # the same checks as when built from its fields
+        return entry

@@ -7,21 +7,23 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
 from ledger.entry import origin_for
-from ledger.errors import EntryError, LedgerError, VerificationError
+from ledger.errors import EntryError, VerificationError
 
-from .config import Settings, load_settings
-from .domain import Domain, DomainError, make_domain
-from .keyring import Keyring, KeyringError, passphrase
-from .regions import RegionError, Regions
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from .config import Settings
+    from .domain import Domain
+    from .regions import Regions
 
 EXIT_FAILED = 1  # the check ran and found a fault
 EXIT_USAGE = 2  # bad arguments (click's own code)
@@ -36,13 +38,18 @@ class Context:
     @property
     def domain(self) -> Domain:
         """The recognition rules over these regions (service/domain)."""
+        from .domain import make_domain
+
         return make_domain(self.regions, self.settings)
 
 
 @contextmanager
 def opened(*, keys: bool, creating: bool = False) -> Iterator[Context]:
     """Settings, store and (when ``keys``) the keyring, closed afterwards."""
+    from .config import load_settings
     from .db import open_database
+    from .keyring import Keyring, passphrase
+    from .regions import Regions
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -67,15 +74,56 @@ def region_id(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
     return value
 
 
+# The errors a command may end with that are the user's to fix, not a bug: one line on
+# stderr and exit 3. Named by module, so that checking needs none of them imported.
+_EXPECTED_ERRORS = (("ledger.errors", "LedgerError"), ("service.keyring", "KeyringError"),
+                    ("service.regions", "RegionError"), ("service.domain.errors", "DomainError"))
+
+# Commands defined in other modules, imported when run (or listed by --help), so that
+# one command does not pay for importing every other's libraries (web3, FastAPI, ...).
+LAZY_COMMANDS = {
+    "demo": "service.demo:demo",
+    "rebuild": "service.domain_cli:rebuild",
+    **{name: f"service.client_cli:{attr}" for name, attr in (
+        ("key", "key_group"), ("join", "join"), ("claim", "claim"), ("confirm", "confirm"),
+        ("review", "review"), ("endorse", "endorse"), ("quest", "quest_group"),
+        ("role", "role"), ("policy", "policy"), ("revoke", "revoke"),
+        ("reinstate", "reinstate"), ("invite", "invite"), ("erase", "erase"),
+        ("member", "member"))},
+    "chain": "service.chain_cli:chain",
+    "anchor": "service.chain_cli:anchor",
+    "anchors": "service.chain_cli:anchors",
+    "export": "service.audit_cli:export",
+    "audit": "service.audit_cli:audit",
+    "receipt": "service.audit_cli:receipt",
+}
+
+
 class Group(click.Group):
-    """Turns expected failures into one line on stderr and a documented exit code."""
+    """Turns expected failures into one line on stderr and a documented exit code, and
+    loads the commands of :data:`LAZY_COMMANDS` when they are asked for."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (KeyringError, RegionError, LedgerError, DomainError) as exc:
+        except Exception as exc:
+            if not any(isinstance(exc, getattr(sys.modules[module], name))
+                       for module, name in _EXPECTED_ERRORS if module in sys.modules):
+                raise
             fail(str(exc))
         return None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module, attr = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command) or command.name != cmd_name:
+                raise RuntimeError(f"{LAZY_COMMANDS[cmd_name]} is not the {cmd_name} command")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -125,6 +173,8 @@ def region() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def region_show(region_id: str, as_json: bool) -> None:
     """Print a region's metadata, including its checkpoint verifier key."""
+    from .regions import RegionError
+
     with opened(keys=False) as c:
         if not c.regions.exists(region_id):
             raise RegionError(f"no region {region_id!r}")
@@ -166,6 +216,8 @@ def verify(region: str, jobs: int | None) -> None:
     from ledger.integrity import verify_stored_log
     from ledger.parallel import default_jobs
 
+    from .regions import RegionError
+
     with opened(keys=False) as c:
         if not c.regions.exists(region):
             raise RegionError(f"no region {region!r}")
@@ -190,11 +242,6 @@ def verify(region: str, jobs: int | None) -> None:
     click.echo(f"ok: {result.size} entries of {origin} verified; root 0x{result.root.hex()}")
 
 
-from .demo import demo  # noqa: E402  (registers the `demo` group)
-
-main.add_command(demo)
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -204,6 +251,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Start the HTTP service (embedded defaults: SQLite in the data directory)."""
     import uvicorn
 
+    from .config import load_settings
+
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     click.echo(f"kakawari: data directory {settings.data_dir}", err=True)
@@ -211,23 +260,3 @@ def serve(host: str, port: int, workers: int) -> None:
     click.echo(f"kakawari: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
     uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
-
-
-from .domain_cli import rebuild  # noqa: E402  (registers `rebuild`)
-
-main.add_command(rebuild)
-
-from .client_cli import COMMANDS as _CLIENT_COMMANDS  # noqa: E402  (member/admin client)
-
-for _command in _CLIENT_COMMANDS:
-    main.add_command(_command)
-
-from .chain_cli import anchor, anchors, chain  # noqa: E402  (chain deploy, anchor, anchors)
-
-for _command in (chain, anchor, anchors):
-    main.add_command(_command)
-
-from .audit_cli import audit, export, receipt  # noqa: E402  (export, audit verify, receipt)
-
-for _command in (export, audit, receipt):
-    main.add_command(_command)

@@ -1,0 +1,39 @@
+"""The command line loads each command's module only when that command runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+
+from service import client_cli
+from service.cli import LAZY_COMMANDS, main
+
+
+def test_every_lazy_command_is_the_command_it_names() -> None:
+    ctx = click.Context(main)
+    for name in LAZY_COMMANDS:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+
+
+def test_every_client_command_is_listed() -> None:
+    assert {c.name for c in client_cli.COMMANDS} <= set(LAZY_COMMANDS)
+
+
+def test_help_lists_every_command() -> None:
+    out = CliRunner().invoke(main, ["--help"]).output
+    for name in (*LAZY_COMMANDS, "init", "serve", "verify", "region", "checkpoint"):
+        assert f"\n  {name} " in out, name
+
+
+def test_auditing_a_bundle_does_not_import_the_web_and_chain_libraries() -> None:
+    code = ("import sys\nfrom service.cli import main\n"
+            "try:\n    main(['audit', 'verify', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('web3', 'fastapi', 'uvicorn', 'service.client') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().endswith("[]"), out

@@ -12,13 +12,14 @@ bundle's private details and spreadsheet views are checked against the replay.
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
 import multiprocessing.process
 import queue
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -165,7 +166,7 @@ class PointsAudit:
         with BundleReader(self.bundle.path) if forked else nullcontext(self.bundle) as bundle:
             rows = view_rows(self.replay, bundle.manifest.exported_at)
             for name in names:
-                _compare(name, bundle, rows[name], self.replay.directory)
+                _compare(name, bundle, rows[name])
 
     def _count(self) -> None:
         memory, s = self.replay.memory, self.summary
@@ -232,26 +233,39 @@ class _Elsewhere:
             self.proc.join()
 
 
-def _compare(name: str, bundle: BundleReader, rows: Iterable[list[Any]],
-             directory: Path) -> None:
+def _compare(name: str, bundle: BundleReader, rows: Iterable[list[Any]]) -> None:
     """The bundle's view equals the one written from the replay, line by line."""
-    mine = directory / f"{name.replace('/', '-')}.check"
-    with mine.open("wb") as out:
-        for _ in write_view(rows, out):
-            pass
     n = 0
-    with mine.open("rb") as f:
-        expected = (line.removesuffix(b"\n") for line in f)
-        for n, got in enumerate(bundle.lines(name), 1):
-            want = next(expected, None)
-            if got != want:
-                raise VerificationError(
-                    f"{name} line {n} differs from the entries' recomputation: the bundle "
-                    f"has {_show(got)}, the entries give {_show(want)}")
-        rest = next(expected, None)
+    expected = _written_lines(rows)
+    for n, got in enumerate(bundle.lines(name), 1):
+        want = next(expected, None)
+        if got != want:
+            raise VerificationError(
+                f"{name} line {n} differs from the entries' recomputation: the bundle "
+                f"has {_show(got)}, the entries give {_show(want)}")
+    rest = next(expected, None)
     if rest is not None:
         raise VerificationError(f"{name} ends at line {n}; the entries give more rows "
                                 f"(next: {_show(rest)})")
+
+
+def _written_lines(rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The lines :func:`~.views.write_view` writes for ``rows`` (as the bundle's lines
+    are read: split at each ``\\n``), produced as it writes them, in memory."""
+    buffer, tail = io.BytesIO(), b""
+
+    def lines() -> list[bytes]:
+        nonlocal tail
+        *done, tail = (tail + buffer.getvalue()).split(b"\n")
+        buffer.seek(0)
+        buffer.truncate()
+        return done
+
+    for _ in write_view(rows, buffer):
+        yield from lines()
+    yield from lines()
+    if tail:
+        yield tail
 
 
 def _show(line: bytes | None) -> str:

@@ -4,7 +4,7 @@
   claims, confirmations, endorsements, reviews, recognitions) ÷ raw coincurve signer
   recovery on one core over the same entries' signatures (target ≥ 0.5). The machine is
   shared and its speed drifts by a third within minutes, so the verification runs
-  ``--rounds`` times (default 3), each between two passes of raw recovery over all the
+  ``--rounds`` times (default 5), each between two passes of raw recovery over all the
   bundle's signatures, and each run is divided by the mean of the two passes around it:
   the median of those ratios is the figure. Also shown: raw recovery as the best of 3
   passes over 20,000 signatures (the machine's quickest moments, a harsher yardstick);
@@ -227,7 +227,7 @@ def main() -> None:
     ap.add_argument("--entries", type=int, default=100_000)
     ap.add_argument("--quick", action="store_true", help="10,000 entries")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the seeded region here")
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=5,
                     help="runs of audit verify, each between two raw recovery passes")
     ap.add_argument("--child", nargs=2, metavar=("STEP", "PATH"), help=argparse.SUPPRESS)
     ap.add_argument("--data", help=argparse.SUPPRESS)

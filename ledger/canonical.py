@@ -9,9 +9,10 @@ floats are refused). Over that domain RFC 8785 coincides with ``orjson``'s compa
 output with sorted keys (and with Python's ``json.dumps(sort_keys=True,
 separators=(",", ":"), ensure_ascii=False)``) except for the order of object keys
 outside ASCII (§3.2.3 sorts by UTF-16 code units, orjson by code points). The fast path
-uses ``orjson`` and falls back to the ``rfc8785`` package whenever a key is not ASCII;
-``tests/unit/test_canonical.py`` checks the three agree, and that the fast parser
-accepts and refuses exactly what a strict ``json``-based one does.
+uses ``orjson``; it falls back to the ``rfc8785`` package whenever a key is not ASCII,
+and to Python's ``json`` where orjson stops (values nested over 254 levels, keys of a
+``str`` subclass). ``tests/unit/test_canonical.py`` checks the three agree, and that
+the fast parser accepts and refuses exactly what a strict ``json``-based one does.
 """
 
 from __future__ import annotations
@@ -59,21 +60,37 @@ def _check(value: Any, path: str) -> bool:
 
 
 def _ascii_keys(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(k.isascii() and _ascii_keys(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_ascii_keys(v) for v in value)
+    """Whether every object key in a parsed value is ASCII (iterative: any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if not all(key.isascii() for key in item):
+                return False
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
     return True
+
+
+# Python's json gives the same bytes as orjson over the ledger's domain (the tests check
+# it); it is used where orjson stops: values nested deeper than 254 levels and keys of
+# a str subclass.
+_json_dumps = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
 
 
 def _encode(value: Any, ascii_keys: bool) -> bytes:
     """The canonical bytes of a value already in the ledger's domain."""
     try:
-        if ascii_keys:
+        if not ascii_keys:
+            return bytes(rfc8785.dumps(value))
+        try:
             return _orjson_dumps(value, option=_SORTED)
-        return bytes(rfc8785.dumps(value))
-    except (rfc8785.CanonicalizationError, orjson.JSONEncodeError, UnicodeError,
-            ValueError) as exc:
+        except orjson.JSONEncodeError:
+            return _json_dumps(value).encode("utf-8")
+    except (rfc8785.CanonicalizationError, UnicodeError, ValueError, RecursionError) as exc:
         raise CanonicalError(f"not canonicalisable: {exc}") from exc
 
 
@@ -83,7 +100,11 @@ def canonical_bytes(value: Any) -> bytes:
     Raises :class:`CanonicalError` for floats, unsafe integers, non-string keys,
     lone surrogates and anything that is not JSON.
     """
-    return _encode(value, _check(value, "$"))
+    try:
+        ascii_keys = _check(value, "$")
+    except RecursionError:
+        raise CanonicalError("nested too deeply to canonicalise") from None
+    return _encode(value, ascii_keys)
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -131,7 +152,8 @@ def parse_strict(data: bytes) -> Any:
     it is in the tests). Raises :class:`CanonicalError`."""
     try:
         return _strict_decoder.decode(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError, JSONDecodeError,
+        # and int()'s refusal of numbers over 4,300 digits are ValueErrors
         raise CanonicalError(f"not JSON: {exc}") from exc
 
 

@@ -10,7 +10,13 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical, parse_strict
+from ledger.canonical import (
+    MAX_SAFE_INTEGER,
+    _json_dumps,
+    canonical_bytes,
+    parse_canonical,
+    parse_strict,
+)
 from ledger.errors import CanonicalError
 
 # Keys and strings drawn from the whole of Unicode (surrogates excluded: they are not
@@ -35,6 +41,14 @@ def test_fast_path_equals_rfc8785(value: object) -> None:
     expected = bytes(rfc8785.dumps(value))
     assert canonical_bytes(value) == expected
     assert parse_canonical(expected) == value
+    if expected.isascii() or _all_keys_ascii(value):  # the fallback where orjson stops
+        assert _json_dumps(value).encode() == expected
+
+
+def _all_keys_ascii(value: object) -> bool:
+    if isinstance(value, dict):
+        return all(k.isascii() and _all_keys_ascii(v) for k, v in value.items())
+    return all(map(_all_keys_ascii, value)) if isinstance(value, list) else True
 
 
 def test_utf16_key_order_of_rfc8785_section_3_2_3() -> None:
@@ -140,7 +154,35 @@ def test_parser_accepts_exactly_what_the_strict_reference_accepts(
         '"\U0001f600"'.encode(), rb'{"\u00e9":1}', '{"é":1,"z":2}'.encode(),
         '{"z":2,"é":1}'.encode(), b"Infinity", b"-Infinity", b"NaN", b" 1", b"1 ",
         b"\xef\xbb\xbf1", b"true", b"null", b"[true,false,null]",
+        # nesting: orjson encodes 254 levels and parses 1024, Python's json ~990
+        b"[" * 254 + b"]" * 254, b"[" * 255 + b"]" * 255, b"[" * 300 + b"]" * 300,
+        b'{"a":' * 300 + b"1" + b"}" * 300, "[{\"é\":".encode() * 150 + b"1" + b"}]" * 150,
+        b"[" * 1100 + b"]" * 1100,
+        b"1" * 5000,  # beyond int()'s 4,300 digits
     ],
 )
 def test_parser_edge_cases_agree_with_the_strict_reference(data: bytes) -> None:
     assert _outcome(parse_canonical, data) == _outcome(_reference, data)
+
+
+def test_deep_values_and_str_subclass_keys_encode_as_rfc8785_does() -> None:
+    class Key(str):
+        pass
+
+    deep: object = 1
+    for _ in range(300):
+        deep = [deep]
+    assert canonical_bytes(deep) == bytes(rfc8785.dumps(deep))
+    assert canonical_bytes({Key("k"): "v"}) == b'{"k":"v"}'
+    for _ in range(2000):
+        deep = [deep]
+    with pytest.raises(CanonicalError):
+        canonical_bytes(deep)
+
+
+def test_nesting_orjson_reads_but_python_cannot_recurse_into_is_refused_cleanly() -> None:
+    # ~1,000 levels with a non-ASCII key: orjson parses it, the key-order check and the
+    # rfc8785 encoder would recurse past Python's limit: a CanonicalError, not a crash
+    data = '[{"é":'.encode() * 500 + b"1" + b"}]" * 500
+    with pytest.raises(CanonicalError):
+        parse_canonical(data)

@@ -4,6 +4,7 @@ parser accepts and refuses exactly what a strict json-based reference does."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 import rfc8785
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.canonical import (
+    MAX_DEPTH,
     MAX_SAFE_INTEGER,
     _json_dumps,
     canonical_bytes,
@@ -154,9 +156,11 @@ def test_parser_accepts_exactly_what_the_strict_reference_accepts(
         '"\U0001f600"'.encode(), rb'{"\u00e9":1}', '{"é":1,"z":2}'.encode(),
         '{"z":2,"é":1}'.encode(), b"Infinity", b"-Infinity", b"NaN", b" 1", b"1 ",
         b"\xef\xbb\xbf1", b"true", b"null", b"[true,false,null]",
-        # nesting: orjson encodes 254 levels and parses 1024, Python's json ~990
-        b"[" * 254 + b"]" * 254, b"[" * 255 + b"]" * 255, b"[" * 300 + b"]" * 300,
-        b'{"a":' * 300 + b"1" + b"}" * 300, "[{\"é\":".encode() * 150 + b"1" + b"}]" * 150,
+        # nesting: MAX_DEPTH (64) levels and one more, inside what orjson (254) and
+        # Python's json (~990) handle and beyond
+        b"[" * 64 + b"]" * 64, b"[" * 65 + b"]" * 65, b'{"a":' * 64 + b"1" + b"}" * 64,
+        b'{"a":' * 65 + b"1" + b"}" * 65, "[{\"é\":".encode() * 32 + b"1" + b"}]" * 32,
+        "[{\"é\":".encode() * 33 + b"1" + b"}]" * 33, b"[" * 255 + b"]" * 255,
         b"[" * 1100 + b"]" * 1100,
         b"1" * 5000,  # beyond int()'s 4,300 digits
     ],
@@ -165,24 +169,35 @@ def test_parser_edge_cases_agree_with_the_strict_reference(data: bytes) -> None:
     assert _outcome(parse_canonical, data) == _outcome(_reference, data)
 
 
-def test_deep_values_and_str_subclass_keys_encode_as_rfc8785_does() -> None:
+def test_nesting_is_limited_to_max_depth_whatever_the_recursion_limit() -> None:
+    # some libraries (py-evm, py_ecc) raise Python's recursion limit on import: what is
+    # accepted must not depend on it
+    def nested(depth: int) -> object:
+        value: object = 1
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    limit = sys.getrecursionlimit()
+    for recursion in (1000, 20_000):
+        sys.setrecursionlimit(recursion)
+        try:
+            assert canonical_bytes(nested(MAX_DEPTH)) == b"[" * 64 + b"1" + b"]" * 64
+            for depth in (MAX_DEPTH + 1, 300, 2000):
+                with pytest.raises(CanonicalError, match="deeper than 64"):
+                    canonical_bytes(nested(depth))
+                data = b"[" * depth + b"]" * depth
+                with pytest.raises(CanonicalError):
+                    parse_canonical(data)
+            deep = '[{"é":'.encode() * 500 + b"1" + b"}]" * 500  # orjson reads it
+            with pytest.raises(CanonicalError):
+                parse_canonical(deep)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def test_str_subclass_keys_encode_as_str_keys() -> None:
     class Key(str):
         pass
 
-    deep: object = 1
-    for _ in range(300):
-        deep = [deep]
-    assert canonical_bytes(deep) == bytes(rfc8785.dumps(deep))
-    assert canonical_bytes({Key("k"): "v"}) == b'{"k":"v"}'
-    for _ in range(2000):
-        deep = [deep]
-    with pytest.raises(CanonicalError):
-        canonical_bytes(deep)
-
-
-def test_nesting_orjson_reads_but_python_cannot_recurse_into_is_refused_cleanly() -> None:
-    # ~1,000 levels with a non-ASCII key: orjson parses it, the key-order check and the
-    # rfc8785 encoder would recurse past Python's limit: a CanonicalError, not a crash
-    data = '[{"é":'.encode() * 500 + b"1" + b"}]" * 500
-    with pytest.raises(CanonicalError):
-        parse_canonical(data)
+    assert canonical_bytes({Key("k"): "v", "a": [Key("x")]}) == b'{"a":["x"],"k":"v"}'

@@ -39,8 +39,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Engine,
     create_engine,
@@ -119,6 +117,9 @@ def upgrade_schema(engine: Engine, script_location: Path, lock_key: int, what: s
     one migrator at a time (PostgreSQL: advisory lock ``lock_key``; SQLite: the write
     lock of BEGIN IMMEDIATE). Its ``env.py`` takes the open connection from
     ``config.attributes["connection"]``. Raises :class:`StoreError`."""
+    from alembic import command  # only opening a database migrates: readers need none
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
     with _db(f"migrate the {what} schema"), _writing(engine) as conn:

@@ -9,16 +9,34 @@
 - :mod:`.tables` — the ``svc_*`` tables (schema by ``service/migrations``).
 """
 
-from typing import Any
+from __future__ import annotations
 
-from .core import Domain, Receipt, snapshot
+from typing import TYPE_CHECKING, Any
+
 from .details import DetailsStore
 from .errors import DomainError
 from .rules import Limits
 
+if TYPE_CHECKING:
+    from .core import Domain, Receipt, snapshot
+
+# .core (the store, keyring and migrations behind Domain) is imported when one of its
+# names is first used: the audit verifier replays entries with .apply and .rules alone.
+_CORE = frozenset({"Domain", "Receipt", "snapshot"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CORE:
+        from . import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def make_domain(regions: Any, settings: Any) -> Domain:
     """The domain over ``regions`` with the limits and details directory of ``settings``."""
+    from .core import Domain
+
     return Domain(regions, Limits(window=settings.message_window),
                   DetailsStore(settings.data_dir / "details"))
 

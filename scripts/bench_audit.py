@@ -245,45 +245,46 @@ def main() -> None:
         data = args.keep or tmp_path / "data"
         data.mkdir(parents=True, exist_ok=True)
         size = seed(data, entries)
-        bundle = Path(tmp) / "bench.zip"
+        bundle = tmp_path / "bench.zip"
         export = measured("export", bundle, data)
         # raw recovery measured between the others, so that a change in the machine's
         # load shows in both
         raws, passes, runs = [raw_recovery_rate(bundle)], [raw_recovery_pass(bundle)], {}
-        paired: list[float] = []
-        for step in (f"verify:{jobs}", "verify:1", f"ledger:{jobs}", "ledger:1"):
-            if step not in runs:
-                runs[step] = measured(step, bundle)
-                raws.append(raw_recovery_rate(bundle))
-                passes.append(raw_recovery_pass(bundle))
-                if step == f"verify:{jobs}":
-                    paired.append(_rate(runs[step]) / statistics.mean(passes[-2:]))
-        for _ in range(args.rounds - 1):  # more runs of the default, each between passes
-            again = measured(f"verify:{jobs}", bundle)
+
+        def paired(rate: float) -> float:
+            """``rate`` ÷ the mean of the raw passes just before and just after it."""
             passes.append(raw_recovery_pass(bundle))
-            paired.append(_rate(again) / statistics.mean(passes[-2:]))
+            return rate / statistics.mean(passes[-2:])
+
+        steps: list[float] = []  # the default command's step, each between passes
+        for step in dict.fromkeys((f"verify:{jobs}", "verify:1", f"ledger:{jobs}", "ledger:1")):
+            runs[step] = measured(step, bundle)
+            raws.append(raw_recovery_rate(bundle))
+            ratio = paired(_rate(runs[step]))
+            if step == f"verify:{jobs}":
+                steps.append(ratio)
+        steps += [paired(_rate(measured(f"verify:{jobs}", bundle)))
+                  for _ in range(args.rounds - 1)]
         # the command as a user runs it: Python's start and the imports included
         whole: list[float] = []
         for _ in range(args.rounds):
             t = time.perf_counter()
             subprocess.run([*KAKAWARI, "audit", "verify", str(bundle)], check=True,
                            capture_output=True, env=env_for(tmp_path))
-            rate = size / (time.perf_counter() - t)
-            passes.append(raw_recovery_pass(bundle))
-            whole.append(rate / statistics.mean(passes[-2:]))
+            whole.append(paired(size / (time.perf_counter() - t)))
         raw = statistics.median(r[0] for r in raws), statistics.median(r[1] for r in raws)
         report(size, bundle.stat().st_size, raw, export, runs, jobs)
         print(f"raw recovery over all {size:,} signatures in one pass: "
               f"{', '.join(f'{p:,.0f}' for p in passes)}/s (in order, between the runs)")
         print(f"audit verify ({jobs} processes) ÷ the mean of the raw passes before and after "
-              f"it, {len(paired)} runs: {', '.join(f'{r:.2f}' for r in paired)} -> median "
-              f"ratio {statistics.median(paired):.2f}   (target >= 0.5)")
+              f"it, {len(steps)} runs: {', '.join(f'{r:.2f}' for r in steps)} -> median "
+              f"ratio {statistics.median(steps):.2f}   (target >= 0.5)")
         print(f"`kakawari audit verify` as a command (start and imports included), the same "
               f"way, {len(whole)} runs: {', '.join(f'{r:.2f}' for r in whole)} -> median "
               f"ratio {statistics.median(whole):.2f}")
         # the same steps on a quarter of the log: flat memory means the same peaks
         quarter = checkpoint_near(data, size // 4)
-        small = Path(tmp) / "quarter.zip"
+        small = tmp_path / "quarter.zip"
         small_export = measured(f"export:{quarter}", small, data)
         small_verify = measured("verify:1", small)
         print(f"peak RSS, {quarter} entries -> {size} entries: export "

@@ -109,6 +109,13 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address member,string displayName,bool resident,uint64 nonce,"
             "uint64 issuedAt",
         ),
+        # A member's reading of their display name (furigana, e.g. やまだ はなこ), so the
+        # region office finds them by it; an empty reading removes it.
+        _t(
+            "Reading",
+            "member",
+            "string region,address member,string reading,uint64 nonce,uint64 issuedAt",
+        ),
         # An admin posts a quest (かかわりしろ); its id is the EIP-712 signing digest.
         _t(
             "Quest",

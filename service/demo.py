@@ -126,7 +126,7 @@ def seed(domain: Domain, region: str, members: int, claims: int,
         admin_key: bytes | None = regions.admin_key(region)
     except KeyringError:
         admin_key = None
-    admin = Member(admin_key, "Region admin / 事務局") if admin_key else None
+    admin = Member(admin_key, "事務局") if admin_key else None
     if admin is not None and admin.address != s.facts.admin:
         admin = None  # a key left over from elsewhere: not this region's admin
     items: list[Signed] = [s.join(m) for m in people]

@@ -10,15 +10,23 @@ entries it appended. Refusals are problem+json with the rule's code.
 import base64
 import binascii
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
 
 from ..domain import DomainError, queries
-from ..domain.kpis import month_of, region_kpis
+from ..domain.kpis import (
+    MAX_MONTHS,
+    add_months,
+    fiscal_year,
+    month_of,
+    months_between,
+    region_kpis,
+    to_csv,
+)
 from ..domain.rules import CHECKS
 from ..domain.tables import roles as roles_table
 from .deps import (
@@ -92,6 +100,8 @@ def _signed_route(path: str, type_: str, summary: str, expect: str | None = None
 
 _signed_route("/regions/{region}/members", "Join", "Join a region")
 _signed_route("/regions/{region}/profile", "Profile", "Update your profile")
+_signed_route("/regions/{region}/reading", "Reading",
+              "Set the reading (furigana) of your name, or remove it")
 _signed_route("/regions/{region}/roles", "Role", "Grant or withdraw a role (admin)")
 _signed_route("/regions/{region}/claims", "Claim", "Claim a contribution")
 _signed_route("/regions/{region}/claims/{claim}/confirmations", "Confirmation",
@@ -235,14 +245,73 @@ def get_policy(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
     return queries.policy(conn, region)
 
 
+MonthQuery = Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
+
+
+def _kpi_period(months: int, until: str | None, first: str | None, last: str | None,
+                fiscal: int | None) -> tuple[str, str]:
+    """The months a KPI request asks for: a fiscal year (年度, April–March), else
+    ``from``–``to``, else ``months`` months ending with ``until`` (default: this month)."""
+    if fiscal is not None:
+        return fiscal_year(fiscal)
+    if first is not None or last is not None:
+        last = last or month_of(int(time.time()))
+        first = first or add_months(last, -(months - 1))
+        span = months_between(first, last)
+        if not 1 <= span <= MAX_MONTHS:
+            raise DomainError("out-of-range", field="from",
+                              expected=f"a month before 'to', at most {MAX_MONTHS} months",
+                              got=first)
+        return first, last
+    last = until or month_of(int(time.time()))
+    return add_months(last, -(months - 1)), last
+
+
+def _kpi_data(region: str, conn: Any, months: int, until: str | None, first: str | None,
+              last: str | None, fiscal: int | None) -> dict[str, Any]:
+    start, end = _kpi_period(months, until, first, last, fiscal)
+    return region_kpis(conn, region, first=start, last=end)
+
+
+FiscalQuery = Annotated[int | None, Query(alias="fiscalYear", ge=1990, le=2199,
+                                          description="A fiscal year (年度): April of this "
+                                          "year to March of the next")]
+FromQuery = Annotated[str | None, Query(alias="from", pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$",
+                                        description="First month (`YYYY-MM`) of a range")]
+ToQuery = Annotated[str | None, Query(alias="to", pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$",
+                                      description="Last month (`YYYY-MM`) of a range "
+                                      "(default: this month)")]
+MonthsQuery = Annotated[int, Query(ge=1, le=MAX_MONTHS)]
+
+
 @router.get("/regions/{region}/kpis", tags=["kpis"], response_model=Kpis)
-def kpis(region: RegionDep, conn: ConnDep,
-         months: Annotated[int, Query(ge=1, le=60)] = 12,
-         until: Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")
-                          ] = None) -> dict[str, Any]:
-    """Relationship KPIs per month: active and continuing contributors, new vs
-    returning, residents vs members from elsewhere, minutes by category."""
-    return region_kpis(conn, region, months=months, until=until or month_of(int(time.time())))
+def kpis(region: RegionDep, conn: ConnDep, months: MonthsQuery = 12,
+         until: MonthQuery = None, first: FromQuery = None, last: ToQuery = None,
+         fiscal: FiscalQuery = None) -> dict[str, Any]:
+    """Relationship KPIs per month and over the whole period: active and continuing
+    contributors, new vs returning, residents vs members from elsewhere, minutes by
+    category. The period is ``fiscalYear`` (年度, April–March), else ``from``–``to``,
+    else the ``months`` months ending with ``until`` (default: this month)."""
+    return _kpi_data(region, conn, months, until, first, last, fiscal)
+
+
+@router.get(
+    "/regions/{region}/kpis.csv", tags=["kpis"], response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                     "description": "The KPI table: a header, one row per month, then the "
+                     "whole period; UTF-8 with a byte order mark (for Excel), CRLF lines"}},
+)
+def kpis_csv(region: RegionDep, conn: ConnDep, months: MonthsQuery = 12,
+             until: MonthQuery = None, first: FromQuery = None, last: ToQuery = None,
+             fiscal: FiscalQuery = None,
+             lang: Annotated[Literal["ja", "en"], Query(description="Language of the "
+                                                        "header and labels")] = "ja",
+             ) -> Response:
+    """The KPI table of ``GET …/kpis`` (same period parameters) as a CSV download."""
+    data = _kpi_data(region, conn, months, until, first, last, fiscal)
+    name = f"kakawari-{region}-kpis-{data['from']}_{data['to']}.csv"
+    return Response(to_csv(data, lang).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # -- private details ---------------------------------------------------------------------

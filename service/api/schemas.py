@@ -289,6 +289,8 @@ Role = Literal["admin", "verifier", "auditor"]
 class MemberSummary(BaseModel):
     address: str = Field(description="The member's address")
     displayName: str = Field(description="Name shown to others (latest `Profile` or `Join`)")
+    reading: str | None = Field(default=None, description="Reading of the name in kana "
+                                "(furigana; latest `Reading` entry), or null")
     resident: bool | None = Field(
         description="Lives in the region (true), comes from elsewhere (false), or not said")
     joinedSeq: int = Field(description="Seq of the member's `Join` entry")
@@ -481,12 +483,32 @@ class KpiMonth(BaseModel):
     minutesByCategory: dict[str, int] = Field(description="Minutes of that work per category")
 
 
+class KpiPeriod(BaseModel):
+    from_: str = Field(alias="from", description="First month (`YYYY-MM`)")
+    to: str = Field(description="Last month (`YYYY-MM`)")
+    activeContributors: int = Field(description="Distinct people credited for work in any "
+                                    "month of the period")
+    continuing: int = Field(description="People active in at least two months of the period")
+    new: int = Field(description="Active people whose first active month ever is in the period")
+    returning: int = Field(description="Active people who were active before the period")
+    residents: int = Field(description="Active people who live in the region")
+    fromElsewhere: int = Field(description="Active people from elsewhere")
+    residenceUnknown: int = Field(description="Active people who have not said")
+    claims: int = Field(description="Approved claims of work in the period")
+    minutesByCategory: dict[str, int] = Field(description="Minutes of that work per category")
+
+
 class Kpis(BaseModel):
     """Relationship KPIs (関係人口 by continuing involvement), from approved claims."""
 
     region: str = Field(description="Region id")
     timeZoneOffsetSeconds: int = Field(description="Offset from UTC used to assign months")
+    from_: str = Field(alias="from", description="First month of the period (`YYYY-MM`)")
+    to: str = Field(description="Last month of the period (`YYYY-MM`)")
+    fiscalYear: int | None = Field(description="The fiscal year (年度, April–March) the "
+                                   "period is, if it is one")
     months: list[KpiMonth] = Field(description="Oldest month first")
+    period: KpiPeriod = Field(description="The whole period, each person counted once")
 
 
 class StoredFile(BaseModel):

@@ -61,6 +61,10 @@ def _profile(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, 
                  resident=m["resident"])
 
 
+def _reading(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.update(t.members, {"address": m["member"]}, reading=m["reading"].strip() or None)
+
+
 def _role(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     held = state.has_role(m["member"], m["role"])
     if m["granted"] and not held:
@@ -237,6 +241,7 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Region": _region,
     "Join": _join,
     "Profile": _profile,
+    "Reading": _reading,
     "Role": _role,
     "Claim": _claim,
     "Confirmation": _confirmation,

@@ -43,6 +43,11 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "out-of-range": ("A value is out of range", "{field} must be {expected}; it is {got}."),
         "empty": ("A field is empty", "{field} must not be empty."),
+        "bad-reading": (
+            "The reading is not in kana",
+            "Write the reading of your name in hiragana or katakana (e.g. やまだ はなこ); "
+            "'{reading}' has other characters.",
+        ),
         "not-member": (
             "You are not a member of this region yet",
             "{who} has not joined region '{region}'. Join the region first.",
@@ -174,6 +179,8 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "too-long": ("入力が長すぎます", "{field} は {limit} 文字までです（いまは {got} 文字）。"),
         "out-of-range": ("値が範囲外です", "{field} は {expected} にしてください（いまは {got}）。"),
         "empty": ("入力が空です", "{field} を入力してください。"),
+        "bad-reading": ("ふりがなは、ひらがなかカタカナで書いてください",
+                        "「{reading}」にはかな以外の文字があります（例：やまだ はなこ）。"),
         "not-member": ("まだこの地域のメンバーではありません",
                        "{who} は地域「{region}」に参加していません。先に参加してください。"),
         "already-member": ("すでにメンバーです", "{who} はすでに地域「{region}」に参加しています。"),

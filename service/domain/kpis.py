@@ -5,17 +5,27 @@ every co-contributor who confirmed) counts as active in the month the work happe
 (``occurredAt``, in the region's time zone, Japan by default). Per month:
 
 - ``activeContributors``: distinct people active that month;
-- ``continuing``: people active in at least two of the three months ending that month;
+- ``continuing``: people active in at least two of the three months ending that month
+  (so it counts people who were active the two months before but not this one, and can
+  exceed ``activeContributors``);
 - ``new`` (first active month ever) and ``returning`` (active in an earlier month);
 - ``residents``, ``fromElsewhere``, ``residenceUnknown``: the active people by the
   ``resident`` attribute of their profile;
 - ``minutesByCategory`` and ``claims``.
 
-:func:`compute` is pure; :func:`region_kpis` reads the rows.
+Over a whole period (a fiscal year, 年度 April–March, or any range of months) the
+``period`` figures count each person once: ``activeContributors`` active in any month
+of it, ``continuing`` active in two or more of its months, ``new`` whose first active
+month ever falls in it.
+
+:func:`compute`, :func:`summarise` and :func:`to_csv` are pure; :func:`region_kpis`
+reads the rows.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -27,6 +37,11 @@ from sqlalchemy.engine import Connection
 from . import tables as t
 
 JST = 9 * 3600
+MAX_MONTHS = 60
+"""The longest range of months one request may ask for."""
+
+Activity = tuple[str, str, str, int, str]
+"""``(claim, person, month, minutes, category)``."""
 
 
 def month_of(ts: int, offset: int = JST) -> str:
@@ -42,7 +57,27 @@ def _month_name(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def compute(activities: Iterable[tuple[str, str, str, int, str]],
+def months_between(first: str, last: str) -> int:
+    """How many months ``first`` to ``last`` (``YYYY-MM``, both included) spans."""
+    return _month_index(last) - _month_index(first) + 1
+
+
+def add_months(month: str, n: int) -> str:
+    return _month_name(_month_index(month) + n)
+
+
+def fiscal_year(year: int) -> tuple[str, str]:
+    """The first and last month of Japan's fiscal year ``year`` (年度): April of
+    ``year`` to March of the next."""
+    return f"{year:04d}-04", f"{year + 1:04d}-03"
+
+
+def fiscal_year_of(month: str) -> int:
+    year, mon = (int(p) for p in month.split("-"))
+    return year if mon >= 4 else year - 1
+
+
+def compute(activities: Iterable[Activity],
             residence: dict[str, bool | None], *, months: int, until: str) -> list[dict[str, Any]]:
     """``activities``: ``(claim, person, month, minutes, category)`` rows; returns the
     KPIs of the ``months`` months ending with ``until`` (``YYYY-MM``), oldest first."""
@@ -82,8 +117,44 @@ def compute(activities: Iterable[tuple[str, str, str, int, str]],
     return out
 
 
-def region_kpis(conn: Connection, region: str, *, months: int, until: str,
+def summarise(activities: Iterable[Activity], residence: dict[str, bool | None], *,
+              first: str, last: str) -> dict[str, Any]:
+    """The KPIs of the whole period ``first``–``last`` (``YYYY-MM``, both included),
+    each person counted once (see the module docstring)."""
+    lo, hi = _month_index(first), _month_index(last)
+    months_of: dict[str, set[int]] = defaultdict(set)
+    earliest: dict[str, int] = {}
+    claims: set[str] = set()
+    minutes: dict[str, int] = defaultdict(int)
+    for claim, person, month, mins, category in activities:
+        idx = _month_index(month)
+        earliest[person] = min(earliest.get(person, idx), idx)
+        if not lo <= idx <= hi:
+            continue
+        months_of[person].add(idx)
+        if claim not in claims:
+            claims.add(claim)
+            minutes[category] += mins
+    people = set(months_of)
+    new = sum(1 for p in people if earliest[p] >= lo)
+    return {
+        "from": first, "to": last,
+        "activeContributors": len(people),
+        "continuing": sum(1 for p in people if len(months_of[p]) >= 2),
+        "new": new,
+        "returning": len(people) - new,
+        "residents": sum(1 for p in people if residence.get(p) is True),
+        "fromElsewhere": sum(1 for p in people if residence.get(p) is False),
+        "residenceUnknown": sum(1 for p in people if residence.get(p) is None),
+        "claims": len(claims),
+        "minutesByCategory": dict(sorted(minutes.items())),
+    }
+
+
+def region_kpis(conn: Connection, region: str, *, first: str, last: str,
                 offset: int = JST) -> dict[str, Any]:
+    """The KPIs of ``region`` for the months ``first`` to ``last`` (``YYYY-MM``, both
+    included, at most :data:`MAX_MONTHS`): per month, and over the whole period."""
     c, p, m = t.claims.c, t.claim_people.c, t.members.c
     rows = conn.execute(
         select(c.id, p.address, c.occurred_at, c.minutes, c.category)
@@ -94,5 +165,81 @@ def region_kpis(conn: Connection, region: str, *, months: int, until: str,
         select(m.address, m.resident).where(m.region == region)).all()}
     activities = [(cid, who, month_of(int(ts), offset), int(mins), cat)
                   for cid, who, ts, mins, cat in rows]
-    return {"region": region, "timeZoneOffsetSeconds": offset,
-            "months": compute(activities, residence, months=months, until=until)}
+    span = months_between(first, last)
+    lo = _month_index(first)
+    fiscal = fiscal_year_of(first) if first[5:] == "04" and span == 12 else None
+    return {"region": region, "timeZoneOffsetSeconds": offset, "from": first, "to": last,
+            "fiscalYear": fiscal,
+            "months": compute(activities, residence, months=span, until=_month_name(lo + span - 1)),
+            "period": summarise(activities, residence, first=first, last=last)}
+
+
+# -- CSV for spreadsheets ---------------------------------------------------------------
+
+#: Names of the default policy's categories (a region's own categories keep their id).
+CATEGORY_NAMES: dict[str, dict[str, str]] = {
+    "festival": {"ja": "お祭り・行事", "en": "Festival"},
+    "cleanup": {"ja": "清掃・美化", "en": "Clean-up"},
+    "promotion": {"ja": "発信・PR", "en": "Promotion"},
+    "disaster-relief": {"ja": "災害支援", "en": "Disaster relief"},
+    "pro-bono": {"ja": "プロボノ", "en": "Pro bono"},
+    "farming": {"ja": "農業・漁業", "en": "Farming & fishing"},
+    "other": {"ja": "その他", "en": "Other"},
+}
+
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("activeContributors", "活動した人", "Active contributors"),
+    ("continuing", "継続して関わる人", "Continuing"),
+    ("new", "新規", "New"),
+    ("returning", "再訪", "Returning"),
+    ("residents", "住民", "Residents"),
+    ("fromElsewhere", "地域外", "From elsewhere"),
+    ("residenceUnknown", "居住地不明", "Residence unknown"),
+    ("claims", "承認された活動", "Approved activities"),
+)
+
+
+def _month_label(month: str, lang: str) -> str:
+    year, mon = month.split("-")
+    return f"{int(year)}年{int(mon)}月" if lang == "ja" else month
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.1f}"
+
+
+def to_csv(kpis: dict[str, Any], lang: str = "ja") -> str:
+    """The KPI table of :func:`region_kpis` as CSV text for spreadsheets: a header, one
+    row per month, then the whole period (each person counted once); hours to one
+    decimal, per category after the totals. Starts with a byte order mark so that Excel
+    in Japan reads it as UTF-8; lines end with CRLF (RFC 4180)."""
+    ja = lang == "ja"
+    categories = sorted({c for row in [*kpis["months"], kpis["period"]]
+                         for c in row["minutesByCategory"]})
+
+    def name(category: str) -> str:
+        return CATEGORY_NAMES.get(category, {}).get(lang, category)
+
+    header = ["月" if ja else "Month", *(j if ja else e for _, j, e in _COLUMNS),
+              "活動時間（時間）" if ja else "Hours",
+              *((f"{name(c)}（時間）" if ja else f"{name(c)} (hours)") for c in categories)]
+
+    def line(label: str, row: dict[str, Any]) -> list[str]:
+        by = row["minutesByCategory"]
+        return [label, *(str(row[k]) for k, _, _ in _COLUMNS), _hours(sum(by.values())),
+                *(_hours(by.get(c, 0)) for c in categories)]
+
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in kpis["months"]:
+        writer.writerow(line(_month_label(row["month"], lang), row))
+    period = kpis["period"]
+    span = f"{_month_label(period['from'], lang)}–{_month_label(period['to'], lang)}"
+    if kpis.get("fiscalYear") is not None:
+        total = f"{kpis['fiscalYear']}年度 計" if ja else f"Fiscal year {kpis['fiscalYear']}"
+    else:
+        total = f"期間計（{span}）" if ja else f"Period {span}"
+    writer.writerow(line(total, period))
+    return out.getvalue()

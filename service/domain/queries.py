@@ -14,7 +14,8 @@ from .state import current_policy
 
 def _member_json(row: Any) -> dict[str, Any]:
     return {
-        "address": row.address, "displayName": row.display_name, "resident": row.resident,
+        "address": row.address, "displayName": row.display_name, "reading": row.reading,
+        "resident": row.resident,
         "joinedSeq": row.joined_seq, "joinedAt": row.joined_at,
         "lifetimePoints": row.points, "level": row.level, "managed": row.managed,
     }

@@ -10,6 +10,7 @@ common to every message (region, time window, nonce, field sizes) are in
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,7 @@ MAX_INVITATION_DAYS = 90
 #: Longest allowed value of each string field, in characters.
 STRING_LIMITS: dict[str, int] = {
     "displayName": 64, "category": 32, "title": 200, "reason": 500, "note": 280,
-    "role": 16, "policy": 8192, "region": 32,
+    "role": 16, "policy": 8192, "region": 32, "reading": 64,
 }
 #: Fields that must not be empty (or only spaces).
 REQUIRED_TEXT = frozenset({"displayName", "title", "category"})
@@ -120,6 +121,18 @@ def check_join(c: Check, m: dict[str, Any]) -> None:
 
 def check_profile(c: Check, m: dict[str, Any]) -> None:
     need_member(c, m["member"])
+
+
+#: A reading: hiragana, katakana (full- or half-width), the long-vowel mark, middle dots
+#: and spaces; or nothing, which removes it.
+READING_RE = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc-\u30fe"
+                        r"\uff66-\uff9f\u30fb\uff65\u3099-\u309c\u3000 ]*$")
+
+
+def check_reading(c: Check, m: dict[str, Any]) -> None:
+    need_member(c, m["member"])
+    if not READING_RE.fullmatch(m["reading"]):
+        raise DomainError("bad-reading", reading=m["reading"])
 
 
 def check_role(c: Check, m: dict[str, Any]) -> None:
@@ -289,6 +302,7 @@ def check_service(c: Check, m: dict[str, Any]) -> None:
 CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Join": check_join,
     "Profile": check_profile,
+    "Reading": check_reading,
     "Role": check_role,
     "Claim": check_claim,
     "Confirmation": check_confirmation,

@@ -33,6 +33,7 @@ members = Table(
     Column("region", REGION, primary_key=True),
     Column("address", ADDR, primary_key=True),
     Column("display_name", String(200), nullable=False),
+    Column("reading", String(200), nullable=True),  # of the name (latest Reading entry)
     Column("resident", Boolean, nullable=True),
     Column("joined_seq", BigInteger, nullable=False),
     Column("joined_at", BigInteger, nullable=False),

@@ -13,7 +13,7 @@ import { viewMine } from './views/mine.js';
 import { viewEndorse } from './views/endorse.js';
 import { viewQuests } from './views/quests.js';
 import { viewPoints } from './views/points.js';
-import { viewReview } from './views/review.js';
+import { viewReview, verifierOffer } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
 import { viewAudit } from './views/audit.js';
 import { viewConnections } from './views/connections.js';
@@ -70,7 +70,7 @@ function renderNav(current) {
   for (const [path, r] of Object.entries(ROUTES)) {
     if (!r.nav) continue;
     if (r.member && !state.me) continue;
-    if (r.role && !hasRole(r.role)) continue;
+    if (r.role && !hasRole(r.role) && !(r.role === 'verifier' && hasRole('admin'))) continue;
     const active = current === path;
     ul.append(h('li', h('a', { href: '#/' + path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '' },
       h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav)), h('span', t('nav.' + r.nav)))));
@@ -106,6 +106,13 @@ async function renderNow() {
   if (!state.region) { main.append(card(h('h1', t('chooseRegion')), h('p', t('noRegions')))); return; }
   if ((route.member || route.role) && !state.session) {
     main.append(card(h('h1', t('nav.' + route.nav)), h('p', t('signin.needed')), h('a', { class: 'button', href: '#/signin' }, t('signIn'))));
+    return;
+  }
+  if (route.role === 'verifier' && !hasRole('verifier') && hasRole('admin')) {
+    const view = h('div', { class: 'view', 'data-view': path });
+    main.append(view);
+    verifierOffer(view, { go, refresh, render });
+    view.dataset.rendered = 'true';
     return;
   }
   if (route.role && !hasRole(route.role)) {

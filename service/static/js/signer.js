@@ -66,6 +66,7 @@ const PATHS = {
   Endorsement: (f) => `/claims/${f.claim}/endorsements`, Quest: () => '/quests', Policy: () => '/policy',
   Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
   Invitation: () => '/invitations',
+  Reading: () => '/reading',
 };
 
 const ZERO32 = '0x' + '00'.repeat(32);

@@ -3,11 +3,12 @@ import { get, all, maybe, R } from '../api.js';
 import { h, card, errorBox, busy, toast, chip, fmtDate, fmtDateTime, fmtNum, field, modal, clearErrors, setFieldError, shortAddr } from '../ui.js';
 import { state, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
-import { barChart, legend, hBars, color, fitWidth } from '../charts.js';
 import { sha256, hex } from '../hash.js';
 import { report } from './home.js';
+import { kpi } from './kpi.js';
+import { memberList } from './members.js';
 
-const TABS = ['kpi', 'claims', 'quests', 'policy', 'roles', 'invites', 'anchor'];
+const TABS = ['kpi', 'members', 'claims', 'quests', 'policy', 'roles', 'invites', 'anchor'];
 
 export async function viewAdmin(root, params, app) {
   const current = TABS.includes(params.get('tab')) ? params.get('tab') : 'kpi';
@@ -22,60 +23,8 @@ export async function viewAdmin(root, params, app) {
   });
   const panel = h('div', { role: 'tabpanel' });
   root.append(h('h1', t('admin.title')), tabs, panel);
-  await ({ kpi, claims, quests, policy: policyTab, roles, invites, anchor })[current](panel, app);
+  await ({ kpi, members: memberList, claims, quests, policy: policyTab, roles, invites, anchor })[current](panel, app, params);
 }
-
-// -- KPI dashboard ---------------------------------------------------------------------
-
-export async function kpi(root) {
-  const data = await get(`${R(state.region)}/kpis?months=12`);
-  // From the first month with any activity (at least the last six months).
-  const first = data.months.findIndex((m) => m.activeContributors || m.claims);
-  const months = data.months.slice(first < 0 ? -6 : Math.min(first, data.months.length - 6));
-  const labels = months.map((m) => m.month);
-  const last = months[months.length - 1] || {};
-  const hoursThisMonth = Object.values(last.minutesByCategory || {}).reduce((a, b) => a + b, 0) / 60;
-  const cats = new Map();
-  for (const m of months) for (const [c, v] of Object.entries(m.minutesByCategory)) cats.set(c, (cats.get(c) || 0) + v);
-  const wide = root.clientWidth >= 760;
-  const size = { width: fitWidth(root, wide ? 0.5 : 1), height: 230 };
-  root.append(
-    h('h2', t('kpi.title')), h('p', { class: 'muted' }, t('kpi.intro')),
-    h('div', { class: 'kpi-tiles', 'data-testid': 'kpi-tiles' },
-      tile(fmtNum(last.activeContributors), `${t('kpi.active')} (${t('kpi.thisMonth')})`),
-      tile(fmtNum(last.continuing), t('kpi.continuing')),
-      tile(fmtNum(hoursThisMonth, 1), `${t('kpi.hours')} (${t('kpi.thisMonth')})`),
-      tile(fmtNum(state.names.size), t('kpi.members'))),
-    h('div', { class: 'grid two' },
-      card(h('h3', t('kpi.active')), barChart(labels, [
-        { name: t('kpi.active'), values: months.map((m) => m.activeContributors) },
-        { name: t('kpi.continuing'), values: months.map((m) => m.continuing) }], { label: t('kpi.active'), ...size }),
-      legend([t('kpi.active'), t('kpi.continuing')])),
-      card(h('h3', t('kpi.newReturning')), barChart(labels, [
-        { name: t('kpi.new'), values: months.map((m) => m.new) },
-        { name: t('kpi.returning'), values: months.map((m) => m.returning) }], { label: t('kpi.newReturning'), stacked: true, ...size, colors: [color(1), color(0)] }),
-      legend([t('kpi.new'), t('kpi.returning')], [color(1), color(0)])),
-      card(h('h3', t('kpi.residence')), barChart(labels, [
-        { name: t('kpi.residents'), values: months.map((m) => m.residents) },
-        { name: t('kpi.elsewhere'), values: months.map((m) => m.fromElsewhere) },
-        { name: t('kpi.unknown'), values: months.map((m) => m.residenceUnknown) }], { label: t('kpi.residence'), stacked: true, ...size, colors: [color(3), color(2), '#c9c2b2'] }),
-      legend([t('kpi.residents'), t('kpi.elsewhere'), t('kpi.unknown')], [color(3), color(2), '#c9c2b2'])),
-      card(h('h3', t('kpi.minutes')), cats.size
-        ? hBars([...cats.entries()].sort((a, b) => b[1] - a[1]).map(([c, v]) => ({ name: category(c), value: v / 60 })), { label: t('kpi.minutes'), unit: ' h' })
-        : h('p', { class: 'muted' }, '—'))),
-    card(h('h3', t('kpi.table')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table' },
-      h('thead', h('tr', h('th', ''), ['active', 'continuing', 'new', 'claims'].map((k) => h('th', { class: 'num' }, t('kpi.short.' + k))))),
-      h('tbody', [...months].reverse().map((m) => h('tr',
-        h('th', yearMonth(m.month)),
-        [m.activeContributors, m.continuing, m.new, m.claims].map((v) => h('td', { class: 'num' }, fmtNum(v))))))))));
-}
-
-function yearMonth(ym) {
-  const [y, mo] = ym.split('-').map(Number);
-  return new Date(y, mo - 1, 1).toLocaleDateString(lang() === 'ja' ? 'ja-JP' : 'en-GB', { year: 'numeric', month: 'short' });
-}
-
-const tile = (v, l) => h('div', { class: 'tile' }, h('div', { class: 'v' }, v), h('div', { class: 'l' }, l));
 
 // -- revoking and reinstating ---------------------------------------------------------
 
@@ -166,7 +115,7 @@ async function policyTab(root, app) {
   const next = current.version + 1;
   const num = (v, name, attrs = {}) => h('input', { type: 'number', min: 0, value: v ?? '', inputmode: 'numeric', name, ...attrs });
   const catRows = Object.entries(p.categories).map(([c, r]) => h('tr', { 'data-cat': c },
-    h('th', category(c), h('div', { class: 'muted small' }, c)),
+    h('th', category(c)),
     h('td', num(r.base, `base-${c}`, { 'aria-label': `${category(c)} ${t('policy.base')}` })),
     h('td', num(r.perHour, `perHour-${c}`, { 'aria-label': `${category(c)} ${t('policy.perHour')}` }))));
   const inputs = {
@@ -302,7 +251,7 @@ export async function anchorStatus() {
   const a = data.anchor;
   return h('div', { 'data-testid': 'anchor-status' },
     h('p', h('strong', t('anchor.latest', { size: fmtNum(a.size), block: fmtNum(a.blockNumber) }))),
-    h('p', { class: 'muted' }, fmtDateTime(a.time), ' · chain ', a.chainId, ' · ', (data.behind === 1 ? t('anchor.behind1') : t('anchor.behind', { n: data.behind }))),
+    h('p', { class: 'muted' }, fmtDateTime(a.time), ' · ', t('anchor.chain', { id: a.chainId }), ' · ', (data.behind === 1 ? t('anchor.behind1') : t('anchor.behind', { n: data.behind }))),
     h('p', txLink(a.chainId, a.txHash)));
 }
 

@@ -3,6 +3,7 @@ import { get, post, R, ApiError } from '../api.js';
 import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip, shortAddr, clearErrors, setFieldError, download } from '../ui.js';
 import { state, hasRole, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
+import { readingCard } from './reading.js';
 
 export async function viewHome(root, _params, app) {
   const regionName = state.info.name;
@@ -72,6 +73,7 @@ export async function viewHome(root, _params, app) {
         chip(state.session.managed ? t('home.managedBadge') : t('home.walletBadge'))),
       state.session.managed ? [h('p', { class: 'muted small' }, t('home.accountHint')), exportKey()] : '',
       me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
+    readingCard(app),
     await recent());
 }
 

@@ -76,3 +76,19 @@ function reviewCard(c, quest, app) {
     h('p', { class: 'meta' }, t('mine.approvals', { n: c.approvals, m: needed })),
     showB, detailsSlot, form);
 }
+
+/** For an admin without the verifier role: one click grants it to herself (a signed
+ *  `Role` entry like any other grant; she can give it back on the Roles tab). */
+export function verifierOffer(root, app) {
+  const box = errorBox();
+  const b = h('button', { type: 'button', class: 'primary', 'data-action': 'become-verifier' }, t('review.adminGrant'));
+  b.addEventListener('click', () => busy(b, async () => {
+    try {
+      await act('Role', { member: state.me.address, role: 'verifier', granted: true });
+      toast(t('roles.changed'));
+      await app.refresh();
+    } catch (err) { report(null, box, err); }
+  }));
+  root.append(h('h1', t('review.title')), card(h('h2', t('review.adminTitle')), h('p', t('review.adminText')), box,
+    h('div', { class: 'actions' }, b)));
+}

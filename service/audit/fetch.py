@@ -32,14 +32,19 @@ from ledger.tiles import Tile, TileChecker
 
 from .export import export_region
 
-__all__ = ["FetchError", "TiledLog", "fetch_bundle", "getter_for"]
+__all__ = ["FetchError", "FetchUnavailable", "TiledLog", "fetch_bundle", "getter_for"]
 
 Getter = Callable[[str], bytes]
 """Reads a resource by its path under the log prefix (``checkpoint``, ``tile/0/000``)."""
 
 
 class FetchError(Exception):
-    """The log could not be read, or a tile or the checkpoint does not check out."""
+    """A tile or the checkpoint does not check out (or could not be read at all:
+    :class:`FetchUnavailable`)."""
+
+
+class FetchUnavailable(FetchError):
+    """The log could not be read (unreachable, HTTP error, missing file)."""
 
 
 def getter_for(prefix: str, timeout: float = 30.0) -> tuple[Getter, Callable[[], None]]:
@@ -53,21 +58,21 @@ def getter_for(prefix: str, timeout: float = 30.0) -> tuple[Getter, Callable[[],
             try:
                 r = client.get(path)
             except httpx.HTTPError as exc:
-                raise FetchError(f"could not read {prefix}/{path}: {exc}") from None
+                raise FetchUnavailable(f"could not read {prefix}/{path}: {exc}") from None
             if r.status_code != 200:
-                raise FetchError(f"{prefix}/{path}: HTTP {r.status_code}")
+                raise FetchUnavailable(f"{prefix}/{path}: HTTP {r.status_code}")
             return r.content
 
         return get_http, client.close
     if parts.scheme not in ("", "file"):
-        raise FetchError(f"a log prefix is http://, https:// or a directory, not {prefix!r}")
+        raise FetchUnavailable(f"a log prefix is http://, https:// or a directory, not {prefix!r}")
     root = Path(parts.path if parts.scheme == "file" else prefix)
 
     def get_file(path: str) -> bytes:
         try:
             return (root / path).read_bytes()
         except OSError as exc:
-            raise FetchError(f"could not read {root / path}: {exc.strerror}") from None
+            raise FetchUnavailable(f"could not read {root / path}: {exc.strerror}") from None
 
     return get_file, lambda: None
 

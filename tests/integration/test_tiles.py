@@ -16,7 +16,7 @@ from service.api.app import create_app
 from service.audit.fetch import FetchError, TiledLog, fetch_bundle
 from service.audit.verify import audit_bundle
 from service.tiles import PublishError, publish
-from tests.integration.audit_fixtures import export_to, seeded
+from tests.integration.audit_fixtures import cli_env, export_to, run, seeded
 from tests.integration.service_fixtures import World, database, world
 
 
@@ -213,3 +213,27 @@ def test_tile_checker_order_is_enforced() -> None:
     checker = TileChecker(300, bytes(32))
     with pytest.raises(Exception, match="level below"):
         checker.add_tile(Tile(1, 0, 1), bytes(32))
+
+
+def test_commands_publish_fetch_and_verify(region: tuple[World, dict[str, Any]],
+                                           tmp_path: Path) -> None:
+    w, _ = region
+    env = cli_env(w)
+    site = tmp_path / "site"
+    out = run(env, "log", "publish", "--region", w.region, "--out", str(site)).stdout
+    assert f"published kakawari/{w.region} at size {size_of(w)}" in out
+    assert "(was 0;" in out
+    again = run(env, "log", "publish", "--region", w.region, "--out", str(site)).stdout
+    assert "0 tiles and entry bundles written" in again
+    bundle = tmp_path / "fetched.zip"
+    fetched = run(env, "audit", "fetch", str(site), "--out", str(bundle)).stdout
+    assert f"fetched {size_of(w)} entries" in fetched
+    assert "ok:" in run(env, "audit", "verify", str(bundle)).stdout
+    (site / "tile" / "entries" / "000").write_bytes(b"\x00\x01x")
+    failed = run(env, "audit", "fetch", str(site), "--out", str(tmp_path / "bad.zip"), code=1)
+    assert "FAILED" in failed.stderr and not (tmp_path / "bad.zip").exists()
+    missing = run(env, "audit", "fetch", str(tmp_path / "nowhere"), "--out",
+                  str(tmp_path / "bad.zip"), code=3)
+    assert "could not read" in missing.stderr
+    assert "no region" in run(env, "log", "publish", "--region", "nowhere", "--out",
+                              str(site), code=3).stderr

@@ -245,17 +245,18 @@ def get_policy(region: RegionDep, conn: ConnDep) -> dict[str, Any]:
     return queries.policy(conn, region)
 
 
-MonthQuery = Annotated[str | None, Query(pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")]
+MONTH_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"
+MonthQuery = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 
-def _kpi_period(months: int, until: str | None, first: str | None, last: str | None,
-                fiscal: int | None) -> tuple[str, str]:
+def _kpi_period(now: int, months: int, until: str | None, first: str | None,
+                last: str | None, fiscal: int | None) -> tuple[str, str]:
     """The months a KPI request asks for: a fiscal year (年度, April–March), else
     ``from``–``to``, else ``months`` months ending with ``until`` (default: this month)."""
     if fiscal is not None:
         return fiscal_year(fiscal)
     if first is not None or last is not None:
-        last = last or month_of(int(time.time()))
+        last = last or month_of(now)
         first = first or add_months(last, -(months - 1))
         span = months_between(first, last)
         if not 1 <= span <= MAX_MONTHS:
@@ -263,36 +264,37 @@ def _kpi_period(months: int, until: str | None, first: str | None, last: str | N
                               expected=f"a month before 'to', at most {MAX_MONTHS} months",
                               got=first)
         return first, last
-    last = until or month_of(int(time.time()))
+    last = until or month_of(now)
     return add_months(last, -(months - 1)), last
 
 
-def _kpi_data(region: str, conn: Any, months: int, until: str | None, first: str | None,
-              last: str | None, fiscal: int | None) -> dict[str, Any]:
-    start, end = _kpi_period(months, until, first, last, fiscal)
-    return region_kpis(conn, region, first=start, last=end)
+def _kpi_data(svc: Services, region: str, conn: Any, months: int, until: str | None,
+              first: str | None, last: str | None, fiscal: int | None) -> dict[str, Any]:
+    now = svc.regions.clock()
+    start, end = _kpi_period(now, months, until, first, last, fiscal)
+    return region_kpis(conn, region, first=start, last=end, current=month_of(now))
 
 
 FiscalQuery = Annotated[int | None, Query(alias="fiscalYear", ge=1990, le=2199,
                                           description="A fiscal year (年度): April of this "
                                           "year to March of the next")]
-FromQuery = Annotated[str | None, Query(alias="from", pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$",
+FromQuery = Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN,
                                         description="First month (`YYYY-MM`) of a range")]
-ToQuery = Annotated[str | None, Query(alias="to", pattern=r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$",
+ToQuery = Annotated[str | None, Query(alias="to", pattern=MONTH_PATTERN,
                                       description="Last month (`YYYY-MM`) of a range "
                                       "(default: this month)")]
 MonthsQuery = Annotated[int, Query(ge=1, le=MAX_MONTHS)]
 
 
 @router.get("/regions/{region}/kpis", tags=["kpis"], response_model=Kpis)
-def kpis(region: RegionDep, conn: ConnDep, months: MonthsQuery = 12,
+def kpis(region: RegionDep, conn: ConnDep, svc: ServicesDep, months: MonthsQuery = 12,
          until: MonthQuery = None, first: FromQuery = None, last: ToQuery = None,
          fiscal: FiscalQuery = None) -> dict[str, Any]:
     """Relationship KPIs per month and over the whole period: active and continuing
     contributors, new vs returning, residents vs members from elsewhere, minutes by
     category. The period is ``fiscalYear`` (年度, April–March), else ``from``–``to``,
     else the ``months`` months ending with ``until`` (default: this month)."""
-    return _kpi_data(region, conn, months, until, first, last, fiscal)
+    return _kpi_data(svc, region, conn, months, until, first, last, fiscal)
 
 
 @router.get(
@@ -301,14 +303,14 @@ def kpis(region: RegionDep, conn: ConnDep, months: MonthsQuery = 12,
                      "description": "The KPI table: a header, one row per month, then the "
                      "whole period; UTF-8 with a byte order mark (for Excel), CRLF lines"}},
 )
-def kpis_csv(region: RegionDep, conn: ConnDep, months: MonthsQuery = 12,
+def kpis_csv(region: RegionDep, conn: ConnDep, svc: ServicesDep, months: MonthsQuery = 12,
              until: MonthQuery = None, first: FromQuery = None, last: ToQuery = None,
              fiscal: FiscalQuery = None,
              lang: Annotated[Literal["ja", "en"], Query(description="Language of the "
                                                         "header and labels")] = "ja",
              ) -> Response:
     """The KPI table of ``GET …/kpis`` (same period parameters) as a CSV download."""
-    data = _kpi_data(region, conn, months, until, first, last, fiscal)
+    data = _kpi_data(svc, region, conn, months, until, first, last, fiscal)
     name = f"kakawari-{region}-kpis-{data['from']}_{data['to']}.csv"
     return Response(to_csv(data, lang).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

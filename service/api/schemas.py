@@ -507,7 +507,8 @@ class Kpis(BaseModel):
     to: str = Field(description="Last month of the period (`YYYY-MM`)")
     fiscalYear: int | None = Field(description="The fiscal year (年度, April–March) the "
                                    "period is, if it is one")
-    months: list[KpiMonth] = Field(description="Oldest month first")
+    months: list[KpiMonth] = Field(description="Oldest month first, none after this month "
+                                   "(a fiscal year under way has no figures for those yet)")
     period: KpiPeriod = Field(description="The whole period, each person counted once")
 
 

@@ -152,9 +152,11 @@ def summarise(activities: Iterable[Activity], residence: dict[str, bool | None],
 
 
 def region_kpis(conn: Connection, region: str, *, first: str, last: str,
-                offset: int = JST) -> dict[str, Any]:
+                offset: int = JST, current: str | None = None) -> dict[str, Any]:
     """The KPIs of ``region`` for the months ``first`` to ``last`` (``YYYY-MM``, both
-    included, at most :data:`MAX_MONTHS`): per month, and over the whole period."""
+    included, at most :data:`MAX_MONTHS`): per month — none after ``current``, the month
+    it is now, as a fiscal year still under way has no figures for them yet — and over
+    the whole period."""
     c, p, m = t.claims.c, t.claim_people.c, t.members.c
     rows = conn.execute(
         select(c.id, p.address, c.occurred_at, c.minutes, c.category)
@@ -168,9 +170,11 @@ def region_kpis(conn: Connection, region: str, *, first: str, last: str,
     span = months_between(first, last)
     lo = _month_index(first)
     fiscal = fiscal_year_of(first) if first[5:] == "04" and span == 12 else None
+    months = compute(activities, residence, months=span, until=_month_name(lo + span - 1))
+    if current is not None:
+        months = [row for row in months if row["month"] <= current]
     return {"region": region, "timeZoneOffsetSeconds": offset, "from": first, "to": last,
-            "fiscalYear": fiscal,
-            "months": compute(activities, residence, months=span, until=_month_name(lo + span - 1)),
+            "fiscalYear": fiscal, "months": months,
             "period": summarise(activities, residence, first=first, last=last)}
 
 

@@ -84,6 +84,7 @@ def seed(s: Seeded) -> None:
         submit(who, "Join", displayName=name)
         s.members.append(who.address)
     submit(alice, "Profile", displayName="山田 花子", resident=True)
+    submit(alice, "Reading", reading="やまだ はなこ")
     submit(bob, "Profile", displayName="Bob", resident=False)
     for who, role in [(vera, "verifier"), (walt, "verifier"), (carol, "auditor")]:
         submit(admin, "Role", member=who.address, role=role, granted=True)

@@ -82,6 +82,7 @@ def seeded(w: World, *, members: int = 20, claims: int = 80) -> dict[str, Any]:
     # a profile, a role granted and withdrawn, a walletless member whose key the service
     # held and handed over, and a badge for a recognition
     d.submit(w.region, [alice.sign("Profile", displayName="田中 花子", resident=True)])
+    d.submit(w.region, [alice.sign("Reading", reading="たなか はなこ")])
     for granted in (True, False):
         d.submit(w.region, [admin.sign("Role", member=alice.address, role="auditor",
                                        granted=granted)])

@@ -547,7 +547,7 @@ Object.assign(S, {
   'kpi.csv': { en: 'Download CSV', ja: 'CSV をダウンロード' },
   'kpi.print': { en: 'Print', ja: '印刷' },
   'kpi.printedOn': { en: 'Printed on {date}.', ja: '{date} 印刷。' },
-  'kpi.hoursUnit': { en: ' h', ja: ' 時間' },
+  'kpi.hoursUnit': { en: ' h', ja: '時間' },
   'kpi.month': { en: 'Month', ja: '月' },
   'kpi.totalFiscal': { en: 'Fiscal year {y}', ja: '{y}年度 計' },
   'kpi.totalPeriod': { en: 'Whole period', ja: '期間計' },

@@ -81,12 +81,6 @@ class Results:
 
 def writer(base: str, client: Client, until: float, out: Results) -> None:
     with httpx.Client(base_url=base, timeout=60) as http:
-        r = http.post(f"/v1/regions/{REGION}/members", json=client.body("Join",
-                                                                       displayName="soak"))
-        if r.status_code != 201:
-            with out.lock:
-                out.errors[f"join {r.status_code}"] += 1
-            return
         i = 0
         while time.monotonic() < until:
             body = client.body("Claim", category="cleanup", title=f"soak {i}", minutes=30,
@@ -183,16 +177,28 @@ def main() -> int:
                     if r["region"] == REGION)
 
         out = Results()
+        clients = [Client() for _ in range(args.clients)]
+        for c in clients:  # members first; the clock starts when all have joined
+            r = httpx.post(f"{base}/v1/regions/{REGION}/members", timeout=60,
+                           json=c.body("Join", displayName="soak"))
+            if r.status_code != 201:
+                print(f"soak: join refused: {r.status_code} {r.text[:200]}")
+                return 1
         start = time.monotonic()
         until = start + args.seconds
-        threads = [threading.Thread(target=writer, args=(base, Client(), until, out))
-                   for _ in range(args.clients)]
+        threads = [threading.Thread(target=writer, args=(base, c, until, out))
+                   for c in clients]
         threads.append(threading.Thread(target=reader, args=(base, vkey, until, out)))
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         elapsed = time.monotonic() - start
+        counted = sum(float(line.rsplit(" ", 1)[1])
+                      for line in httpx.get(f"{base}/metrics").text.splitlines()
+                      if line.startswith("kakawari_http_requests_total{")
+                      and 'route="/v1/regions/{region}/claims"' in line
+                      and 'method="POST"' in line and 'status="201"' in line)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
         server = None
@@ -206,6 +212,7 @@ def main() -> int:
         if lat:
             print(f"latency: p50 {pct(lat, 50) * 1000:.0f} ms, p99 {pct(lat, 99) * 1000:.0f} ms, "
                   f"max {lat[-1] * 1000:.0f} ms")
+        print(f"/metrics counted {counted:.0f} claims answered 201 over all workers")
         print(f"errors: {sum(out.errors.values())}"
               + (f"  {dict(out.errors)}" if out.errors else ""))
         print(f"inclusion proofs checked against the signed checkpoint: {out.proofs_ok} ok, "
@@ -214,7 +221,8 @@ def main() -> int:
             print(f"    {bad}")
         print(f"kakawari verify: exit {verified.returncode}: "
               f"{(verified.stdout or verified.stderr).strip().splitlines()[-1]}")
-        failed = out.errors or out.proofs_bad or verified.returncode != 0 or not lat
+        failed = (out.errors or out.proofs_bad or verified.returncode != 0 or not lat
+                  or counted != len(lat))
         return 1 if failed else 0
     finally:
         if server is not None and server.poll() is None:

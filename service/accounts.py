@@ -30,6 +30,7 @@ from ledger.messages import MESSAGE_TYPES
 from .domain import Domain, DomainError
 from .domain import tables as t
 from .domain.core import Receipt, normalize
+from .domain.numbers import member_number, parse_member_number
 from .domain.state import State
 from .keyring import Keyring
 from .regions import Signed, new_nonce
@@ -41,19 +42,34 @@ def code_hash(code: str) -> str:
     return "0x" + hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
 
+SCRYPT_R, SCRYPT_P = 8, 1
+
+
+def scrypt_maxmem(n: int, r: int = SCRYPT_R, p: int = SCRYPT_P) -> int:
+    """The memory OpenSSL's scrypt needs for ``n``, ``r``, ``p`` (its ``B`` and ``V``
+    buffers: 128·r·p + 128·r·(n + 2) bytes). ``hashlib.scrypt`` refuses anything above
+    its ``maxmem``, 32 MiB unless told, which n = 2**15, r = 8 already exceeds."""
+    return 128 * r * (n + p + 2)
+
+
+def _scrypt(passphrase: str, salt: bytes, n: int) -> bytes:
+    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P,
+                          dklen=32, maxmem=scrypt_maxmem(n))
+
+
 def _hash_passphrase(passphrase: str, n: int) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
-    return f"scrypt${n}${salt.hex()}${digest.hex()}"
+    return f"scrypt${n}${salt.hex()}${_scrypt(passphrase, salt, n).hex()}"
 
 
 def _check_passphrase(passphrase: str, stored: str) -> bool:
-    try:
-        _, n, salt, digest = stored.split("$")
-        got = hashlib.scrypt(passphrase.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1,
-                             dklen=32)
-    except (ValueError, MemoryError):
-        return False
+    """Whether ``passphrase`` is the one ``stored`` hashes. Only a mismatch is False: a
+    stored hash that cannot be read, or scrypt failing (memory), raises — a fault of
+    the service is never reported to the member as a wrong passphrase."""
+    kind, n, salt, digest = stored.split("$")
+    if kind != "scrypt":
+        raise ValueError(f"unknown passphrase hash {kind!r}")
+    got = _scrypt(passphrase, bytes.fromhex(salt), int(n))
     return hmac.compare_digest(got.hex(), digest)
 
 
@@ -99,11 +115,36 @@ class Accounts:
             then=[join], before=before, after=after)
         return address, receipts
 
-    def login(self, region: str, address: str, passphrase: str) -> None:
-        """Raise DomainError ``bad-login`` unless the passphrase is the account's."""
-        row = self._account(region, address)
+    def login(self, region: str, who: str, passphrase: str) -> str:
+        """The address of the managed member ``who`` names (member number or address);
+        DomainError ``bad-login`` unless the passphrase is the account's."""
+        address = self.resolve(region, who)
+        row = self._account(region, address) if address is not None else None
         if row is None or not _check_passphrase(passphrase, row.passphrase_hash):
             raise DomainError("bad-login")
+        return str(row.address)
+
+    def number_of(self, region: str, address: str) -> str:
+        """The member number of a member, as shown (``AMA-0042``)."""
+        m = t.members.c
+        with self.engine.connect() as conn:
+            number = conn.execute(select(m.number).where(
+                m.region == region, m.address == address)).scalar_one()
+        return member_number(region, int(number))
+
+    def resolve(self, region: str, who: str) -> str | None:
+        """The address ``who`` names: a 0x address, or a member number of ``region``."""
+        text = who.strip()
+        if len(text) == 42 and text[:2].lower() == "0x":
+            return text.lower()
+        number = parse_member_number(region, text)
+        if number is None:
+            return None
+        m = t.members.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(m.address).where(
+                m.region == region, m.number == number)).first()
+        return None if row is None else str(row[0])
 
     def _account(self, region: str, address: str) -> Any:
         a = t.accounts.c

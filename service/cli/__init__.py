@@ -11,6 +11,7 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
+- :mod:`.log`: ``log publish`` (the log as static tiles);
 - :mod:`.backup`: ``backup``, ``restore``.
 """
 
@@ -53,6 +54,7 @@ LAZY_COMMANDS = {
     "receipt": "service.cli.audit:receipt",
     "backup": "service.cli.backup:backup",
     "restore": "service.cli.backup:restore",
+    "log": "service.cli.log:log",
 }
 
 

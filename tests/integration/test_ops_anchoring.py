@@ -32,7 +32,7 @@ from ledger.anchoring import recorded_anchors
 from ledger.chain import log_id_for
 from ledger.integrity import verify_stored_log
 from service.api.app import create_app
-from service.chain import anchor_client, connect, deploy
+from service.chain import anchor_client, anchor_region, connect, deploy
 from service.cli import main
 from service.scheduler import AnchorScheduler, scheduler_for
 from tests.integration.databases import SQL_ENGINES, database
@@ -230,7 +230,7 @@ def test_anchor_killed_midway_is_recorded_or_retried_never_twice(
             else:  # its transaction never made it: anchored now
                 assert f"anchored kakawari/ama at size {target}" in done.stdout, done.stdout
             assert [s for _, s in anchors_of(w)].count(target) == 1
-        again = run(env, "anchor", "--region", "ama", "--rpc", own_anvil)
-        assert "already anchored" in again.stdout, again.stdout + again.stderr
+        client = anchor_client(w.settings, connect(w.settings, None))
+        assert anchor_region(w.regions, w.domain, client, "ama").status == "already-anchored"
         assert len(anchors_of(w)) == 3
         verify_stored_log(w.regions.store, ORIGIN)

@@ -31,7 +31,7 @@ def check_link(base: str, region: str, claim: str, member: str) -> str:
 
 
 @router.get("/regions/{region}/claims/{claim}/qr.svg", response_class=Response,
-            responses={200: {"content": {"image/svg+xml": {}},
+            responses={200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}},
                              "description": "A QR code (SVG) of the receipt check link"}})
 def receipt_qr(region: RegionDep, claim: ClaimPath, request: Request, conn: ConnDep,
                member: Annotated[str, Query(pattern=_ADDRESS.pattern)]) -> Response:

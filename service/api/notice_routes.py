@@ -37,7 +37,7 @@ def _listing(conn: Any, region: str, member: str, limit: int) -> dict[str, Any]:
 
 
 @router.get("/regions/{region}/notices", response_model=Notices,
-            response_model_exclude_none=True)
+            response_model_exclude_unset=True)
 def list_notices(region: RegionDep, session: SessionDep, conn: ConnDep,
                  limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
     """Your notices, newest first: approved, rejected (with the reason), thanked, asked
@@ -46,7 +46,7 @@ def list_notices(region: RegionDep, session: SessionDep, conn: ConnDep,
 
 
 @router.post("/regions/{region}/notices/read", response_model=Notices,
-             response_model_exclude_none=True)
+             response_model_exclude_unset=True)
 def read_notices(region: RegionDep, body: NoticesReadIn, session: SessionDep,
                  svc: ServicesDep) -> dict[str, Any]:
     """Mark your notices read up to entry ``upTo`` (default: all of them)."""

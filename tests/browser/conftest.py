@@ -85,16 +85,21 @@ def browser_ready() -> None:
         skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
 
 
-def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None
+def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None,
+                 production: bool = False, extra_env: dict[str, str] | None = None,
                  ) -> Iterator[Server]:
     """Region `ama` in a fresh data directory under ``tmp`` (first admin: ``admin``, or
     a key the operator's data directory keeps when None), optionally seeded with demo
-    activity ``(members, claims)``, served by uvicorn on a free port."""
+    activity ``(members, claims)``, served by uvicorn on a free port. ``production``:
+    on the defaults a real install has (no lowered scrypt cost)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKAWARI_")}
     env.update({
         "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": PASSPHRASE,
         "KAKAWARI_SCRYPT_N": "1024", "KAKAWARI_CHAIN_ID": "31337",
     })
+    if production:
+        env.pop("KAKAWARI_SCRYPT_N", None)
+    env.update(extra_env or {})
     kakawari = str(REPO / ".venv" / "bin" / "kakawari")
     init = [kakawari, "init", "--region", "ama", "--name", "海士町"]
     subprocess.run(init + (["--admin", admin] if admin else []), env=env, check=True,

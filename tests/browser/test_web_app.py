@@ -97,8 +97,7 @@ def claim(actor: Actor, server: Server, title: str, *, hours: int, category: str
     form = page.locator("form[data-form=claim]")
     form.locator("[data-field=title] input").fill(title)
     form.locator("[data-field=category] select").select_option(category)
-    form.locator("[data-field=minutes] input").nth(0).fill(str(hours))
-    form.locator("[data-field=minutes] input").nth(1).fill("30")
+    form.locator("[data-field=minutes] input").fill(str(hours * 60 + 30))
     if quest:
         form.locator("[data-field=quest] select").select_option(quest)
     for address in co:

@@ -251,6 +251,7 @@ const S = {
   'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. They are not part of the public record, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。公開の記録には載らず、あとから消去もできます。' },
   'claim.photo': { en: 'Photo', ja: '写真' },
   'claim.photoHint': { en: 'A photo of the activity helps the reviewer (made smaller before sending).', ja: '活動の写真があると確認がスムーズです（送信前に小さくします）。' },
+  'claim.choosePhoto': { en: 'Choose a photo', ja: '写真を選ぶ' },
   'claim.removePhoto': { en: 'Remove photo', ja: '写真を外す' },
   'claim.estimate': { en: 'About {n} points when approved', ja: '承認されると約 {n} ポイント' },
   'claim.submit': { en: 'Sign and record', ja: '署名して記録する' },

@@ -122,7 +122,11 @@ export async function viewClaim(root, params, app) {
       h('p', { class: 'field-error', role: 'alert', hidden: true })),
     h('fieldset', { class: 'private' }, h('legend', t('claim.private')), h('p', { class: 'hint' }, t('claim.privateHint')),
       field(t('mine.details'), text, { name: 'text' }),
-      field(t('claim.photo'), photo, { name: 'photo', hint: t('claim.photoHint') }), preview),
+      // the browser's own file button speaks the browser's language; this one the page's
+      h('div', { class: 'field', 'data-field': 'photo' }, h('span', { class: 'label' }, t('claim.photo')),
+        h('p', { class: 'hint' }, t('claim.photoHint')),
+        h('label', { class: 'button secondary file-button' }, t('claim.choosePhoto'), photo),
+        h('p', { class: 'field-error', role: 'alert', hidden: true })), preview),
     estimate, box, h('div', { class: 'actions' }, button));
 
   form.addEventListener('submit', async (e) => {

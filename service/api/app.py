@@ -32,6 +32,7 @@ from . import (
     notice_routes,
     problems,
     routes,
+    tile_routes,
     web_routes,
 )
 from .deps import Services
@@ -398,6 +399,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(audit_routes.router)
     app.include_router(notice_routes.router)
     app.include_router(certificate_routes.router)
+    app.include_router(tile_routes.router)
     app.include_router(web_routes.router)
     mount_web(app)  # the web app at / and /static (service/web.py)
     _with_problem_schema(app)

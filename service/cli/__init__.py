@@ -10,7 +10,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.client`: the member's commands over HTTP (``key``, ``join``, ``claim``, ...);
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
-- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``.
+- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
+- :mod:`.log`: ``log publish`` (the log as static tiles).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ LAZY_COMMANDS = {
     "export": "service.cli.audit:export",
     "audit": "service.cli.audit:audit",
     "receipt": "service.cli.audit:receipt",
+    "log": "service.cli.log:log",
 }
 
 

@@ -2,8 +2,8 @@
 ``svc_contacts`` (the e-mail address a member gave for her notices, and how far they
 were sent). Operational state, off the log.
 
-Revision ID: s0003
-Revises: s0002
+Revision ID: s0004
+Revises: s0003
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0003"
-down_revision = "s0002"
+revision = "s0004"
+down_revision = "s0003"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 ``kakawari anchor``): shown on /v1/health, the admin page and /metrics. Operational
 state, not on the log: updated in place.
 
-Revision ID: s0004
-Revises: s0003
+Revision ID: s0005
+Revises: s0004
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0004"
-down_revision = "s0003"
+revision = "s0005"
+down_revision = "s0004"
 branch_labels = None
 depends_on = None
 

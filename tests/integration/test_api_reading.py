@@ -32,7 +32,8 @@ def test_a_reading_is_kana_of_a_member_and_nobody_else_sets_it(api: Api) -> None
     assert "Yamada" in body["detail"]
     r = api.client.post(api.url("/reading"), json=alice.body("Reading", reading="山田"),
                         headers={"Accept-Language": "ja"})
-    assert r.status_code == 400 and r.json()["title"] == "ふりがなは、ひらがなかカタカナで書いてください"
+    assert r.status_code == 400
+    assert r.json()["title"] == "ふりがなは、ひらがなかカタカナで書いてください"
     api.refused("/reading", alice, "Reading", 400, "too-long", reading="あ" * 65)
     stranger = api.w.person()
     api.refused("/reading", stranger, "Reading", 403, "not-member", reading="だれか")

@@ -645,6 +645,7 @@ Object.assign(S, {
   'kpi.printedOn': { en: 'Printed on {date}.', ja: '{date} 印刷。' },
   'kpi.hoursUnit': { en: ' h', ja: '時間' },
   'kpi.month': { en: 'Month', ja: '月' },
+  'kpi.moreColumns': { en: 'The other columns are in the CSV and on the printout.', ja: 'ほかの列は CSV と印刷で見られます。' },
   'kpi.totalFiscal': { en: 'Fiscal year {y}', ja: '{y}年度 計' },
   'kpi.totalPeriod': { en: 'Whole period', ja: '期間計' },
   'kpi.col.activeContributors': { en: 'Active', ja: '活動した人' },

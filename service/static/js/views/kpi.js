@@ -70,14 +70,17 @@ function periodName(data, period) {
 }
 
 const COLUMNS = ['activeContributors', 'continuing', 'new', 'returning', 'residents', 'fromElsewhere', 'residenceUnknown', 'claims'];
+// On a phone the table keeps these (app.css hides the others; CSV and print have all)
+const PHONE = new Set(['activeContributors', 'continuing']);
+const col = (k) => (PHONE.has(k) ? 'num' : 'num opt');
 
 function table(data, period) {
   const row = (label, m, cls) => h('tr', { class: cls || '' }, h('th', label),
-    COLUMNS.map((k) => h('td', { class: 'num' }, fmtNum(m[k]))),
+    COLUMNS.map((k) => h('td', { class: col(k) }, fmtNum(m[k]))),
     h('td', { class: 'num' }, fmtNum(hours(m.minutesByCategory), 1)));
   const total = period.fy ? t('kpi.totalFiscal', { y: period.fy }) : t('kpi.totalPeriod');
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'kpi-table' },
-    h('thead', h('tr', h('th', t('kpi.month')), COLUMNS.map((k) => h('th', { class: 'num' }, t('kpi.col.' + k))),
+  return h('div', { class: 'table-wrap' }, h('p', { class: 'muted small phone-only-note' }, t('kpi.moreColumns')), h('table', { class: 'kpi-table', 'data-testid': 'kpi-table' },
+    h('thead', h('tr', h('th', t('kpi.month')), COLUMNS.map((k) => h('th', { class: col(k) }, t('kpi.col.' + k))),
       h('th', { class: 'num' }, t('kpi.col.hours')))),
     h('tbody', data.months.map((m) => row(yearMonth(m.month), m))),
     h('tfoot', row(total, data.period, 'total'))));

@@ -61,7 +61,7 @@ def test_erasure_removes_the_details_and_the_log_still_verifies(w: World) -> Non
     details = {"text": "住所: 海士町1-2-3"}
     digest = details_hash(salt, details)
     assert w.domain.details is not None
-    w.domain.details.put(w.region, digest, salt, details)
+    w.domain.details.put(w.region, digest, salt, details, owner=m.address)
     claim = m.sign("Claim", category="cleanup", title="Beach", minutes=60,
                    occurredAt=w.regions.clock() - 60, quest=ZERO32, coContributors=[],
                    detailsHash=digest)

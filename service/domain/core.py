@@ -293,15 +293,15 @@ class Domain:
             raise DomainError("wrong-region", named=item.message["region"], region=region)
         try:
             check_common(batch.check, item.type, item.message, signer, region)
-        except DomainError as exc:
-            # the same signed message sent again (a retry after a lost answer): its entry
-            known = self.existing(region, item, batch.state.conn) \
-                if exc.code == "nonce-reused" else None
+            rule(batch.check, item.message)
+        except DomainError:
+            # the same signed message sent again (a retry after a lost answer) breaks a
+            # rule now (its nonce is used, the person joined): answer with its entry
+            known = self.existing(region, item, batch.state.conn)
             if known is None:
                 raise
             batch.receipts.append(known)
             return
-        rule(batch.check, item.message)
         if item.type == "Claim" and item.message["detailsHash"] != ZERO32:
             self._own_details(batch.state, region, item.message)
         try:  # the append recovers the signer (once) before writing anything

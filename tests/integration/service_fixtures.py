@@ -29,8 +29,10 @@ PHOTO = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRo
 
 
 def settings_for(tmp_path: Path, url: str, **extra: Any) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=url, passphrase="test-pass",
-                    scrypt_n=1024, chain_id=CHAIN_ID, **extra)
+    """Settings of a test service; ``extra`` may also override the cheap scrypt_n."""
+    values: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": url,
+                              "passphrase": "test-pass", "scrypt_n": 1024, "chain_id": CHAIN_ID}
+    return Settings(**{**values, **extra})
 
 
 @dataclass

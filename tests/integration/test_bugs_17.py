@@ -362,3 +362,268 @@ def test_bug_details_disk_full_answered_as_server_error(api: Api, monkeypatch: A
     r = api.client.put(api.url(f"/details/{digest}"), headers=token(api, alice),
                        json={"salt": "0x" + salt.hex(), "details": details})
     assert r.status_code == 204, r.text
+
+
+# -- 3. an unknown commit outcome is looked up, never reported as a refusal ----------------
+
+
+def _status(exc: BaseException | None) -> int:
+    from ledger.errors import StoreError, StoreUnavailableError
+    from service.api.problems import DOMAIN_STATUS
+    from service.domain import DomainError
+
+    if exc is None:
+        return 201
+    if isinstance(exc, DomainError):
+        return DOMAIN_STATUS.get(exc.code, 400)
+    if isinstance(exc, StoreUnavailableError):
+        return 503
+    if isinstance(exc, StoreError):
+        return 400
+    return 500
+
+
+@pytest.mark.postgres
+def test_bug_unknown_commit_outcome_reported_as_refusal(tmp_path: Path) -> None:
+    import threading
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.integration.databases import PG_URL
+
+    name = "kk_" + uuid.uuid4().hex[:10]  # only this test's connections are cut
+    with database("postgres", tmp_path) as url:
+        url = make_url(url).update_query_dict({"application_name": name}).render_as_string(
+            hide_password=False)
+        with world(tmp_path, url) as w, TestClient(create_app(w.settings, w.regions)) as client:
+            api = Api(client, w)
+            svc = client.app.state.services  # type: ignore[attr-defined]
+            people = [w.person() for _ in range(120)]
+            signed = {p.address: p.sign("Join", displayName="x") for p in people}
+            answers: dict[str, int] = {}
+            stop = threading.Event()
+            admin = create_engine(PG_URL)
+
+            def cut() -> None:  # pg_terminate_backend on the service's sessions, repeatedly
+                with admin.connect() as conn:
+                    while not stop.wait(0.25):
+                        conn.execute(text("SELECT pg_terminate_backend(pid) FROM "
+                                          "pg_stat_activity WHERE application_name = :n"),
+                                     {"n": name})
+                        conn.commit()
+
+            def write(batch: list[Person]) -> None:
+                for p in batch:
+                    try:
+                        svc.domain.submit(w.region, [signed[p.address]])
+                        answers[p.address] = 201
+                    except Exception as exc:
+                        answers[p.address] = _status(exc)
+
+            killer = threading.Thread(target=cut)
+            killer.start()
+            writers = [threading.Thread(target=write, args=(people[i::6],)) for i in range(6)]
+            try:
+                for t in writers:
+                    t.start()
+                for t in writers:
+                    t.join(120)
+            finally:
+                stop.set()
+                killer.join(10)
+                admin.dispose()
+            # every answer is a success or "try again" (503): never a refusal, never a 500
+            assert set(answers.values()) <= {201, 503}, sorted(answers.values())
+            print("answers:", {s: list(answers.values()).count(s) for s in set(answers.values())})
+            # the first read after the connections were cut is not a 500 (pool_pre_ping)
+            assert client.get(api.url("/members")).status_code == 200
+            members = {m["address"] for m in api.get("/members", limit=1000)["items"]}
+            for address, status in answers.items():
+                if status == 201:
+                    assert address in members  # every 201 is in the log
+            # sending again what was answered 503 (or 201): the existing entry, or written now
+            for p in people:
+                s = signed[p.address]
+                r = client.post(api.url("/members"), json={"message": s.message,
+                                                            "signature": s.signature})
+                assert r.status_code == 201, r.text
+            entries = api.get("/entries", limit=1000)["entries"]
+            import json
+
+            joins = [json.loads(e["entry"])["message"]["member"] for e in entries
+                     if json.loads(e["entry"])["type"] == "Join"]
+            assert sorted(joins) == sorted({*joins}) and set(joins) >= set(signed)  # once each
+            verify_stored_log(w.regions.store, origin_for(w.region))
+
+
+def test_resubmitting_a_written_message_answers_with_its_entry(api: Api) -> None:
+    who = api.w.person()
+    signed = who.sign("Join", displayName="Hana")
+    body = {"message": signed.message, "signature": signed.signature}
+    first = api.client.post(api.url("/members"), json=body)
+    again = api.client.post(api.url("/members"), json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["entries"] == first.json()["entries"]
+    assert api.w.regions.store.log_info(origin_for(api.region)).size == 2  # region + Join
+    # the same nonce in another message is still a reuse
+    again_nonce = who.sign("Profile", displayName="Hana", resident=True,
+                           nonce=signed.message["nonce"])
+    r = api.client.post(api.url("/profile"), json={"message": again_nonce.message,
+                                                    "signature": again_nonce.signature})
+    problem(r, 409, "nonce-reused")
+
+
+# -- 5. storage abuse and guessing -----------------------------------------------------------
+
+
+def test_bug_unreferenced_details_stored_without_limit(api: Api) -> None:
+    stranger, alice = api.w.person(), api.w.person()
+    api.join(alice, "Alice")
+    salt, details = secrets.token_bytes(16), {"text": "spam", "files": []}
+    r = api.client.put(api.url(f"/details/{details_hash(salt, details)}"),
+                       headers=token(api, stranger),
+                       json={"salt": "0x" + salt.hex(), "details": details})
+    problem(r, 403, "not-member")  # a brand-new wallet stores nothing
+    waiting = [store(api, alice, {"text": f"note {i}"}) for i in range(5)]
+    salt = secrets.token_bytes(16)
+    details = {"text": "one too many", "files": []}
+    digest = details_hash(salt, details)
+    r = api.client.put(api.url(f"/details/{digest}"), headers=token(api, alice),
+                       json={"salt": "0x" + salt.hex(), "details": details})
+    problem(r, 409, "quota-exceeded")
+    api.claim(alice, detailsHash=waiting[0])  # a claim names one: room for another
+    store(api, alice, {"text": "now there is room"})
+    # details no claim names are removed a day later (on the next store)
+    svc = api.client.app.state.services  # type: ignore[attr-defined]
+    later = svc.regions.clock() + 86_400 + 60
+    svc.regions.clock = lambda: later
+    store(api, alice, {"text": "a day later"})
+    root = api.w.settings.data_dir / "details" / api.region
+    kept = {p.stem for p in root.iterdir()}
+    assert waiting[0][2:] in kept  # claimed: kept
+    assert not any(w[2:] in kept for w in waiting[1:])  # never claimed: gone
+    got = api.client.get(api.url(f"/details/{waiting[1]}"), headers=token(api, alice))
+    problem(got, 403, "not-allowed")  # gone, and nobody's any more
+
+
+def test_member_details_quota_in_bytes(tmp_path: Path) -> None:
+    with database("sqlite", tmp_path) as url, \
+            world(tmp_path, url, details_member_bytes=4000) as w, \
+            TestClient(create_app(w.settings, w.regions)) as client:
+        api = Api(client, w)
+        alice = w.person()
+        api.join(alice, "Alice")
+        store(api, alice, {"text": "a" * 2500})
+        salt, details = secrets.token_bytes(16), {"text": "b" * 2500, "files": []}
+        r = client.put(api.url(f"/details/{details_hash(salt, details)}"),
+                       headers=token(api, alice),
+                       json={"salt": "0x" + salt.hex(), "details": details})
+        problem(r, 409, "quota-exceeded")
+
+
+@pytest.fixture
+def real(tmp_path: Path) -> Iterator[Api]:
+    """The API with the scrypt cost users get (no cheap test setting)."""
+    from service.config import Settings
+
+    with database("sqlite", tmp_path) as url, \
+            world(tmp_path, url, scrypt_n=Settings().scrypt_n) as w, \
+            TestClient(create_app(w.settings, w.regions)) as client:
+        yield Api(client, w)
+
+
+def managed(api: Api, passphrase: str = "うみ と やま と") -> str:
+    from service.accounts import code_hash
+
+    code = "umi-" + secrets.token_hex(8)
+    api.post("/invitations", api.w.admin, "Invitation", codeHash=code_hash(code),
+             expiresAt=int(time.time()) + 86400)
+    r = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "佐藤",
+                                                    "passphrase": passphrase})
+    assert r.status_code == 201, r.text
+    return str(r.json()["address"])
+
+
+def scrypt_calls(monkeypatch: Any) -> list[int]:
+    """The ``n`` of every scrypt the service runs from now on (passphrases, sealing)."""
+    import hashlib
+
+    from ledger import keystore
+
+    calls: list[int] = []
+    real_scrypt, real_seal = hashlib.scrypt, keystore.seal
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(int(kwargs["n"]))
+        return real_scrypt(*args, **kwargs)
+
+    def sealed(*args: Any, **kwargs: Any) -> Any:
+        calls.append(int(kwargs.get("n", 0)))
+        return real_seal(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    monkeypatch.setattr(keystore, "seal", sealed)
+    return calls
+
+
+def test_bug_login_cost_tells_known_accounts_from_unknown(real: Api, monkeypatch: Any) -> None:
+    address = managed(real)
+    calls = scrypt_calls(monkeypatch)
+    answers = []
+    for who in (address, "0x" + secrets.token_hex(20)):
+        r = real.client.post(real.url("/accounts/login"),
+                             json={"address": who, "passphrase": "wrong guess"})
+        answers.append(problem(r, 401, "bad-login")["detail"])
+    # the same work (one scrypt of the cost users get) whether the account exists or not
+    assert calls == [calls[0], calls[0]] and calls[0] >= 2**15
+    assert answers[0] == answers[1]
+
+
+def test_bug_redemption_runs_scrypt_before_checking_the_code(real: Api,
+                                                              monkeypatch: Any) -> None:
+    calls = scrypt_calls(monkeypatch)
+    r = real.client.post(real.url("/accounts"), json={
+        "code": "guess-" + secrets.token_hex(4), "displayName": "x", "passphrase": "long enough"})
+    problem(r, 409, "bad-invitation")
+    assert calls == []
+
+
+def test_bug_passphrase_guessing_without_limit_or_lockout(real: Api) -> None:
+    passphrase = "うみ と やま と"
+    address = managed(real, passphrase)
+    url = real.url("/accounts/login")
+    for _ in range(5):
+        problem(real.client.post(url, json={"address": address, "passphrase": "guess!!!"}),
+                401, "bad-login")
+    locked = real.client.post(url, json={"address": address, "passphrase": passphrase},
+                              headers={"Accept-Language": "ja"})
+    body = problem(locked, 429, "rate-limited")  # even the right passphrase, while locked
+    assert "秒待って" in body["detail"] and int(locked.headers["retry-after"]) > 0
+    # per client address too: guessing across many accounts
+    for _ in range(15):
+        real.client.post(url, json={"address": "0x" + secrets.token_hex(20),
+                                    "passphrase": "guess!!!"})
+    problem(real.client.post(url, json={"address": "0x" + secrets.token_hex(20),
+                                        "passphrase": "guess!!!"}), 429, "rate-limited")
+    # the lock ends: the right passphrase signs in again
+    svc = real.client.app.state.services  # type: ignore[attr-defined]
+    later = svc.limits.clock() + 901
+    svc.limits.clock = lambda: later
+    r = real.client.post(url, json={"address": address, "passphrase": passphrase})
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store", r.text
+
+
+def test_invitation_codes_and_nonces_are_rate_limited(api: Api) -> None:
+    for _ in range(10):
+        r = api.client.post(api.url("/accounts"), json={
+            "code": "guess-" + secrets.token_hex(4), "displayName": "x",
+            "passphrase": "long enough"})
+        problem(r, 409, "bad-invitation")
+    r = api.client.post(api.url("/accounts"), json={
+        "code": "guess-" + secrets.token_hex(4), "displayName": "x", "passphrase": "long enough"})
+    problem(r, 429, "rate-limited")
+    for _ in range(60):
+        assert api.client.get("/v1/auth/nonce").status_code == 200
+    problem(api.client.get("/v1/auth/nonce"), 429, "rate-limited")

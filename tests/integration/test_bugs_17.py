@@ -526,10 +526,7 @@ def test_member_details_quota_in_bytes(tmp_path: Path) -> None:
 @pytest.fixture
 def real(tmp_path: Path) -> Iterator[Api]:
     """The API with the scrypt cost users get (no cheap test setting)."""
-    from service.config import Settings
-
-    with database("sqlite", tmp_path) as url, \
-            world(tmp_path, url, scrypt_n=Settings().scrypt_n) as w, \
+    with database("sqlite", tmp_path) as url, world(tmp_path, url, fast_kdf=False) as w, \
             TestClient(create_app(w.settings, w.regions)) as client:
         yield Api(client, w)
 

@@ -74,10 +74,10 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def export(region: str, out: Path, no_details: bool, size: int | None) -> None:
     """Write a region's audit bundle: every entry, the signed checkpoint, anchors,
     private details and CSV views. Verify it with `kakawari audit verify`."""
-    from .audit.export import export_region
-    from .cli import opened
-    from .domain.details import DetailsStore
-    from .regions import RegionError
+    from ..audit.export import export_region
+    from ..domain.details import DetailsStore
+    from ..regions import RegionError
+    from .base import opened
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):
@@ -127,7 +127,7 @@ def _client_for(rpc: str | None) -> ClientFor | None:
 
     from ledger.chain import Web3ChainClient
 
-    from .chain import ChainSession, ChainSetupError
+    from ..chain import ChainSession, ChainSetupError
 
     if not rpc.startswith(("http://", "https://")):
         raise click.BadParameter("the RPC URL must be http:// or https://", param_hint="--rpc")
@@ -180,7 +180,7 @@ def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str
     every member's points recomputed from the entries."""
     from ledger.parallel import default_jobs
 
-    from .audit.verify import audit_bundle
+    from ..audit.verify import audit_bundle
 
     client_for = _client_for(rpc)
     with _progress("verifying") as progress:
@@ -238,6 +238,34 @@ def _report_lines(report: Any) -> Iterator[str]:
     yield f"  views equal to the recomputation: {', '.join(pts.views) or 'none in the bundle'}"
     for note in log.notes:
         yield f"  note: {note}"
+
+
+@audit.command("fetch")
+@click.argument("url")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The bundle file to write (a ZIP).")
+@click.option("--vkey", help="The region's checkpoint key as you know it (C2SP vkey); "
+              "default: the one entry 0 names.")
+def audit_fetch(url: str, out: Path, vkey: str | None) -> None:
+    """Build an audit bundle from a log's tiles alone: URL is the log prefix
+    (https://host/logs/<region>) or a directory `kakawari log publish` wrote. Every
+    tile is checked against the signed checkpoint on the way (exit 1 if one is not,
+    3 if the log can't be read)."""
+    import time
+
+    from ..audit.fetch import FetchError, FetchUnavailable, fetch_bundle
+
+    try:
+        with _progress("fetching") as progress:
+            log = fetch_bundle(url, out, now=int(time.time()), vkey=vkey, progress=progress)
+    except FetchUnavailable as exc:
+        click.echo(f"kakawari: {exc}", err=True)
+        sys.exit(EXIT_CANNOT)
+    except FetchError as exc:
+        click.echo(f"FAILED: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"fetched {log.cp.size} entries of {log.origin} from {log.fetched} tiles and "
+               f"entry bundles into {out}; verify with: kakawari audit verify {out}")
 
 
 @audit.command("verify-receipt")
@@ -310,9 +338,9 @@ def receipt(region: str, claim: str, member: str | None, out: Path | None) -> No
     """A member's receipt of one contribution: its entries with inclusion proofs, the
     signed checkpoint and the anchor. Anyone can check it with `kakawari audit
     verify-receipt`, offline or on chain."""
-    from .audit.receipts import claim_receipt
-    from .cli import opened
-    from .regions import RegionError
+    from ..audit.receipts import claim_receipt
+    from ..regions import RegionError
+    from .base import opened
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):

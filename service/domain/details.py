@@ -130,9 +130,10 @@ class DetailsStore:
         return None if row is None else str(row[0])
 
     def store(self, region: str, digest: str, salt: bytes, details: dict[str, Any], *,
-              owner: str, now: int) -> None:
-        """Store ``details`` for ``owner`` (see :meth:`put`), within their quota: raises
-        DomainError ``not-allowed`` when someone else owns them, ``quota-exceeded``."""
+              owner: str, now: int, quota: bool = True) -> None:
+        """Store ``details`` for ``owner`` (see :meth:`put`), within their quota (unless
+        ``quota`` is False: the service's own seeding): raises DomainError
+        ``not-allowed`` when someone else owns them, ``quota-exceeded``."""
         got = details_hash(salt, details)
         if got != digest:
             raise DomainError("details-mismatch", got=got, details_hash=digest)
@@ -149,8 +150,9 @@ class DetailsStore:
             expired = self._expire(conn, region, now)
             row = conn.execute(select(d.size).where(d.region == region, d.digest == digest)
                                ).first()
-            self._within_quota(conn, region, digest, owner, len(data),
-                               0 if row is None else int(row[0]))
+            if quota:
+                self._within_quota(conn, region, digest, owner, len(data),
+                                   0 if row is None else int(row[0]))
             if row is None:
                 conn.execute(insert(t.details).values(region=region, digest=digest,
                                                       owner=owner, size=len(data),
@@ -194,12 +196,13 @@ class DetailsStore:
     def put(self, region: str, digest: str, salt: bytes, details: dict[str, Any], *,
             owner: str | None = None, now: int | None = None) -> None:
         """Store ``details`` if their salted hash is ``digest``; DomainError otherwise.
-        With ``owner`` (and a database), :meth:`store` records them as theirs."""
+        With ``owner`` (and a database), :meth:`store` records them as theirs, outside
+        any quota (for the service's own callers: demo data, imports)."""
         if owner is not None and self.engine is not None:
             import time
 
             self.store(region, digest, salt, details, owner=owner,
-                       now=int(time.time()) if now is None else now)
+                       now=int(time.time()) if now is None else now, quota=False)
             return
         got = details_hash(salt, details)
         if got != digest:

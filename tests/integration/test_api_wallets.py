@@ -160,7 +160,8 @@ def test_a_recognition_becomes_a_soulbound_badge_with_a_chain(tmp_path: Path) ->
 
     chain = FakeChainClient()
     deployment = chain.deploy_contracts()
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+    with database("sqlite", tmp_path) as url, \
+            world(tmp_path, url, public_origins=["http://kakawari.test"]) as w, \
             TestClient(create_app(w.settings, w.regions, chain=(chain, deployment.badge)),
                        base_url="http://kakawari.test") as c:
         api = Api(c, w)

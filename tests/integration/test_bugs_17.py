@@ -624,3 +624,13 @@ def test_invitation_codes_and_nonces_are_rate_limited(api: Api) -> None:
     for _ in range(60):
         assert api.client.get("/v1/auth/nonce").status_code == 200
     problem(api.client.get("/v1/auth/nonce"), 429, "rate-limited")
+
+
+def test_tokens_expire(api: Api) -> None:
+    r = siwe(api, Account.create())
+    tok, expires = r.json()["token"], r.json()["expiresAt"]
+    auth = {"Authorization": f"Bearer {tok}"}
+    assert api.client.get("/v1/auth/me", headers=auth).status_code == 200
+    svc = api.client.app.state.services  # type: ignore[attr-defined]
+    svc.auth.clock = lambda: expires + 1
+    problem(api.client.get("/v1/auth/me", headers=auth), 401, "unauthenticated")

@@ -100,18 +100,20 @@ def redeem(region: RegionDep, body: RedeemIn, svc: ServicesDep, client: ClientDe
             svc.limits.fail(key)
         raise
     token, expires = svc.auth.new_session(address, region=region, managed=True)
-    return {"address": address, "token": token, "expiresAt": expires,
-            "entries": [r.to_json() for r in receipts]}
+    return {"address": address, "number": svc.accounts.number_of(region, address),
+            "token": token, "expiresAt": expires, "entries": [r.to_json() for r in receipts]}
 
 
 @router.post("/regions/{region}/accounts/login", response_model=TokenOut, tags=["accounts"])
 def login(region: RegionDep, body: LoginIn, svc: ServicesDep, client: ClientDep
           ) -> dict[str, Any]:
-    """Sign in a member whose key the service holds, with their passphrase. Five wrong
-    passphrases for one account, or twenty from one client address, in 15 minutes lock
-    them out for 15 minutes (429, ``Retry-After``)."""
-    address = body.address.lower()
-    checked_passphrase(svc, region, address, body.passphrase, client)
+    """Sign in a member whose key the service holds, with their member number (or
+    address) and passphrase. Five wrong passphrases for one account, or twenty from one
+    client address, in 15 minutes lock them out for 15 minutes (429, ``Retry-After``)."""
+    who = body.member if body.member is not None else body.address
+    if who is None:
+        raise DomainError("bad-login")
+    address = checked_passphrase(svc, region, who, body.passphrase, client)
     token, expires = svc.auth.new_session(address, region=region, managed=True)
     return {"token": token, "address": address, "expiresAt": expires, "region": region,
             "managed": True}
@@ -128,16 +130,19 @@ def export(region: RegionDep, body: ExportIn, svc: ServicesDep, session: Session
     return svc.accounts.export(region, session.address, body.passphrase)
 
 
-def checked_passphrase(svc: Services, region: str, address: str, passphrase: str,
-                       client: str) -> None:
-    """:meth:`Accounts.login` under the rate limits of sign-in (per account and per
-    client address): DomainError ``rate-limited`` while locked, ``bad-login``."""
-    keys = (("login-account", f"{region}:{address}"), ("login-client", client))
+def checked_passphrase(svc: Services, region: str, who: str, passphrase: str,
+                       client: str) -> str:
+    """:meth:`Accounts.login` under the rate limits of sign-in, per account (whichever
+    way ``who`` names it) and per client address; the account's address. DomainError
+    ``rate-limited`` while locked, ``bad-login``."""
+    account = svc.accounts.resolve(region, who) or who.strip().lower()[:80]
+    keys = (("login-account", f"{region}:{account}"), ("login-client", client))
     svc.limits.check(*keys)
     try:
-        svc.accounts.login(region, address, passphrase)
+        address = svc.accounts.login(region, who, passphrase)
     except DomainError as exc:
         if exc.code == "bad-login":
             svc.limits.fail(*keys)
         raise
     svc.limits.clear(keys[0])
+    return address

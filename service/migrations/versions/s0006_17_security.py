@@ -3,8 +3,8 @@ is and when it was stored (quotas, expiry of details no claim commits to); count
 failed sign-ins and other guesses per account and per client address (rate limits and
 lockout); a row the health check writes to prove the database takes writes.
 
-Revision ID: s0003_17
-Revises: s0002
+Revision ID: s0006
+Revises: s0005
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0003_17"
-down_revision = "s0002"
+revision = "s0006"
+down_revision = "s0005"
 branch_labels = None
 depends_on = None
 

@@ -34,6 +34,8 @@ def settings_for(tmp_path: Path, url: str, *, fast_kdf: bool = True, **extra: An
     invitations, sealed keys) passes ``fast_kdf=False`` and gets the production default."""
     if fast_kdf:
         extra.setdefault("scrypt_n", 1024)
+    # the origins test clients use (SIWE messages must name one of them)
+    extra.setdefault("public_origins", ["http://kakawari.test", "http://testserver"])
     return Settings(data_dir=tmp_path / "data", database_url=url, passphrase="test-pass",
                     chain_id=CHAIN_ID, **extra)
 

@@ -143,7 +143,7 @@ def test_bug_siwe_uri_and_chain_id_not_checked(api: Api, change: dict[str, Any])
 
 
 def test_siwe_without_configured_origins_accepts_local_addresses_only(tmp_path: Path) -> None:
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+    with database("sqlite", tmp_path) as url, world(tmp_path, url, public_origins=[]) as w, \
             TestClient(create_app(w.settings, w.regions),
                        base_url="http://127.0.0.1:8000") as client:
         api = Api(client, w)

@@ -429,7 +429,7 @@ const S = {
   'anchor.tx': { en: 'View transaction', ja: 'トランザクションを見る' },
   'anchor.off': { en: 'Automatic anchoring is off: no blockchain is configured for this server.', ja: '自動記録はオフです（このサーバーにはブロックチェーンが設定されていません）。' },
   'anchor.scheduled': { en: 'Recorded automatically every {min} min, once at least {n} new entries are written.', ja: '{min} 分ごとに、新しい記録が {n} 件以上あれば自動で記録します。' },
-  'anchor.manual': { en: 'Not recorded automatically: the operator runs `kakawari anchor`.', ja: '自動記録はしていません（運用者が `kakawari anchor` を実行します）。' },
+  'anchor.manual': { en: 'Not recorded automatically: the operator runs “kakawari anchor”.', ja: '自動記録はしていません（運用者が「kakawari anchor」を実行します）。' },
   'anchor.lastRun': { en: 'Last run {time}', ja: '前回の実行 {time}' },
   'anchor.outcome.anchored': { en: 'recorded on the blockchain', ja: 'ブロックチェーンに記録しました' },
   'anchor.outcome.recovered': { en: 'found an unrecorded anchor and recorded it', ja: '未登録の記録を見つけて登録しました' },

@@ -246,6 +246,7 @@ const S = {
   'claim.noQuest': { en: 'No quest', ja: 'クエストなし' },
   'claim.with': { en: 'Who did it with you?', ja: '一緒に活動した人' },
   'claim.withHint': { en: 'They will be asked to confirm; then they earn the same points.', ja: '相手が確認すると、同じポイントが付きます。' },
+  'claim.everyone': { en: 'Show everyone ({n})', ja: '全員を表示（{n} 人）' },
   'claim.search': { en: 'Search by name', ja: '名前で探す' },
   'claim.private': { en: 'Private details', ja: '非公開の詳細' },
   'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. They are not part of the public record, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。公開の記録には載らず、あとから消去もできます。' },

@@ -128,7 +128,7 @@ const S = {
   // home
   'home.hello': { en: 'Hello, {name}', ja: 'こんにちは、{name} さん' },
   'home.welcome': { en: 'Welcome to {region}', ja: '{region} へようこそ' },
-  'home.pitch': { en: 'Record what you did for the region, thank the people you worked with, and see your contribution grow. Every record is signed and kept in an append-only ledger that anyone can check.', ja: '地域のためにしたことを記録し、一緒に活動した仲間に「ありがとう」を送り、あなたの関わりが積み重なっていくのを見られます。記録はすべて署名され、誰でも確かめられる台帳に追記されます。' },
+  'home.pitch': { en: 'Record what you did for the region, thank the people you worked with, and see your contribution grow. Every record is kept in a public record that anyone can check and nobody can rewrite.', ja: '地域のためにしたことを記録し、一緒に活動した仲間に「ありがとう」を送り、あなたの関わりが積み重なっていくのを見られます。記録は、誰でも確かめられ、あとから誰にも書き換えられない台帳に残ります。' },
   'home.step1': { en: 'Record what you did', ja: '活動を記録' },
   'home.step1Text': { en: 'A beach clean-up, festival set-up, a translation from Tokyo — with whom, how long, a photo if you like.', ja: '海岸清掃、お祭りの設営、東京からの翻訳など。誰と、どのくらい、写真もつけられます。' },
   'home.step2': { en: 'A verifier confirms it', ja: '確認役が確認' },
@@ -246,6 +246,7 @@ const S = {
   'claim.noQuest': { en: 'No quest', ja: 'クエストなし' },
   'claim.with': { en: 'Who did it with you?', ja: '一緒に活動した人' },
   'claim.withHint': { en: 'They will be asked to confirm; then they earn the same points.', ja: '相手が確認すると、同じポイントが付きます。' },
+  'claim.everyone': { en: 'Show everyone ({n})', ja: '全員を表示（{n} 人）' },
   'claim.search': { en: 'Search by name', ja: '名前で探す' },
   'claim.private': { en: 'Private details', ja: '非公開の詳細' },
   'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. They are not part of the public record, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。公開の記録には載らず、あとから消去もできます。' },

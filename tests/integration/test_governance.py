@@ -101,7 +101,7 @@ def vote(w: World, who: Person, proposal_id: str, *ballot: int) -> Any:
 
 def test_who_may_propose_and_vote_is_fixed_at_the_proposal(w: World) -> None:
     admin = w.admin
-    (alice, bob) = join(w, "花子", "Bob")
+    (alice, _bob) = join(w, "花子", "Bob")
     w.domain.submit(w.region, [sign(w, admin, "Join", displayName="admin")])
     # default policy: proposing needs level 2 (admins always may)
     err = refused(w, alice, "Proposal", "level-too-low", title="t", text="x",
@@ -240,7 +240,7 @@ def test_replay_gives_the_live_decisions_and_the_audit_passes(w: World, tmp_path
 
 
 def test_audit_names_a_forged_decision(w: World, tmp_path: Path) -> None:
-    people, made = governed(w)
+    people, _made = governed(w)
     pid = proposal(w, w.admin)
     vote(w, people[0], pid, 1)
     advance(w, 2 * DAY + 1)
@@ -255,7 +255,7 @@ def test_audit_names_a_forged_decision(w: World, tmp_path: Path) -> None:
 
 def test_audit_names_the_decision_when_a_vote_is_dropped_from_the_bundle(
         w: World, tmp_path: Path) -> None:
-    people, made = governed(w)
+    _people, made = governed(w)
     path = export_to(w, tmp_path / "b.zip")
     lines = entry_lines(path)
     entries = [Entry.from_bytes(x) for x in lines]

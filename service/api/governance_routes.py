@@ -19,7 +19,7 @@ from ..domain import proposals as views
 from ..domain import queries
 from .deps import ConnDep, Limit, Offset, RegionDep, ServicesDep, page
 from .routes import HashPath, _submit
-from .schemas import SIGNED, ProposalDetail, ProposalPage, Submitted
+from .schemas import SIGNED, ProposalDetail, ProposalPage, Submitted, VoteReceipt
 
 router = APIRouter(prefix="/v1", tags=["proposals"])
 
@@ -73,7 +73,8 @@ def list_proposals(region: RegionDep, svc: ServicesDep, conn: ConnDep, offset: O
     return page(total, offset, limit, items)
 
 
-@router.get("/regions/{region}/proposals/{proposal}", response_model=ProposalDetail)
+@router.get("/regions/{region}/proposals/{proposal}", response_model=ProposalDetail,
+            response_model_exclude_unset=True)
 def get_proposal(region: RegionDep, proposal: HashPath, svc: ServicesDep, conn: ConnDep,
                  voter: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$")] = None,
                  admin: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$",
@@ -89,7 +90,7 @@ def get_proposal(region: RegionDep, proposal: HashPath, svc: ServicesDep, conn: 
                                  voter=voter)
 
 
-@router.get("/regions/{region}/proposals/{proposal}/receipt")
+@router.get("/regions/{region}/proposals/{proposal}/receipt", response_model=VoteReceipt)
 def vote_receipt(region: RegionDep, proposal: HashPath, svc: ServicesDep, conn: ConnDep,
                  voter: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$")],
                  ) -> dict[str, Any]:

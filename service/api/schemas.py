@@ -762,6 +762,17 @@ class DecisionHealth(BaseModel):
                                 "that replaced an earlier vote")
 
 
+class ProposalRules(BaseModel):
+    """The governance rules of the policy in force when the proposal was made."""
+
+    policyVersion: int
+    voteLevel: int
+    power: str = Field(description="member, level or sqrtPoints")
+    capPercent: int | None
+    quorumPercent: int
+    supportPercent: int
+
+
 class ProposalSummary(BaseModel):
     id: str = Field(description="0x-hex EIP-712 signing digest of the `Proposal`")
     seq: int
@@ -789,7 +800,7 @@ class ProposalDetail(ProposalSummary):
     costs: list[int]
     budget: int
     hideTotals: bool
-    rules: dict[str, Any] = Field(description="The governance rules fixed at the proposal")
+    rules: ProposalRules = Field(description="The governance rules fixed at the proposal")
     reason: str | None = Field(description="Why it was withdrawn or cancelled")
     endedSeq: int | None = Field(description="Seq of its Withdrawal, Cancellation or Decision")
     participation: Participation
@@ -797,6 +808,24 @@ class ProposalDetail(ProposalSummary):
     provisional: bool = Field(description="Whether the result is a running count")
     health: DecisionHealth | None = Field(description="Decided, or for admins")
     myBallot: list[int] | None = Field(description="The asking voter's ballot that counts")
+
+
+class VoteReceipt(BaseModel):
+    """A voter's receipt (``kakawari-receipt/1``): the region's first entry, the proposal,
+    each vote of the voter on it and its decision (once written), each with its
+    inclusion proof in one signed tree. Verify it offline with ``kakawari audit
+    verify-receipt``."""
+
+    format: str = Field(description="`kakawari-receipt/1`")
+    region: str
+    origin: str
+    proposal: str = Field(description="The proposal's id")
+    voter: str = Field(description="The voter's address")
+    checkpointKey: str
+    checkpoint: str
+    size: int
+    entries: list[ReceiptEntry]
+    anchor: AnchorRecord | None
 
 
 class DecisionHealthRow(DecisionHealth):

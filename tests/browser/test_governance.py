@@ -55,8 +55,8 @@ def _past(data_dir: Path) -> None:
             "Invitation", clock=now[0], expiresAt=now[0] + 60 * DAY,
             codeHash="0x" + hashlib.sha256(CODE.encode()).hexdigest())])
         [receipt] = domain.submit("ama", [admin.sign(
-            "Proposal", clock=now[0], title="夏祭りの会場", text="今年の夏祭りをどこで開くか決めます。",
-            method="ranked", choices=["港", "小学校", "神社"], costs=[], budget=0,
+            "Proposal", clock=now[0], title="夏祭りの会場",
+            text="今年の夏祭りをどこで開くか決めます。", method="ranked", choices=["港", "小学校", "神社"], costs=[], budget=0,
             opensAt=now[0], closesAt=now[0] + 2 * DAY, hideTotals=False)])
         for who, ballot in zip(people, ([0], [1, 0], [2, 1], [2, 0], [1]), strict=True):
             domain.submit("ama", [who.sign("Vote", clock=now[0], proposal=receipt.id,
@@ -99,8 +99,9 @@ def test_a_managed_member_votes_on_a_phone_and_the_admin_reads_the_result(
     kp.wait_for_selector("text=こんにちは、佐藤 健二 さん")
 
     # the admin puts two questions to the region now that Kenji is a member
-    yes_no = propose(server, title="浜の清掃用具を買う", text="共同で清掃用具を買います。賛成ですか。",
-                     method="for-against", choices=[])
+    yes_no = propose(server, title="浜の清掃用具を買う",
+                     text="共同で清掃用具を買います。賛成ですか。", method="for-against",
+                     choices=[])
     ranked = propose(server, title="次の集まりの曜日", text="次の集まりをいつにしますか。",
                      method="ranked", choices=["土曜", "日曜", "平日の夜"])
 

@@ -57,7 +57,8 @@ def _past(data_dir: Path) -> None:
         [receipt] = domain.submit("ama", [admin.sign(
             "Proposal", clock=now[0], title="夏祭りの会場",
             text="今年の夏祭りをどこで開くか決めます。", method="ranked",
-            choices=["港", "小学校", "神社"], costs=[], budget=0, opensAt=now[0], closesAt=now[0] + 2 * DAY, hideTotals=False)])
+            choices=["港", "小学校", "神社"], costs=[], budget=0, opensAt=now[0],
+            closesAt=now[0] + 2 * DAY, hideTotals=False)])
         for who, ballot in zip(people, ([0], [1, 0], [2, 1], [2, 0], [1]), strict=True):
             domain.submit("ama", [who.sign("Vote", clock=now[0], proposal=receipt.id,
                                            ballot=ballot)])

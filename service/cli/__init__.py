@@ -11,7 +11,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.governance`: ``propose``, ``vote``, ``proposal``;
-- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``.
+- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
+- :mod:`.log`: ``log publish`` (the log as static tiles).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ LAZY_COMMANDS = {
     "propose": "service.cli.governance:propose",
     "vote": "service.cli.governance:vote",
     "proposal": "service.cli.governance:proposal_group",
+    "log": "service.cli.log:log",
 }
 
 

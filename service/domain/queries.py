@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from . import tables as t
+from .numbers import member_number
 from .policy import Policy
 from .state import current_policy
 
@@ -17,6 +18,7 @@ def _member_json(row: Any) -> dict[str, Any]:
         "address": row.address, "displayName": row.display_name, "resident": row.resident,
         "joinedSeq": row.joined_seq, "joinedAt": row.joined_at,
         "lifetimePoints": row.points, "level": row.level, "managed": row.managed,
+        "number": member_number(row.region, row.number),
     }
 
 

@@ -163,4 +163,7 @@ def test_a_managed_member_votes_on_a_phone_and_the_admin_reads_the_result(
     assert "So far (not final)" in ap.inner_text("main")
     assert ap.locator("[data-testid=health]").count() == 1  # admins see it before closing
     admin.shot("decide-05-running-admin")
+    open_view(admin, server, "admin?tab=kpi")  # the KPI dashboard: each decision's health
+    health = ap.locator("[data-testid=decision-health]").inner_text()
+    assert "夏祭りの会場" in health and "83.33%" in health  # 5 of 6 eligible voted
     admin.check_clean()

@@ -270,3 +270,27 @@ def test_audit_names_the_decision_when_a_vote_is_dropped_from_the_bundle(
         ENTRIES: joined(kept), CHECKPOINT: cp.encode(), MANIFEST: manifest_for(path, kept),
         ANCHORS: anchors_for(kept)})
     fails_both_ways(audit_bundle, forged, decision - 1, "differs from the recount")
+
+
+def test_a_voters_receipt_proves_their_votes_and_the_decision(w: World) -> None:
+    from ledger.audit.receipt import build_receipt, latest_anchor, verify_receipt
+    from ledger.errors import VerificationError
+    from service.domain.proposals import vote_seqs
+
+    people, made = governed(w)
+    origin = origin_for(w.region)
+    store = w.regions.store
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        seqs = vote_seqs(conn, w.region, made["ranked"], people[0].address)
+        other = vote_seqs(conn, w.region, made["ranked"], people[1].address)
+    receipt = build_receipt(store, origin, seqs, anchor=latest_anchor(store, origin), about={
+        "proposal": made["ranked"], "voter": people[0].address})
+    summary = verify_receipt(receipt, vkey=w.regions.facts(w.region).checkpoint_key)
+    kinds = [e.type for e in summary.entries]
+    assert kinds == ["Region", "Proposal", "Vote", "Vote", "Decision"]  # both votes stay
+    # a receipt that slips in someone else's vote is refused, naming it
+    forged = build_receipt(store, origin, sorted({*seqs, other[1]}),
+                           anchor=latest_anchor(store, origin),
+                           about={"proposal": made["ranked"], "voter": people[0].address})
+    with pytest.raises(VerificationError, match=r"not .*'s vote on proposal"):
+        verify_receipt(forged, vkey=w.regions.facts(w.region).checkpoint_key)

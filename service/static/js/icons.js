@@ -14,6 +14,8 @@ const P = {
   audit: 'M12 3l8 3v6c0 4.5-3.4 8.2-8 9-4.6-.8-8-4.5-8-9V6zM8.5 12l2.5 2.5 4.5-5',
   download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
   decide: 'M4 4h16v12H8l-4 4zM8 9l2.5 2.5L16 7',
+  notices: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4',
+  menu: 'M4 6h16M4 12h16M4 18h16',
 };
 
 export function icon(name) {

@@ -100,6 +100,7 @@ class MemoryState(Projections):
         self._role_count: dict[str, int] = defaultdict(int)
         self._details: set[tuple[str, str]] = set()
         self._ballots: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        self._claimant: dict[str, str] = {}  # details hash -> contributor of its first claim
         self._next_line = 0
         # one row per entry, and only ever asked whether it is there: kept as key -> seq
         self._nonces: dict[tuple[str, int], int] = {}
@@ -187,6 +188,7 @@ class MemoryState(Projections):
 
     def _index_claim(self, row: dict[str, Any]) -> None:
         self._details.add((row["contributor"], row["details_hash"]))
+        self._claimant.setdefault(row["details_hash"], row["contributor"])
 
     def _index_ballot(self, row: dict[str, Any]) -> None:
         self._ballots[row["proposal"]].append((row["proposal"], row["voter"]))
@@ -256,6 +258,9 @@ class MemoryState(Projections):
             power = powers[(proposal, row["voter"])]["power"]
             out.append((row["voter"], int(power), json.loads(row["ballot"])))
         return sorted(out)
+
+    def details_claimant(self, details_hash: str) -> str | None:
+        return self._claimant.get(details_hash)
 
     def _new_line_id(self) -> int:
         return self._next_line

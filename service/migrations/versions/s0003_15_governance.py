@@ -2,7 +2,7 @@
 position, every vote entry and each voter's ballot that counts.
 
 Revision ID: s0003_15
-Revises: s0005
+Revises: s0006
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0003_15"
-down_revision = "s0005"
+down_revision = "s0006"
 branch_labels = None
 depends_on = None
 

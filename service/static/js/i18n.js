@@ -627,6 +627,13 @@ const ERRORS = {
   'log-integrity': { en: ['The ledger failed its integrity check', 'The operator has been told.'], ja: ['台帳の整合性チェックに失敗しました', '運営者に通知されています。'] },
   'http-404': { en: ['Not found', 'This page or record does not exist.'], ja: ['見つかりません', 'このページや記録はありません。'] },
   'rate-limited': { en: ['Too many tries', 'Please wait a moment and try again.'], ja: ['試行回数が多すぎます', '少し待ってから、もう一度お試しください。'] },
+  'details-taken': { en: ['These details belong to another record', 'Attach your own details instead.'], ja: ['この詳細はほかの人の記録のものです', 'ご自身の詳細を添えてください。'] },
+  'details-not-yours': { en: ['Save your details first', 'Only details you saved yourself can be attached. Please try again.'], ja: ['先に詳細を保存してください', '添えられるのはご自身で保存した詳細だけです。もう一度お試しください。'] },
+  'not-image': { en: ['Only photos can be attached', 'Choose a JPEG, PNG, GIF, WebP, HEIC or AVIF photo.'], ja: ['添付できるのは写真だけです', 'JPEG、PNG、GIF、WebP、HEIC、AVIF の写真を選んでください。'] },
+  'quota-exceeded': { en: ['Storage limit reached', 'Record an activity with what you saved, or remove some details first.'], ja: ['保存できる量の上限です', '保存した詳細で活動を記録するか、先にいくつか削除してください。'] },
+  'bad-character': { en: ['A character that can\'t be saved', 'Please remove unusual characters and try again.'], ja: ['保存できない文字があります', '特殊な文字を取り除いて、もう一度お試しください。'] },
+  unavailable: { en: ['The service can\'t record anything right now', 'Nothing was recorded. Please try again in a few minutes.'], ja: ['いまは記録できません', '何も記録していません。数分後にもう一度お試しください。'] },
+  'outcome-unknown': { en: ['Not known whether this was recorded', 'Please send it again: it will not be recorded twice.'], ja: ['記録されたか分かりません', 'もう一度送ってください。二重に記録されることはありません。'] },
 };
 
 /** t() in a given language (a certificate shows both). */

@@ -285,6 +285,9 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
                   "1時間30分", "1 h 30 min"):
         assert words in text, (words, text)
     assert cert.locator("[data-testid=cert-points]").inner_text() == "20"
+    number = call(server, "GET", f"/v1/regions/ama/members/{hana_address}")["number"]
+    assert re.fullmatch(r"AMA-\d{4}", number)
+    assert cert.locator("[data-testid=cert-name]").inner_text() == f"佐藤 ハナ（{number}）"
     page.wait_for_function(
         "() => document.querySelector('[data-testid=cert-qr]').naturalWidth > 0")
     hana.shot("plain-10-certificate-ja-phone")

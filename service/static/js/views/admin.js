@@ -150,6 +150,7 @@ async function policyTab(root, app) {
       caps: { claim: int(inputs.capClaim), endorsementsPerClaim: int(inputs.capEndorse) },
       decayHalfLifeDays: inputs.decay.value ? int(inputs.decay) : null, levels,
       review: { threshold: int(inputs.threshold), approvals: int(inputs.approvals) }, maxMinutes: int(inputs.maxMinutes),
+      ...(p.governance ? { governance: p.governance } : {}), // kept as published (proposals and votes)
     });
     await busy(button, async () => {
       try {

@@ -147,4 +147,13 @@ export async function kpi(root, app, params = new URLSearchParams()) {
         : h('p', { class: 'muted' }, '—'))),
     card(h('h3', t('kpi.table')), table(whole ? data : shown, whole ? period : { last12: true })),
     definitions());
+  const decisions = data.decisions || [];
+  if (decisions.length) {
+    root.append(card(h('h3', t('decide.health')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'decision-health' },
+      h('thead', h('tr', h('th', t('decide.f.title')), ['turnout', 'top10', 'nakamoto', 'changed'].map((k) => h('th', { class: 'num' }, t('decide.' + k))))),
+      h('tbody', [...decisions].reverse().map((d) => h('tr',
+        h('th', h('a', { href: `#/decide?id=${d.proposal}` }, d.title)),
+        h('td', { class: 'num' }, `${d.turnoutPercent}%`), h('td', { class: 'num' }, `${d.top10Percent}%`),
+        h('td', { class: 'num' }, String(d.nakamoto)), h('td', { class: 'num' }, String(d.changedLast24h)))))))));
+  }
 }

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     """Lifetime of a sign-in (bearer token), seconds."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Largest request body the API reads (private details with photos included)."""
+    witness_interval: float = Field(default=1.0, ge=0, le=3600)
+    """Seconds between rounds sending new checkpoints to partner witnesses (0: off)."""
     siwe_domains: list[str] = Field(default_factory=list)
     """Hosts a SIWE message may name besides the request's own Host (e.g. behind a proxy)."""
 

@@ -25,7 +25,15 @@ from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
 from ..regions import Regions
 from ..web import mount_web
-from . import audit_routes, auth_routes, problems, routes, tile_routes, web_routes
+from . import (
+    audit_routes,
+    auth_routes,
+    problems,
+    routes,
+    tile_routes,
+    web_routes,
+    witness_routes,
+)
 from .deps import Services
 from .problems import PROBLEM_JSON, Problem, log
 from .schemas import (
@@ -318,9 +326,18 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             app.state.regions = opened
             app.state.services = services_for(settings, opened)
             app.state.services.chain = chain if chain is not None else _configured_chain(settings)
+        submitter = None
+        if owned is not None and settings.witness_interval > 0:
+            from ..witness import Submitter
+
+            submitter = Submitter(app.state.regions, owned.engine,
+                                  interval=settings.witness_interval)
+            submitter.start()
         try:
             yield
         finally:
+            if submitter is not None:
+                submitter.stop()
             if owned is not None:
                 owned.close()
 
@@ -346,6 +363,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(routes.router)
     app.include_router(audit_routes.router)
     app.include_router(tile_routes.router)
+    app.include_router(witness_routes.router)
     app.include_router(web_routes.router)
     mount_web(app)  # the web app at / and /static (service/web.py)
     _with_problem_schema(app)

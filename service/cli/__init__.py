@@ -11,7 +11,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
-- :mod:`.log`: ``log publish`` (the log as static tiles).
+- :mod:`.log`: ``log publish`` (the log as static tiles);
+- :mod:`.witness`: ``witness key|trust|partner|submit``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ LAZY_COMMANDS = {
     "audit": "service.cli.audit:audit",
     "receipt": "service.cli.audit:receipt",
     "log": "service.cli.log:log",
+    "witness": "service.cli.witness:witness",
 }
 
 

@@ -248,3 +248,45 @@ auth_nonces = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used", Boolean, nullable=False),
 )
+
+# -- witnessing (issue 16; operational state, not on the log) --------------------------
+
+witness_logs = Table(
+    "svc_witness_logs", metadata,
+    Column("region", REGION, primary_key=True),  # the local region whose witness trusts it
+    Column("origin", String(64), primary_key=True),
+    Column("vkey", Text, nullable=False),  # the log's checkpoint key (C2SP vkey)
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Logs the local regions' witnesses cosign: one row per (witness region, log)."""
+
+witness_state = Table(
+    "svc_witness_state", metadata,
+    Column("origin", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(44), nullable=False),  # base64
+    Column("note", Text, nullable=False),  # the checkpoint as submitted
+    Column("cosignatures", Text, nullable=False),  # the lines this witness returned
+    Column("updated_at", BigInteger, nullable=False),
+)
+"""The latest checkpoint this server's witness cosigned, per log: only ever grows."""
+
+partner_witnesses = Table(
+    "svc_partner_witnesses", metadata,
+    Column("region", REGION, primary_key=True),  # the local log that submits
+    Column("name", String(200), primary_key=True),  # the witness's key name
+    Column("vkey", Text, nullable=False),  # cosigner vkey (type 0x04)
+    Column("url", Text, nullable=False),  # submission prefix
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Witnesses a local region's log submits its checkpoints to."""
+
+cosignatures = Table(
+    "svc_cosignatures", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("witness", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True),
+    Column("line", Text, nullable=False),  # the verified signature line
+    Column("timestamp", BigInteger, nullable=False),
+)
+"""Cosignatures returned by partner witnesses, verified, per checkpoint size."""

@@ -59,7 +59,9 @@ def region_show(region_id: str, as_json: bool) -> None:
             raise RegionError(f"no region {region_id!r}")
         facts = c.regions.facts(region_id)
         info = c.regions.store.log_info(origin_for(region_id))
-        witness_file = c.settings.regions_dir / region_id / "witness.vkey"
+        from ..keyring import public_path
+
+        witness_file = public_path(c.settings, region_id, "witness.vkey")
         witness = witness_file.read_text().strip() if witness_file.exists() else None
     data = {
         "region": facts.region,

@@ -136,14 +136,21 @@ class RedeemOut(BaseModel):
     """A redeemed invitation: the new member's address, their sign-in and the entries."""
 
     address: str = Field(description="The address of the key the service created and holds")
+    number: str = Field(description="The new member's number (`AMA-0042`): with the "
+                        "passphrase, how she signs in on another device")
     token: str = Field(description="Bearer token, signed in as the new member")
     expiresAt: int = Field(description="Unix seconds when the token stops working")
     entries: list[EntryReceipt] = Field(description="The `Custody` and `Join` entries appended")
 
 
 class LoginIn(BaseModel):
+    """Who signs in: ``member`` (a member number such as `AMA-0042` — any case, full-width,
+    with or without the prefix or hyphen — or an address), or ``address`` as before."""
+
     model_config = ConfigDict(extra="forbid")
-    address: Address
+    member: StrictStr | None = Field(default=None, min_length=1, max_length=64,
+                                     description="Member number or 0x address")
+    address: Address | None = Field(default=None, description="0x address (or use `member`)")
     passphrase: StrictStr = Field(min_length=1, max_length=1024)
 
 
@@ -297,6 +304,8 @@ class MemberSummary(BaseModel):
                                 "follow these)")
     level: int = Field(description="1 + level thresholds of the policy reached")
     managed: bool = Field(description="Whether the service holds the member's key")
+    number: str = Field(description="Member number, e.g. `AMA-0042`: the region in capitals "
+                        "and the member's place in the order of joining (1 = first)")
 
 
 class MemberPage(BaseModel):
@@ -378,6 +387,9 @@ class ClaimSummary(BaseModel):
     status: ClaimStatus
     approvals: int = Field(description="Approving reviews so far")
     points: int | None = Field(description="Points per person, fixed on approval; null before")
+    expectedPoints: int | None = Field(
+        default=None, description="While pending: the points per person it earns if approved "
+        "under the policy in force now; null once decided")
     endorsementPoints: int = Field(description="Endorsement points credited to the contributor")
     decidedSeq: int | None = Field(
         description="Seq of the entry that last decided it (approval, rejection, revocation, "
@@ -445,6 +457,19 @@ class QuestPage(BaseModel):
     offset: int = Field(description="Items skipped")
     limit: int = Field(description="Page size asked for")
     items: list[Quest] = Field(description="Quests, newest first")
+
+
+class Partner(BaseModel):
+    """A partner region, as the region's ``Partnership`` entries name it."""
+
+    partner: str = Field(description="The partner's log origin, kakawari/<region>")
+    name: str = Field(description="The partner's name")
+    url: str = Field(description="Its log URL (C2SP tlog-tiles prefix)")
+    logKey: str = Field(description="Its checkpoint key (C2SP vkey)")
+    witnessKey: str = Field(description="Its witness key (cosigner vkey, type 0x04)")
+    seq: int = Field(description="Seq of the Partnership entry in force (or the last)")
+    active: bool = Field(description="False once a PartnershipEnd entry withdrew it")
+    endedSeq: int | None = Field(description="Seq of that PartnershipEnd entry")
 
 
 class PolicyInfo(BaseModel):
@@ -699,3 +724,51 @@ class Receipt(BaseModel):
                                         "log order")
     anchor: AnchorRecord | None = Field(description="The anchor of that tree; null when the "
                                         "entries are not anchored yet")
+
+
+# -- notices (issue 12) ----------------------------------------------------------------------
+
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
+
+
+class Notice(BaseModel):
+    seq: int = Field(description="The entry the notice comes from")
+    kind: NoticeKind = Field(description="approved (a recognition for you), rejected (with "
+                             "the reason), thanked, confirm (you were named on an activity), "
+                             "quest (a new quest)")
+    time: int | None = Field(description="When it happened (for a quest: when it opens)")
+    read: bool = Field(description="Whether you have read it")
+    claim: str | None = Field(default=None, description="The activity it is about")
+    quest: str | None = Field(default=None, description="The quest it is about")
+    title: str | None = Field(default=None, description="Title of the activity or quest")
+    by: str | None = Field(default=None, description="Who did it (reviewer, endorser, ...)")
+    byName: str | None = Field(default=None, description="Their display name")
+    points: int | None = Field(default=None, description="Points recognised, or a quest's bonus")
+    amount: int | None = Field(default=None, description="Thanks given")
+    note: str | None = Field(default=None, description="The thanks' message")
+    reason: str | None = Field(default=None, description="Why it was not approved")
+    done: bool | None = Field(default=None, description="confirm: whether you confirmed")
+
+
+class Notices(BaseModel):
+    unread: int = Field(description="How many of the notices are unread")
+    readSeq: int = Field(description="Notices up to this entry are read (-1: none)")
+    items: list[Notice] = Field(description="Newest first")
+
+
+class NoticesReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upTo: int | None = Field(default=None, ge=-1, le=2**53 - 1,
+                             description="Mark notices up to this entry read (default: all)")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254, description="Where to e-mail your notices")
+    lang: Literal["ja", "en"] = Field(default="ja", description="Language of the e-mails")
+
+
+class ContactOut(BaseModel):
+    email: str | None = Field(description="The address your notices go to, or null")
+    lang: Literal["ja", "en"] | None = Field(description="Language of the e-mails")
+    mailing: bool = Field(description="Whether this server sends e-mail at all")

@@ -12,7 +12,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
 - :mod:`.log`: ``log publish`` (the log as static tiles);
-- :mod:`.witness`: ``witness key|trust|partner|submit``.
+- :mod:`.witness`: ``witness key|trust|partner|submit``;
+- :mod:`.partner`: ``partner add|end|list`` (signed partnership entries).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ LAZY_COMMANDS = {
     "receipt": "service.cli.audit:receipt",
     "log": "service.cli.log:log",
     "witness": "service.cli.witness:witness",
+    "partner": "service.cli.partner:partner",
 }
 
 

@@ -13,9 +13,14 @@ refused the entry).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from .base import opened, region_id
+from .base import Context, opened, region_id
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["partner"]
 
@@ -47,7 +52,6 @@ def partner_add(region: str, other: str, name: str, log_key: str, witness_key: s
     from ledger.entry import origin_for
 
     from ..witness import add_partner_witness, trust_log
-    from .base import Context
 
     with opened(keys=True) as c:
         _submit(c, region, "Partnership", {
@@ -57,7 +61,6 @@ def partner_add(region: str, other: str, name: str, log_key: str, witness_key: s
         trust_log(engine, region, log_key, c.regions.clock())
         add_partner_witness(engine, region, witness_key, witness_url or _witness_url(url),
                             c.regions.clock())
-        assert isinstance(c, Context)
     click.echo(f"{region} and {other} are partners: the witness of {region} cosigns "
                f"{origin_for(other)}, and the log of {region} submits to {other}'s witness")
 
@@ -88,11 +91,12 @@ def partner_list(region: str) -> None:
                        f"{row['seq']}, {state}")
 
 
-def _engine(c: object) -> object:
-    return c.regions.store.engine  # type: ignore[attr-defined]
+def _engine(c: Context) -> Engine:
+    engine: Engine = c.regions.store.engine  # type: ignore[attr-defined]
+    return engine
 
 
-def _submit(c: object, region: str, type_: str, fields: dict[str, object]) -> None:
+def _submit(c: Context, region: str, type_: str, fields: dict[str, Any]) -> None:
     import secrets
 
     from ledger import eip712
@@ -100,7 +104,7 @@ def _submit(c: object, region: str, type_: str, fields: dict[str, object]) -> No
 
     from ..regions import RegionError, Signed
 
-    regions = c.regions  # type: ignore[attr-defined]
+    regions = c.regions
     if not regions.exists(region):
         raise RegionError(f"no region {region!r}")
     key = regions.admin_key(region)
@@ -110,4 +114,4 @@ def _submit(c: object, region: str, type_: str, fields: dict[str, object]) -> No
         "region": region, "admin": eip712.address_of(key), "nonce": secrets.randbits(53),
         "issuedAt": regions.clock(), **fields})
     signed = Signed(type_, message, eip712.sign_message(key, facts.domain, mtype, message))
-    c.domain.submit(region, [signed])  # type: ignore[attr-defined]
+    c.domain.submit(region, [signed])

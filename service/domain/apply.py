@@ -52,7 +52,7 @@ def _join(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any
     state.insert(
         t.members, address=m["member"], display_name=m["displayName"], resident=None,
         joined_seq=entry.seq, joined_at=entry.time, points=0, level=state.policy.level(0),
-        managed=bool(held and held["held"]),
+        managed=bool(held and held["held"]), number=state.next_member_number(),
     )
 
 
@@ -233,6 +233,22 @@ def _badge(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, An
                  leaf_hash=m["leafHash"])
 
 
+def _partnership(state: Projections, facts: RegionFacts, entry: Entry,
+                 m: dict[str, Any]) -> None:
+    values = {"seq": entry.seq, "name": m["partnerName"], "log_key": m["logKey"],
+              "witness_key": m["witnessKey"], "url": m["url"], "active": True,
+              "ended_seq": None, "time": entry.time}
+    if state.one(t.partners, partner=m["partner"]) is None:
+        state.insert(t.partners, partner=m["partner"], **values)
+    else:  # partners again after an end
+        state.update(t.partners, {"partner": m["partner"]}, **values)
+
+
+def _partnership_end(state: Projections, facts: RegionFacts, entry: Entry,
+                     m: dict[str, Any]) -> None:
+    state.update(t.partners, {"partner": m["partner"]}, active=False, ended_seq=entry.seq)
+
+
 _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]] = {
     "Region": _region,
     "Join": _join,
@@ -251,4 +267,6 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Invitation": _invitation,
     "Custody": _custody,
     "Badge": _badge,
+    "Partnership": _partnership,
+    "PartnershipEnd": _partnership_end,
 }

@@ -39,6 +39,9 @@ members = Table(
     Column("points", BigInteger, nullable=False),  # lifetime, undecayed
     Column("level", Integer, nullable=False),
     Column("managed", Boolean, nullable=False),
+    # 1 + the members who joined before (log order); shown as AMA-0042 (domain/numbers.py)
+    Column("number", Integer, nullable=False),
+    Index("ix_svc_members_number", "region", "number", unique=True),
 )
 
 roles = Table(
@@ -210,6 +213,20 @@ custody = Table(
     Column("seq", BigInteger, nullable=False),
 )
 
+partners = Table(
+    "svc_partners", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("partner", String(64), primary_key=True),  # the partner's log origin
+    Column("seq", BigInteger, nullable=False),  # the Partnership entry in force (or last)
+    Column("name", String(200), nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("witness_key", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("ended_seq", BigInteger, nullable=True),  # its PartnershipEnd entry
+    Column("time", BigInteger, nullable=False),
+)
+
 heads = Table(
     "svc_heads", metadata,
     Column("region", REGION, primary_key=True),
@@ -218,7 +235,7 @@ heads = Table(
 
 PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
-    points, recognitions, badges, erasures, invitations, custody,
+    points, recognitions, badges, erasures, invitations, custody, partners,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""
 
@@ -247,6 +264,26 @@ auth_nonces = Table(
     Column("nonce", String(64), primary_key=True),
     Column("expires_at", BigInteger, nullable=False),
     Column("used", Boolean, nullable=False),
+)
+
+# Notices (issue 12): what a member has read, and where to e-mail her notices. Both are
+# the member's own settings, kept off the log (an e-mail address never goes into it).
+
+notice_reads = Table(
+    "svc_notice_reads", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("read_seq", BigInteger, nullable=False),  # notices up to this entry are read
+)
+
+contacts = Table(
+    "svc_contacts", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("lang", String(2), nullable=False),  # ja | en: the language of her e-mails
+    Column("mailed_seq", BigInteger, nullable=False),  # notices up to this entry were sent
+    Column("updated_at", BigInteger, nullable=False),
 )
 
 # -- witnessing (issue 16; operational state, not on the log) --------------------------

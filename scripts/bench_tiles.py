@@ -59,7 +59,9 @@ def seed(data: Path, entries: int) -> int:
         kakawari(data, "init", "--region", REGION, "--name", "ベンチ町")
     size = int(str(show(data, REGION)["size"]))
     while size < entries:
-        claims = max(200, (entries - size) // 4 + 50)
+        # small batches: demo seed signs a batch before appending it, and a signed message
+        # must be appended within the message window (15 minutes) of its issuedAt
+        claims = min(2000, max(200, (entries - size) // 4 + 50))
         print(f"  seeding: {size} entries, adding ~{claims} claims ...", file=sys.stderr)
         kakawari(data, "demo", "seed", "--region", REGION, "--members",
                  str(max(20, claims // 70)), "--claims", str(claims), "--seed", str(size))

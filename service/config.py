@@ -41,8 +41,16 @@ class Settings(BaseSettings):
     """Largest request body the API reads (private details with photos included)."""
     witness_interval: float = Field(default=1.0, ge=0, le=3600)
     """Seconds between rounds sending new checkpoints to partner witnesses (0: off)."""
-    siwe_domains: list[str] = Field(default_factory=list)
-    """Hosts a SIWE message may name besides the request's own Host (e.g. behind a proxy)."""
+    public_origins: list[str] = Field(default_factory=list)
+    """Where people reach the service, e.g. ``["https://kakawari.example.jp"]``: sign-in
+    messages (SIWE) must name one of these. Unset: local addresses only (development)."""
+
+    details_member_bytes: int = Field(default=50 * 1_048_576, ge=0)
+    """Private details one member may keep in a region, bytes."""
+    details_unreferenced: int = Field(default=5, ge=0)
+    """Stored private details that no claim names yet, per member."""
+    details_unreferenced_ttl: int = Field(default=86_400, ge=60)
+    """Seconds after which private details that no claim or quest names are removed."""
 
     chain_rpc_url: str | None = None
     """JSON-RPC endpoint of the EVM chain checkpoints are anchored on (optional: without
@@ -53,6 +61,15 @@ class Settings(BaseSettings):
     """Instead of ``chain_private_key``: an Ethereum keystore v3 JSON file, unlocked with
     the key-encryption passphrase."""
 
+    anchor_interval: int = Field(default=3600, ge=0, le=30 * 86_400)
+    """With a chain configured, ``kakawari serve`` anchors every region this often
+    (seconds; 0: only ``kakawari anchor`` does). One worker of all servers sharing the
+    database runs it at a time (a database lock)."""
+    anchor_min_entries: int = Field(default=1, ge=1, le=10**9)
+    """A scheduled run anchors a region only once this many entries were written since
+    its last anchor (the ``Anchor`` entries themselves not counted)."""
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    """``kakawari serve``'s log lines: one JSON object per line, or plain text."""
     smtp_host: str | None = None
     """SMTP server that members' notices are e-mailed through (none: no e-mail)."""
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -285,6 +285,9 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
                   "1時間30分", "1 h 30 min"):
         assert words in text, (words, text)
     assert cert.locator("[data-testid=cert-points]").inner_text() == "20"
+    number = call(server, "GET", f"/v1/regions/ama/members/{hana_address}")["number"]
+    assert re.fullmatch(r"AMA-\d{4}", number)
+    assert cert.locator("[data-testid=cert-name]").inner_text() == f"佐藤 ハナ（{number}）"
     page.wait_for_function(
         "() => document.querySelector('[data-testid=cert-qr]').naturalWidth > 0")
     hana.shot("plain-10-certificate-ja-phone")
@@ -308,6 +311,12 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
     summary = stranger.page.inner_text("[data-testid=check-summary]")
     assert "佐藤 ハナ さんの「港の清掃」は地域の記録に含まれています" in summary
     stranger.shot("plain-11-receipt-check-ja-phone")
+    # what she saw before she joined: the welcome page, in plain words too
+    for lang in ("ja", "en"):
+        stranger.page.evaluate("l => localStorage.setItem('kakawari.lang', l)", lang)
+        open_page(stranger, server, "")
+        check_words(stranger, "the welcome page", lang)
+        check_layout(stranger, "the welcome page")
 
     # -- after thanking, the activity shows that she did ---------------------------------
     open_page(hana, server, "endorse")
@@ -343,6 +352,22 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
             check_layout(hana, where)
             for fold in page.locator("details").all():
                 assert fold.get_attribute("open") is None, f"{where}: a fold is open"
+        # the confirmation in this language too, and what cancelling it says
+        open_page(hana, server, "claim")
+        form = page.locator("form[data-form=claim]")
+        form.locator("[data-field=title] input").fill("Watered the flower beds")
+        form.locator("button.preset[data-minutes='30']").click()
+        form.locator("button[type=submit]").click()
+        dialog = page.locator("#dialog")
+        dialog.wait_for(state="visible")
+        check_words(hana, f"the confirmation ({lang})", lang)
+        assert "30" in dialog.locator("dd[data-field=minutes]").inner_text()
+        dialog.locator("button.secondary").click()
+        cancelled = form.locator(".form-error")
+        cancelled.wait_for()
+        assert cancelled.inner_text().startswith(
+            "記録しませんでした" if lang == "ja" else "Not recorded")
+        check_words(hana, f"a cancelled confirmation ({lang})", lang)
         hana.shot(f"plain-13-menu-{lang}-phone")
     page.evaluate("localStorage.setItem('kakawari.lang', 'ja')")
 

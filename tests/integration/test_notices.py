@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.mail import compose
+from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import ZERO32, Person, database, world
 from tests.integration.test_api import Api, grant, setup_people
 from tests.integration.test_api_wallets import siwe_token
@@ -61,10 +62,11 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture
-def mailing_api(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Api]:
+@pytest.fixture(params=SQL_ENGINES)
+def mailing_api(request: pytest.FixtureRequest, tmp_path: Path,
+                smtp: tuple[Inbox, int]) -> Iterator[Api]:
     _, port = smtp
-    with database("sqlite", tmp_path) as url, world(
+    with database(request.param, tmp_path) as url, world(
             tmp_path, url, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
             smtp_from="office@ama.example") as w:
         app = create_app(w.settings, w.regions)
@@ -163,6 +165,8 @@ def test_notices_and_their_emails(mailing_api: Api, smtp: tuple[Inbox, int]) -> 
     assert {m["To"] for m in inbox.messages} == {address}
     # each notice once, however many rounds ran
     assert text.count("地域の活動ではありません") == 1
+    mailer = api.client.app.state.services.mailer  # type: ignore[attr-defined]
+    assert mailer.run_once() == 0 and len(inbox.wait_for(address, timeout=0)) == len(mails)
 
     # nothing about her e-mail went into the log
     entries = api.get("/entries", start=0, limit=1000)["entries"]

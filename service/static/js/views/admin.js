@@ -68,6 +68,15 @@ export async function kpi(root) {
       h('tbody', [...months].reverse().map((m) => h('tr',
         h('th', yearMonth(m.month)),
         [m.activeContributors, m.continuing, m.new, m.claims].map((v) => h('td', { class: 'num' }, fmtNum(v))))))))));
+  const decisions = data.decisions || [];
+  if (decisions.length) {
+    root.append(card(h('h3', t('decide.health')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'decision-health' },
+      h('thead', h('tr', h('th', t('decide.f.title')), ['turnout', 'top10', 'nakamoto', 'changed'].map((k) => h('th', { class: 'num' }, t('decide.' + k))))),
+      h('tbody', [...decisions].reverse().map((d) => h('tr',
+        h('th', h('a', { href: `#/decide?id=${d.proposal}` }, d.title)),
+        h('td', { class: 'num' }, `${d.turnoutPercent}%`), h('td', { class: 'num' }, `${d.top10Percent}%`),
+        h('td', { class: 'num' }, String(d.nakamoto)), h('td', { class: 'num' }, String(d.changedLast24h)))))))));
+  }
 }
 
 function yearMonth(ym) {
@@ -201,6 +210,7 @@ async function policyTab(root, app) {
       caps: { claim: int(inputs.capClaim), endorsementsPerClaim: int(inputs.capEndorse) },
       decayHalfLifeDays: inputs.decay.value ? int(inputs.decay) : null, levels,
       review: { threshold: int(inputs.threshold), approvals: int(inputs.approvals) }, maxMinutes: int(inputs.maxMinutes),
+      ...(p.governance ? { governance: p.governance } : {}), // kept as published (proposals and votes)
     });
     await busy(button, async () => {
       try {
@@ -306,6 +316,23 @@ export async function anchorStatus() {
     h('p', txLink(a.chainId, a.txHash)));
 }
 
+/** How anchoring runs by itself (kakawari serve's schedule) and how its last run went. */
+export async function anchorSchedule() {
+  const health = await get('/v1/health');
+  const a = health.anchoring;
+  const out = h('div', { 'data-testid': 'anchor-schedule' });
+  if (!a) return out.append(h('p', { class: 'muted' }, t('anchor.off'))), out;
+  out.append(h('p', a.scheduled
+    ? t('anchor.scheduled', { min: fmtNum(Math.max(1, Math.round(a.interval / 60))), n: fmtNum(a.minEntries) })
+    : t('anchor.manual')));
+  const run = a.regions[state.region];
+  if (!run) return out;
+  out.append(h('p', { class: 'muted' }, t('anchor.lastRun', { time: fmtDateTime(run.checkedAt) }), ' · ', t('anchor.outcome.' + run.outcome)));
+  if (run.error) out.append(h('p', { class: 'form-error', role: 'alert', 'data-testid': 'anchor-failure' }, t('anchor.failed', { n: run.failures }), ' ', h('code', run.error)));
+  if (run.note) out.append(h('p', { class: 'muted' }, run.note));
+  return out;
+}
+
 async function anchor(root) {
-  root.append(card(h('h2', t('anchor.title')), h('p', { class: 'muted' }, t('anchor.intro')), await anchorStatus()));
+  root.append(card(h('h2', t('anchor.title')), h('p', { class: 'muted' }, t('anchor.intro')), await anchorStatus(), await anchorSchedule()));
 }

@@ -25,7 +25,7 @@ from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
 from ..regions import Regions
 from ..web import mount_web
-from . import audit_routes, auth_routes, problems, routes, web_routes
+from . import audit_routes, auth_routes, problems, quest_routes, routes, web_routes
 from .deps import Services
 from .problems import PROBLEM_JSON, Problem, log
 from .schemas import (
@@ -344,6 +344,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
+    app.include_router(quest_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(web_routes.router)
     mount_web(app)  # the web app at / and /static (service/web.py)

@@ -45,6 +45,12 @@ DOMAIN_STATUS: dict[str, int] = {
                      "claim-decided", "budget-exceeded", "policy-version", "last-admin",
                      "not-revoked", "invitation-exists", "badge-exists", "not-approved",
                      "quest-closed", "no-chain", "bad-invitation", "chain-refused"), 409),
+    **dict.fromkeys(("own-quest", "not-organiser", "level-too-low"), 403),
+    **dict.fromkeys(("unknown-perk", "unknown-redemption"), 404),
+    **dict.fromkeys(("quest-not-open", "quest-full", "already-signed-up", "not-signed-up",
+                     "quest-decided", "checkin-expired", "checkin-closed", "perk-expired",
+                     "perk-out-of-stock", "perk-changed", "balance-too-low",
+                     "redemption-decided"), 409),
     "details-erased": 410,
     **dict.fromkeys(("no-service-key", "busy"), 503),
 }

@@ -28,13 +28,13 @@ from ledger.verify import RegionFacts
 from ..keyring import KeyringError
 from ..regions import RegionTx, Signed
 from . import tables as t
-from .apply import apply, entry_id
+from .apply import apply, entry_id, perk_id
 from .details import DetailsStore
 from .errors import DomainError
 from .rules import CHECKS, Check, Limits, check_common
 from .state import Known, State
 
-_ID_TYPES = frozenset({"Claim", "Quest"})
+_ID_TYPES = frozenset({"Claim", "Quest", "QuestPost", "Perk", "Redemption"})
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,8 @@ class Domain:
         entry = batch.tx.entries[-1]
         apply(batch.state, facts, entry)
         ident = entry_id(facts, entry) if item.type in _ID_TYPES else None
+        if item.type == "Perk":
+            ident = perk_id(facts, entry)
         batch.receipts.append(Receipt(seq, item.type, leaf, ident))
         return entry
 

@@ -7,7 +7,7 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
      "caps": {"claim": 500, "endorsementsPerClaim": 50},
      "decayHalfLifeDays": null, "levels": [50, 150, 400, 1000],
      "review": {"threshold": 100, "approvals": 2},
-     "maxMinutes": 1440}
+     "maxMinutes": 1440, "questProposalLevel": 1}
 
 - a claim earns ``base + floor(minutes * perHour / 60)`` of its category, plus the
   points of the quest it answers, at most ``caps.claim``; each confirmed co-contributor
@@ -20,7 +20,8 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
   approvals, others one;
 - with ``decayHalfLifeDays``, a point line is worth ``points * 2^(-age/half-life)``
   when shown (levels follow lifetime points and never decay);
-- ``levels`` are ascending thresholds of lifetime points: level = 1 + thresholds reached.
+- ``levels`` are ascending thresholds of lifetime points: level = 1 + thresholds reached;
+- a member of level ``questProposalLevel`` or more may propose a quest.
 
 The module is pure: no clock, no database. Until a region publishes a policy,
 :data:`DEFAULT_POLICY` applies (version 0).
@@ -87,6 +88,9 @@ class Policy(BaseModel):
     review: ReviewRule = ReviewRule()
     maxMinutes: int = Field(default=1440, ge=1, le=10_080,
                             description="Most minutes one claim may state")
+    questProposalLevel: int = Field(default=1, ge=1, le=100,
+                                    description="Lowest level at which a member may propose "
+                                    "a quest (かかわりしろ) for an admin or verifier to publish")
 
     @field_validator("categories")
     @classmethod

@@ -168,6 +168,14 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
         ("/v1/regions/{region}/claims/{claim}/receipt", {}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[1]}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[4]}, None),
+        ("/v1/regions/{region}/quests/{quest}", {"quest": s.quests[1]}, None),
+        ("/v1/regions/{region}/quests", {"status": "proposed", "tag": "海"}, None),
+        ("/v1/regions/{region}/quests/{quest}/signups", {"quest": s.quests[1]}, None),
+        ("/v1/regions/{region}/quests/{quest}/checkin-code", {"quest": s.quests[1]}, admin),
+        ("/v1/regions/{region}/perks", {}, None),
+        ("/v1/regions/{region}/perks/{perk}", {"perk": s.perks[0]}, None),
+        ("/v1/regions/{region}/redemptions", {}, None),
+        ("/v1/regions/{region}/members/{address}/balance", {"address": s.members[1]}, None),
     ]
     calls += [(f"/v1/regions/{{region}}/members/{{address}}{tail}", {"address": a}, None)
               for a in s.members for tail in ("", "/points", "/budget")]

@@ -41,19 +41,34 @@ def code_hash(code: str) -> str:
     return "0x" + hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
 
+SCRYPT_R, SCRYPT_P = 8, 1
+
+
+def scrypt_maxmem(n: int, r: int = SCRYPT_R, p: int = SCRYPT_P) -> int:
+    """The memory OpenSSL's scrypt needs for ``n``, ``r``, ``p`` (its ``B`` and ``V``
+    buffers: 128·r·p + 128·r·(n + 2) bytes). ``hashlib.scrypt`` refuses anything above
+    its ``maxmem``, 32 MiB unless told, which n = 2**15, r = 8 already exceeds."""
+    return 128 * r * (n + p + 2)
+
+
+def _scrypt(passphrase: str, salt: bytes, n: int) -> bytes:
+    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P,
+                          dklen=32, maxmem=scrypt_maxmem(n))
+
+
 def _hash_passphrase(passphrase: str, n: int) -> str:
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=8, p=1, dklen=32)
-    return f"scrypt${n}${salt.hex()}${digest.hex()}"
+    return f"scrypt${n}${salt.hex()}${_scrypt(passphrase, salt, n).hex()}"
 
 
 def _check_passphrase(passphrase: str, stored: str) -> bool:
-    try:
-        _, n, salt, digest = stored.split("$")
-        got = hashlib.scrypt(passphrase.encode(), salt=bytes.fromhex(salt), n=int(n), r=8, p=1,
-                             dklen=32)
-    except (ValueError, MemoryError):
-        return False
+    """Whether ``passphrase`` is the one ``stored`` hashes. Only a mismatch is False: a
+    stored hash that cannot be read, or scrypt failing (memory), raises — a fault of
+    the service is never reported to the member as a wrong passphrase."""
+    kind, n, salt, digest = stored.split("$")
+    if kind != "scrypt":
+        raise ValueError(f"unknown passphrase hash {kind!r}")
+    got = _scrypt(passphrase, bytes.fromhex(salt), int(n))
     return hmac.compare_digest(got.hex(), digest)
 
 

@@ -93,7 +93,7 @@ def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None =
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKAWARI_")}
     env.update({
         "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": PASSPHRASE,
-        "KAKAWARI_SCRYPT_N": "1024", "KAKAWARI_CHAIN_ID": "31337",
+        "KAKAWARI_CHAIN_ID": "31337",  # scrypt at its production cost: the walletless path
     })
     kakawari = str(REPO / ".venv" / "bin" / "kakawari")
     init = [kakawari, "init", "--region", "ama", "--name", "海士町"]

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 def demo(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("kakawari-demo")
     for srv in start_server(tmp, None, seed=(24, 90)):
-        settings = Settings(data_dir=Path(srv.env["KAKAWARI_DATA_DIR"]), scrypt_n=1024)
+        settings = Settings(data_dir=Path(srv.env["KAKAWARI_DATA_DIR"]))
         srv.admin_key = Keyring(settings, PASSPHRASE.encode()).load("ama", "admin")
         yield srv
 

@@ -16,7 +16,7 @@ from ledger.audit.verifier import ANCHOR_FIELDS
 from ledger.entry import origin_for
 from service.audit.export import export_region
 from service.cli import main
-from service.demo import seed
+from service.cli.demo import seed
 from service.domain.details import details_hash
 from service.regions import Signed
 from tests.integration.service_fixtures import ZERO32, Person, World

@@ -26,9 +26,14 @@ ZERO32 = "0x" + "00" * 32
 CHAIN_ID = 31337
 
 
-def settings_for(tmp_path: Path, url: str, **extra: Any) -> Settings:
+def settings_for(tmp_path: Path, url: str, *, fast_kdf: bool = True, **extra: Any) -> Settings:
+    """Settings for a test region. ``fast_kdf`` lowers scrypt's cost (n = 1024) for
+    suites that only need keys to exist; a test of what members go through (passphrases,
+    invitations, sealed keys) passes ``fast_kdf=False`` and gets the production default."""
+    if fast_kdf:
+        extra.setdefault("scrypt_n", 1024)
     return Settings(data_dir=tmp_path / "data", database_url=url, passphrase="test-pass",
-                    scrypt_n=1024, chain_id=CHAIN_ID, **extra)
+                    chain_id=CHAIN_ID, **extra)
 
 
 @dataclass
@@ -80,9 +85,10 @@ class World:
 
 
 @contextmanager
-def world(tmp_path: Path, url: str, region: str = "ama", **extra: Any) -> Iterator[World]:
+def world(tmp_path: Path, url: str, region: str = "ama", *, fast_kdf: bool = True,
+          **extra: Any) -> Iterator[World]:
     """A region with an admin key, on a migrated database, and its domain."""
-    settings = settings_for(tmp_path, url, **extra)
+    settings = settings_for(tmp_path, url, fast_kdf=fast_kdf, **extra)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = open_database(url)
     regions = Regions(store, Keyring(settings, b"test-pass"))

@@ -1,6 +1,6 @@
 """Wallet compatibility and sign-in: messages and SIWE signed by ethers.js v6 are
-accepted as-is; walletless members redeem an invitation, act through the service and
-export their key; private details are readable only by the right people."""
+accepted as-is; private details are readable only by the right people. (Walletless
+members: test_api_accounts.py.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from fastapi.testclient import TestClient
 
-from service.accounts import code_hash
 from service.api.app import create_app
 from service.domain.details import details_hash
 from tests.conftest import REPO, skip_or_fail
@@ -119,45 +118,6 @@ def siwe_token(api: Api, account: Any) -> str:
     token: str = api.client.post("/v1/auth/siwe", json={"message": text,
                                                         "signature": sig}).json()["token"]
     return token
-
-
-def test_walletless_member_from_invitation_to_exported_key(api: Api) -> None:
-    code = "umi-" + secrets.token_hex(8)
-    api.post("/invitations", api.w.admin, "Invitation", codeHash=code_hash(code),
-             expiresAt=int(time.time()) + 86400)
-    r = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "佐藤 ばあちゃん",
-                                                    "passphrase": "うみ と やま と"})
-    assert r.status_code == 201, r.text
-    address, token = r.json()["address"], r.json()["token"]
-    assert [e["type"] for e in r.json()["entries"]] == ["Custody", "Join"]
-    again = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "x",
-                                                        "passphrase": "another passphrase"})
-    assert again.status_code == 409 and again.json()["code"] == "bad-invitation"
-    auth = {"Authorization": f"Bearer {token}"}
-    fields = {"category": "farming", "title": "田植え", "minutes": 120,
-              "occurredAt": int(time.time()) - 3600, "quest": ZERO32, "coContributors": [],
-              "detailsHash": ZERO32}
-    r = api.client.post(api.url("/managed/Claim"), json={"fields": fields}, headers=auth)
-    assert r.status_code == 201, r.text
-    claim = api.get(f"/claims/{r.json()['id']}")
-    assert claim["contributor"] == address
-    assert api.get(f"/members/{address}")["managed"] is True
-    bad = api.client.post(api.url("/accounts/login"), json={"address": address,
-                                                           "passphrase": "wrong passphrase"})
-    assert bad.status_code == 401 and bad.json()["code"] == "bad-login"
-    login = api.client.post(api.url("/accounts/login"), json={"address": address,
-                                                             "passphrase": "うみ と やま と"})
-    assert login.status_code == 200
-    r = api.client.post(api.url("/accounts/export"), json={"passphrase": "うみ と やま と"},
-                        headers=auth)
-    assert r.status_code == 200, r.text
-    key = Account.decrypt(r.json(), "うみ と やま と")
-    assert Account.from_key(key).address.lower() == address
-    assert api.get(f"/members/{address}")["managed"] is False
-    r = api.client.post(api.url("/managed/Claim"), json={"fields": fields}, headers=auth)
-    assert r.status_code == 403 and r.json()["code"] == "not-managed"
-    wallet = Account.from_key(key)
-    assert siwe_token(api, wallet)
 
 
 def test_private_details_are_stored_read_and_erased(api: Api) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from ledger.entry import origin_for
 from ledger.integrity import verify_stored_log
-from service.demo import seed
+from service.cli.demo import seed
 from service.domain import DomainError, snapshot
 from service.domain.details import details_hash
 from tests.integration.service_fixtures import ZERO32, World, database, world

@@ -13,9 +13,9 @@ from ledger.errors import VerificationError
 from ledger.integrity import verify_stored_log
 from ledger.merkle import leaf_hash
 from ledger.store.sql import SqlStore
+from service.cli.demo import seed
 from service.config import Settings
 from service.db import open_database
-from service.demo import seed
 from service.domain import make_domain
 from service.keyring import Keyring
 from service.regions import Regions

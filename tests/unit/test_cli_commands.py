@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from click.testing import CliRunner
 
-from service import client_cli
 from service.cli import LAZY_COMMANDS, main
+from service.cli import client as client_cli
 
 
 def test_every_lazy_command_is_the_command_it_names() -> None:
@@ -40,3 +40,10 @@ def test_auditing_a_bundle_does_not_import_the_web_and_chain_libraries() -> None
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert "ok: " in out and out.strip().endswith("[]"), out
+
+
+def test_every_command_lives_in_the_cli_package() -> None:
+    """One room for the commands: service/cli/, one module per command group."""
+    assert all(target.startswith("service.cli.") for target in LAZY_COMMANDS.values())
+    top = Path(__file__).parents[2] / "service"
+    assert not sorted(p.name for p in top.glob("*_cli.py")) and not (top / "demo.py").exists()

@@ -25,11 +25,11 @@ import click
 from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
 
-from .domain import Domain, queries
-from .domain.details import details_hash
-from .domain.state import current_policy
-from .keyring import KeyringError
-from .regions import Signed
+from ..domain import Domain, queries
+from ..domain.details import details_hash
+from ..domain.state import current_policy
+from ..keyring import KeyringError
+from ..regions import Signed
 
 CATEGORIES = ["festival", "cleanup", "promotion", "disaster-relief", "pro-bono", "farming"]
 TITLES = {
@@ -208,7 +208,7 @@ def demo() -> None:
 @click.option("--seed", "rng_seed", type=int, help="Random seed for reproducible choices.")
 def seed_command(region: str, members: int, claims: int, rng_seed: int | None) -> None:
     """Fill a region with signed sample activity; prints the ids of the claims made."""
-    from .cli import opened
+    from .base import opened
 
     with opened(keys=True) as c:
         if not c.regions.exists(region):

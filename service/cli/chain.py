@@ -26,7 +26,7 @@ from ledger.anchoring import (
 from ledger.chain import ChainClient, Web3ChainClient
 from ledger.entry import origin_for
 
-from .chain import (
+from ..chain import (
     ChainSession,
     ChainSetupError,
     anchor_client,
@@ -36,14 +36,14 @@ from .chain import (
     find_deployment,
     note_registration,
 )
-from .config import load_settings
-from .regions import RegionError
+from ..config import load_settings
+from ..regions import RegionError
 
 RPC_HELP = "JSON-RPC URL of the chain (default: KAKAWARI_CHAIN_RPC_URL)."
 
 
 def _region(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from .cli import region_id
+    from .base import region_id
 
     return region_id(ctx, param, value)
 
@@ -108,7 +108,7 @@ def anchor(region: str, rpc: str | None, as_json: bool) -> None:
     The first anchor registers the log (this account owns it and may anchor it). An
     anchor that reached the chain but was not recorded (a crash) is recorded, not sent
     again. Exit 1 if the chain holds another root for this log (a fork)."""
-    from .cli import EXIT_FAILED, fail, opened
+    from .base import EXIT_FAILED, fail, opened
 
     with opened(keys=True) as c:
         if not c.regions.exists(region):
@@ -178,7 +178,7 @@ def anchors(region: str, rpc: str | None, as_json: bool, offline: bool) -> None:
     """List the region's recorded anchors and check each: the contract's rootAt(size)
     and the log's own root at that size must both equal the recorded root. Exit 1 if
     any differs, or if the chain holds another root for this log."""
-    from .cli import EXIT_FAILED, opened
+    from .base import EXIT_FAILED, opened
 
     origin = origin_for(region)
     status: ChainStatus | None = None

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from .client import Client, ClientError, default_key_path, load_key, save_key
+from ..client import Client, ClientError, default_key_path, load_key, save_key
 
 ZERO32 = "0x" + "00" * 32
 
@@ -131,7 +131,7 @@ def key_import(source: Path, key_path: Path | None) -> None:
 def key_from_region(region: str, key_path: Path | None) -> None:
     """On the server: write the admin key that ``kakawari init`` created for the
     operator as a keystore file, so the client commands can act as admin."""
-    from .cli import opened
+    from .base import opened
 
     with opened(keys=True) as c:
         secret = c.regions.admin_key(region)
@@ -188,7 +188,7 @@ def claim(c: Client, category: str, title: str, minutes: int, occurred: str | No
     """Claim a contribution; prints its id."""
     digest = ZERO32
     if details or photos:
-        from .domain.details import details_hash
+        from ..domain.details import details_hash
 
         body: dict[str, Any] = {"text": details or "", "files": [
             {"name": p.name, "type": mimetypes.guess_type(p.name)[0] or "application/octet-stream",
@@ -314,7 +314,7 @@ def reinstate(c: Client, claim_id: str, reason: str) -> None:
 @client_options()
 def invite(c: Client, days: int) -> None:
     """Issue an invitation code for a person without a wallet (admins); prints the code."""
-    from .accounts import code_hash
+    from ..accounts import code_hash
 
     code = "-".join(secrets.token_hex(3) for _ in range(3))
     c.submit("/invitations", "Invitation", {"admin": c.address, "codeHash": code_hash(code),

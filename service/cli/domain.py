@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from .domain import snapshot
+from ..domain import snapshot
 
 
 @click.command()
@@ -18,8 +18,8 @@ from .domain import snapshot
 def rebuild(region: str, check: bool) -> None:
     """Recompute every projection of a region (members, claims, points, levels...) from
     its log entries alone, under the region's append lock."""
-    from .cli import EXIT_FAILED, opened
-    from .regions import RegionError
+    from ..regions import RegionError
+    from .base import EXIT_FAILED, opened
 
     with opened(keys=True) as c:
         if not c.regions.exists(region):

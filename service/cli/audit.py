@@ -74,10 +74,10 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def export(region: str, out: Path, no_details: bool, size: int | None) -> None:
     """Write a region's audit bundle: every entry, the signed checkpoint, anchors,
     private details and CSV views. Verify it with `kakawari audit verify`."""
-    from .audit.export import export_region
-    from .cli import opened
-    from .domain.details import DetailsStore
-    from .regions import RegionError
+    from ..audit.export import export_region
+    from ..domain.details import DetailsStore
+    from ..regions import RegionError
+    from .base import opened
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):
@@ -127,7 +127,7 @@ def _client_for(rpc: str | None) -> ClientFor | None:
 
     from ledger.chain import Web3ChainClient
 
-    from .chain import ChainSession, ChainSetupError
+    from ..chain import ChainSession, ChainSetupError
 
     if not rpc.startswith(("http://", "https://")):
         raise click.BadParameter("the RPC URL must be http:// or https://", param_hint="--rpc")
@@ -180,7 +180,7 @@ def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str
     every member's points recomputed from the entries."""
     from ledger.parallel import default_jobs
 
-    from .audit.verify import audit_bundle
+    from ..audit.verify import audit_bundle
 
     client_for = _client_for(rpc)
     with _progress("verifying") as progress:
@@ -310,9 +310,9 @@ def receipt(region: str, claim: str, member: str | None, out: Path | None) -> No
     """A member's receipt of one contribution: its entries with inclusion proofs, the
     signed checkpoint and the anchor. Anyone can check it with `kakawari audit
     verify-receipt`, offline or on chain."""
-    from .audit.receipts import claim_receipt
-    from .cli import opened
-    from .regions import RegionError
+    from ..audit.receipts import claim_receipt
+    from ..regions import RegionError
+    from .base import opened
 
     with opened(keys=False) as c:
         if not c.regions.exists(region):

@@ -7,6 +7,7 @@ no route (and no entry type) for either.
 
 # No `from __future__ import annotations`: the generated body models must resolve at def time.
 
+import io
 import time
 from typing import Annotated, Any
 
@@ -126,7 +127,11 @@ def app_url(request: Request, route: str) -> str:
 
 
 def _svg(url: str, scale: int = 4) -> bytes:
-    return segno.make(url, error="m").svg_inline(scale=scale, border=2).encode()
+    """A standalone SVG document (with its namespace, so an <img> shows it)."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=scale, border=2, xmldecl=False,
+                                    title="Kakawari")
+    return out.getvalue()
 
 
 @router.get("/regions/{region}/quests/{quest}/qr.svg", response_class=Response,

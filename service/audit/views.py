@@ -7,10 +7,11 @@ details the service still holds — never for erased ones. Each must hash to a
 :mod:`service.domain.details`).
 
 **Views** (``views/*.csv``): contributions, reviews, endorsements, points per
-member, perks and their stock, redemptions, and spendable balances per member, written from a :class:`~service.audit.replay.Replay` of the entries (so they
-show exactly what the entries give, as of the export). UTF-8 with a byte-order mark
-and CRLF line ends, so Excel opens Japanese text correctly; times in ISO 8601, Japan
-time; text cells that a spreadsheet would take for a formula (starting with ``=``,
+member, perks and their stock, redemptions, and spendable balances per member,
+written from a :class:`~service.audit.replay.Replay` of the entries (so they show
+exactly what the entries give, as of the export). UTF-8 with a byte-order mark and
+CRLF line ends, so Excel opens Japanese text correctly; times in ISO 8601, Japan time;
+text cells that a spreadsheet would take for a formula (starting with ``=``,
 ``+``, ``-``, ``@``, tab or CR) are prefixed with ``'``. Erased details show as
 ``erased (entry N)``, never as a missing row. The verifier writes the same views from
 its own replay and compares them line by line with the bundle's.

@@ -67,6 +67,7 @@ def test_a_full_quest_is_refused_in_japanese_and_english(api: Api) -> None:
     svg = api.client.get(api.url(f"/quests/{quest}/qr.svg"))
     assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
     assert svg.text.startswith("<svg") and "<path" in svg.text
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg.text  # an <img> shows it
 
 
 def test_check_in_with_the_current_code_then_the_organiser_confirms(api: Api) -> None:

@@ -1,6 +1,8 @@
 // Japanese and English. The language comes from the browser (navigator.languages) and
 // can be switched; the choice is remembered on this device.
 
+import { QUEST_STRINGS, QUEST_ERRORS } from './i18n_quests.js';
+
 const KEY = 'kakawari.lang';
 let current = null;
 
@@ -531,3 +533,6 @@ const ERRORS = {
   'http-404': { en: ['Not found', 'This page or record does not exist.'], ja: ['見つかりません', 'このページや記録はありません。'] },
   'rate-limited': { en: ['Too many tries', 'Please wait a moment and try again.'], ja: ['試行回数が多すぎます', '少し待ってから、もう一度お試しください。'] },
 };
+
+Object.assign(S, QUEST_STRINGS);
+Object.assign(ERRORS, QUEST_ERRORS);

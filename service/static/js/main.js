@@ -11,7 +11,8 @@ import { viewSignIn } from './views/signin.js';
 import { viewClaim } from './views/claim.js';
 import { viewMine } from './views/mine.js';
 import { viewEndorse } from './views/endorse.js';
-import { viewQuests } from './views/quests.js';
+import { viewQuests, viewQuest, viewQuestForm, viewCheckIn } from './views/quests.js';
+import { viewPerks } from './views/perks.js';
 import { viewPoints } from './views/points.js';
 import { viewReview } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
@@ -24,6 +25,10 @@ const ROUTES = {
   mine: { view: viewMine, nav: 'mine', icon: '☰', member: true },
   endorse: { view: viewEndorse, nav: 'endorse', icon: '♡', member: true },
   quests: { view: viewQuests, nav: 'quests', icon: '★' },
+  quest: { view: viewQuest, nav: null },
+  'quest-new': { view: viewQuestForm, nav: null },
+  checkin: { view: viewCheckIn, nav: null },
+  perks: { view: viewPerks, nav: null },
   points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
   connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
   review: { view: viewReview, nav: 'review', icon: '✓', role: 'verifier' },

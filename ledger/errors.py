@@ -36,6 +36,10 @@ class NoteError(LedgerError):
     """A signed note or checkpoint is malformed or its signature does not verify."""
 
 
+class TileError(LedgerError):
+    """A tile, entry bundle or tile path is malformed, or does not match the tree."""
+
+
 class KeyStoreError(LedgerError):
     """A sealed key can't be opened (wrong passphrase, damaged file) or stored."""
 

@@ -30,6 +30,7 @@ from ledger.messages import MESSAGE_TYPES
 from .domain import Domain, DomainError
 from .domain import tables as t
 from .domain.core import Receipt, normalize
+from .domain.numbers import member_number, parse_member_number
 from .domain.state import State
 from .keyring import Keyring
 from .regions import Signed, new_nonce
@@ -114,11 +115,36 @@ class Accounts:
             then=[join], before=before, after=after)
         return address, receipts
 
-    def login(self, region: str, address: str, passphrase: str) -> None:
-        """Raise DomainError ``bad-login`` unless the passphrase is the account's."""
-        row = self._account(region, address)
+    def login(self, region: str, who: str, passphrase: str) -> str:
+        """The address of the managed member ``who`` names (member number or address);
+        DomainError ``bad-login`` unless the passphrase is the account's."""
+        address = self.resolve(region, who)
+        row = self._account(region, address) if address is not None else None
         if row is None or not _check_passphrase(passphrase, row.passphrase_hash):
             raise DomainError("bad-login")
+        return str(row.address)
+
+    def number_of(self, region: str, address: str) -> str:
+        """The member number of a member, as shown (``AMA-0042``)."""
+        m = t.members.c
+        with self.engine.connect() as conn:
+            number = conn.execute(select(m.number).where(
+                m.region == region, m.address == address)).scalar_one()
+        return member_number(region, int(number))
+
+    def resolve(self, region: str, who: str) -> str | None:
+        """The address ``who`` names: a 0x address, or a member number of ``region``."""
+        text = who.strip()
+        if len(text) == 42 and text[:2].lower() == "0x":
+            return text.lower()
+        number = parse_member_number(region, text)
+        if number is None:
+            return None
+        m = t.members.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(m.address).where(
+                m.region == region, m.number == number)).first()
+        return None if row is None else str(row[0])
 
     def _account(self, region: str, address: str) -> Any:
         a = t.accounts.c

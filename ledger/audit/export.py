@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from ..entry import Entry
 from ..errors import StoreError
-from ..store import LogStore, StoredCheckpoint
+from ..store import StoredCheckpoint
 from .bundle import ANCHORS, CHECKPOINT, ENTRIES, BundleWriter, Manifest
 from .verifier import ANCHOR_FIELDS
 
-__all__ = ["LogExport"]
+__all__ = ["LogExport", "LogSource"]
 
 # In a canonical entry the top-level type member is written exactly so (a string value
 # holding it would have its quotes escaped): a cheap filter before parsing.
@@ -31,12 +31,24 @@ Observe = Callable[[int, bytes], None]
 """Called with ``(seq, entry bytes)`` for each entry as it is written."""
 
 
+class LogSource(Protocol):
+    """Where an export reads a log: a :class:`~ledger.store.LogStore`, or a log read
+    from its tiles and checked on the way (``kakawari audit fetch``)."""
+
+    def latest_checkpoint(self, origin: str) -> StoredCheckpoint | None: ...
+
+    def checkpoint_at(self, origin: str, size: int) -> StoredCheckpoint | None: ...
+
+    def iter_entries(self, origin: str, start: int = 0, end: int | None = None,
+                     chunk: int = ...) -> Iterator[tuple[int, bytes]]: ...
+
+
 class LogExport:
     """One export of ``origin`` from ``store`` into ``writer``: of the log as of its
     latest signed checkpoint, or as of the one at ``size`` (every append transaction
     signed one)."""
 
-    def __init__(self, store: LogStore, origin: str, writer: BundleWriter, *,
+    def __init__(self, store: LogSource, origin: str, writer: BundleWriter, *,
                  observe: Observe | None = None, chunk: int = 1000,
                  size: int | None = None) -> None:
         self.store, self.origin, self.writer = store, origin, writer

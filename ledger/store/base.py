@@ -219,6 +219,10 @@ class LogStore(ABC):
     def _checkpoint(self, ref: LogRef, size: int | None) -> StoredCheckpoint | None:
         """The checkpoint at ``size``, or the latest one when ``size`` is None."""
 
+    @abstractmethod
+    def _checkpoint_sizes(self, ref: LogRef, start: int, end: int) -> list[int]:
+        """The sizes of the stored checkpoints in ``[start, end)``, ascending."""
+
     # -- logs and checks ----------------------------------------------------------------
 
     def _ref(self, origin: str) -> LogRef:
@@ -373,6 +377,22 @@ class LogStore(ABC):
         ref = self._ref(origin)
         planned = _plan(subtree.consistency_nodes, first, second)
         return subtree.consistency_from(first, second, self._nodes(ref, planned, second))
+
+    def node_hashes(self, origin: str, level: int, start: int, end: int, size: int) -> list[bytes]:
+        """The hashes of nodes ``(level, start) .. (level, end - 1)`` (level 0: leaves), in
+        ONE read; StoreError unless all of them are complete in the tree of ``size``."""
+        if not 0 <= start < end or end << level > size:
+            raise StoreError(f"nodes {start}..{end - 1} of level {level} are not all "
+                             f"complete in a tree of {size}")
+        ref = self._ref(origin)
+        planned = [(level, i) for i in range(start, end)]
+        got = self._nodes(ref, planned, size)
+        return [got[node] for node in planned]
+
+    def checkpoint_sizes(self, origin: str, start: int = 0, end: int | None = None) -> list[int]:
+        """The sizes of the log's signed checkpoints in ``[start, end)``, ascending."""
+        ref = self._ref(origin)
+        return self._checkpoint_sizes(ref, start, self._size(ref) + 1 if end is None else end)
 
     def latest_checkpoint(self, origin: str) -> StoredCheckpoint | None:
         return self._checkpoint(self._ref(origin), None)

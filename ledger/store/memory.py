@@ -138,3 +138,6 @@ class MemoryStore(LogStore):
     def _checkpoint(self, ref: LogRef, size: int | None) -> StoredCheckpoint | None:
         log = self._log(ref)
         return log.latest if size is None else log.checkpoints.get(size)
+
+    def _checkpoint_sizes(self, ref: LogRef, start: int, end: int) -> list[int]:
+        return sorted(s for s in self._log(ref).checkpoints if start <= s < end)

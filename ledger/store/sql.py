@@ -343,6 +343,12 @@ class SqlStore(LogStore):
         rows = self._read(stmt, f"read checkpoints of {ref.origin}")
         return StoredCheckpoint(int(rows[0][0]), _bytes(rows[0][1]), rows[0][2]) if rows else None
 
+    def _checkpoint_sizes(self, ref: LogRef, start: int, end: int) -> list[int]:
+        c = checkpoints.c
+        stmt = (select(c.size).where(c.log_id == ref.key, c.size >= start, c.size < end)
+                .order_by(c.size))
+        return [int(row[0]) for row in self._read(stmt, f"read checkpoints of {ref.origin}")]
+
 
 def _insert_many(conn: Connection, target: str, rows: list[tuple[Any, ...]]) -> None:
     """Rows straight to the driver's executemany: the append path's hot loop, where

@@ -66,15 +66,18 @@ def redeem(region: RegionDep, body: RedeemIn, svc: ServicesDep) -> dict[str, Any
     address, receipts = svc.accounts.redeem(region, body.code, body.displayName,
                                             body.passphrase)
     token, expires = svc.auth.new_session(address, region=region, managed=True)
-    return {"address": address, "token": token, "expiresAt": expires,
-            "entries": [r.to_json() for r in receipts]}
+    return {"address": address, "number": svc.accounts.number_of(region, address),
+            "token": token, "expiresAt": expires, "entries": [r.to_json() for r in receipts]}
 
 
 @router.post("/regions/{region}/accounts/login", response_model=TokenOut, tags=["accounts"])
 def login(region: RegionDep, body: LoginIn, svc: ServicesDep) -> dict[str, Any]:
-    """Sign in a member whose key the service holds, with their passphrase."""
-    address = body.address.lower()
-    svc.accounts.login(region, address, body.passphrase)
+    """Sign in a member whose key the service holds, with their member number (or
+    address) and passphrase."""
+    who = body.member if body.member is not None else body.address
+    if who is None:
+        raise DomainError("bad-login")
+    address = svc.accounts.login(region, who, body.passphrase)
     token, expires = svc.auth.new_session(address, region=region, managed=True)
     return {"token": token, "address": address, "expiresAt": expires, "region": region,
             "managed": True}

@@ -136,14 +136,21 @@ class RedeemOut(BaseModel):
     """A redeemed invitation: the new member's address, their sign-in and the entries."""
 
     address: str = Field(description="The address of the key the service created and holds")
+    number: str = Field(description="The new member's number (`AMA-0042`): with the "
+                        "passphrase, how she signs in on another device")
     token: str = Field(description="Bearer token, signed in as the new member")
     expiresAt: int = Field(description="Unix seconds when the token stops working")
     entries: list[EntryReceipt] = Field(description="The `Custody` and `Join` entries appended")
 
 
 class LoginIn(BaseModel):
+    """Who signs in: ``member`` (a member number such as `AMA-0042` — any case, full-width,
+    with or without the prefix or hyphen — or an address), or ``address`` as before."""
+
     model_config = ConfigDict(extra="forbid")
-    address: Address
+    member: StrictStr | None = Field(default=None, min_length=1, max_length=64,
+                                     description="Member number or 0x address")
+    address: Address | None = Field(default=None, description="0x address (or use `member`)")
     passphrase: StrictStr = Field(min_length=1, max_length=1024)
 
 
@@ -297,6 +304,8 @@ class MemberSummary(BaseModel):
                                 "follow these)")
     level: int = Field(description="1 + level thresholds of the policy reached")
     managed: bool = Field(description="Whether the service holds the member's key")
+    number: str = Field(description="Member number, e.g. `AMA-0042`: the region in capitals "
+                        "and the member's place in the order of joining (1 = first)")
 
 
 class MemberPage(BaseModel):

@@ -15,9 +15,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ledger.audit.bundle import BundleWriter, ChunkSink
-from ledger.audit.export import LogExport
+from ledger.audit.export import LogExport, LogSource
 from ledger.entry import origin_for
-from ledger.store import LogStore
 
 from ..domain.details import DetailsStore
 from .replay import Replay
@@ -51,7 +50,7 @@ def generator() -> str:
         return "kakawari"
 
 
-def export_region(store: LogStore, region: str, *, now: int,
+def export_region(store: LogSource, region: str, *, now: int,
                   details: DetailsStore | None = None, progress: Progress | None = None,
                   workdir: Path | None = None, problems: list[str] | None = None,
                   size: int | None = None) -> Iterator[bytes]:

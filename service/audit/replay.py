@@ -134,6 +134,11 @@ class ReplayState(State):
             (self.region, *addresses)).fetchall()
         return {r[0] for r in rows}
 
+    def next_member_number(self) -> int:
+        return int(self._db.execute(
+            "SELECT coalesce(max(number), 0) FROM svc_members WHERE region = ?",
+            (self.region,)).fetchone()[0]) + 1
+
     def count_role(self, role: str) -> int:
         return int(self._db.execute(
             "SELECT count(*) FROM svc_roles WHERE region = ? AND role = ?",

@@ -11,7 +11,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.quests`: more ``quest`` subcommands and ``perk`` (issue 14);
-- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``.
+- :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
+- :mod:`.log`: ``log publish`` (the log as static tiles).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ LAZY_COMMANDS = {
     "export": "service.cli.audit:export",
     "audit": "service.cli.audit:audit",
     "receipt": "service.cli.audit:receipt",
+    "log": "service.cli.log:log",
 }
 
 

@@ -240,6 +240,34 @@ def _report_lines(report: Any) -> Iterator[str]:
         yield f"  note: {note}"
 
 
+@audit.command("fetch")
+@click.argument("url")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The bundle file to write (a ZIP).")
+@click.option("--vkey", help="The region's checkpoint key as you know it (C2SP vkey); "
+              "default: the one entry 0 names.")
+def audit_fetch(url: str, out: Path, vkey: str | None) -> None:
+    """Build an audit bundle from a log's tiles alone: URL is the log prefix
+    (https://host/logs/<region>) or a directory `kakawari log publish` wrote. Every
+    tile is checked against the signed checkpoint on the way (exit 1 if one is not,
+    3 if the log can't be read)."""
+    import time
+
+    from ..audit.fetch import FetchError, FetchUnavailable, fetch_bundle
+
+    try:
+        with _progress("fetching") as progress:
+            log = fetch_bundle(url, out, now=int(time.time()), vkey=vkey, progress=progress)
+    except FetchUnavailable as exc:
+        click.echo(f"kakawari: {exc}", err=True)
+        sys.exit(EXIT_CANNOT)
+    except FetchError as exc:
+        click.echo(f"FAILED: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"fetched {log.cp.size} entries of {log.origin} from {log.fetched} tiles and "
+               f"entry bundles into {out}; verify with: kakawari audit verify {out}")
+
+
 @audit.command("verify-receipt")
 @click.argument("file", type=click.File("rb"))
 @click.option("--rpc", help="JSON-RPC URL of the anchor's chain: check the proofs there too.")

@@ -52,7 +52,7 @@ def _join(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any
     state.insert(
         t.members, address=m["member"], display_name=m["displayName"], resident=None,
         joined_seq=entry.seq, joined_at=entry.time, points=0, level=state.policy.level(0),
-        managed=bool(held and held["held"]),
+        managed=bool(held and held["held"]), number=state.next_member_number(),
     )
 
 

@@ -218,6 +218,9 @@ class MemoryState(Projections):
     def count_role(self, role: str) -> int:
         return self._role_count[role]
 
+    def next_member_number(self) -> int:
+        return len(self.rows[t.members]) + 1
+
     def people(self, claim_id: str) -> list[Mapping[str, Any]]:
         return [dict(row) for row in self._people.get(claim_id, ())]
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from . import tables as t
+from .numbers import member_number
 from .policy import Policy
 from .quest_queries import quest as quest  # quests are read there (issue 14)
 from .quest_queries import quest_json as quest_json
@@ -20,6 +21,7 @@ def _member_json(row: Any) -> dict[str, Any]:
         "address": row.address, "displayName": row.display_name, "resident": row.resident,
         "joinedSeq": row.joined_seq, "joinedAt": row.joined_at,
         "lifetimePoints": row.points, "level": row.level, "managed": row.managed,
+        "number": member_number(row.region, row.number),
     }
 
 

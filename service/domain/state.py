@@ -130,6 +130,11 @@ class Projections(ABC):
         """How many hold ``role``."""
 
     @abstractmethod
+    def next_member_number(self) -> int:
+        """The number the next member to join gets: one more than the highest (members
+        are numbered 1, 2, … in the order of their ``Join`` entries; nobody leaves)."""
+
+    @abstractmethod
     def people(self, claim_id: str) -> Sequence[Mapping[str, Any]]:
         """The claim's people: its contributor first, then co-contributors by address."""
 
@@ -252,6 +257,11 @@ class State(Projections):
         r = t.roles.c
         stmt = select(func.count()).where(r.region == self.region, r.role == role)
         return int(self.conn.execute(stmt).scalar_one())
+
+    def next_member_number(self) -> int:
+        m = t.members.c
+        stmt = select(func.coalesce(func.max(m.number), 0)).where(m.region == self.region)
+        return int(self.conn.execute(stmt).scalar_one()) + 1
 
     def people(self, claim_id: str) -> list[dict[str, Any]]:
         p = t.claim_people.c

@@ -40,6 +40,9 @@ members = Table(
     Column("points", BigInteger, nullable=False),  # lifetime, undecayed
     Column("level", Integer, nullable=False),
     Column("managed", Boolean, nullable=False),
+    # 1 + the members who joined before (log order); shown as AMA-0042 (domain/numbers.py)
+    Column("number", Integer, nullable=False),
+    Index("ix_svc_members_number", "region", "number", unique=True),
 )
 
 roles = Table(

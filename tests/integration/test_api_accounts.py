@@ -111,3 +111,38 @@ def test_walletless_member_from_invitation_to_exported_key(api: Api) -> None:
     assert r.status_code == 403 and r.json()["code"] == "not-managed"
     assert siwe_token(api, Account.from_key(key))
 
+
+
+def redeem(api: Api, name: str, passphrase: str = "うみ と やま と") -> dict[str, str]:
+    code = "umi-" + secrets.token_hex(8)
+    invite(api, code)
+    r = api.client.post(api.url("/accounts"), json={
+        "code": code, "displayName": name, "passphrase": passphrase})
+    assert r.status_code == 201, r.text
+    out: dict[str, str] = r.json()
+    return out
+
+
+def test_members_are_numbered_in_the_order_they_joined(api: Api) -> None:
+    wallet = api.w.person()
+    api.join(wallet, "Wallet user")
+    hana = redeem(api, "花子")
+    assert api.get(f"/members/{wallet.address}")["number"] == "AMA-0001"
+    assert hana["number"] == "AMA-0002" == api.get(f"/members/{hana['address']}")["number"]
+    listed = api.get("/members")["items"]
+    assert [m["number"] for m in listed] == ["AMA-0001", "AMA-0002"]
+
+
+def test_a_managed_member_signs_in_with_her_member_number(api: Api) -> None:
+    api.join(api.w.person(), "Wallet user")  # AMA-0001 has no passphrase: a wallet
+    hana = redeem(api, "花子")
+    for typed in ("AMA-0002", "ama-0002", "AMA 2", "ａｍａ－０００２", "2", " ama2 ",
+                  "ＡＭＡー０２"):
+        r = api.client.post(api.url("/accounts/login"), json={
+            "member": typed, "passphrase": "うみ と やま と"})
+        assert r.status_code == 200, (typed, r.text)
+        assert r.json()["address"] == hana["address"]
+    for typed in ("AMA-0001", "AMA-0003", "0", "BIWA-0002", "x", "AMA-00-2x", "٢"):
+        r = api.client.post(api.url("/accounts/login"), json={
+            "member": typed, "passphrase": "うみ と やま と"})
+        assert r.status_code == 401 and r.json()["code"] == "bad-login", (typed, r.text)

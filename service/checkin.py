@@ -46,7 +46,7 @@ def expires_at(now: int) -> int:
 
 def is_valid(key: bytes, quest: str, window_seq: int, now: int, code: str) -> bool:
     """Whether ``code`` is the code of this window at ``now`` or one step before."""
-    given = code.strip().upper()
+    given = code.strip().upper().encode("utf-8", "replace")  # any text a link may carry
     step = now // STEP
-    return any(hmac.compare_digest(given, _code(key, quest, window_seq, step - back))
+    return any(hmac.compare_digest(given, _code(key, quest, window_seq, step - back).encode())
                for back in range(ACCEPTED_STEPS))

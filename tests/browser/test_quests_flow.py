@@ -187,5 +187,13 @@ def test_propose_publish_sign_up_check_in_confirm_and_redeem(actors: Any, server
     admin.shot("quests-12-office-handed-over")
     [redemption] = server.get("/v1/regions/ama/redemptions")["items"]
     assert redemption["status"] == "handed-over"
+    # the same pages in Japanese
+    page.locator("button.lang").click()
+    open_view(volunteer, server, "perks")
+    assert "使えるポイント" in page.inner_text("main") and "換金" in page.inner_text("main")
+    volunteer.shot("quests-13-perks-ja")
+    quest_page(volunteer, server, quest)
+    assert "参加予定の人" in page.inner_text("main")
+    volunteer.shot("quests-14-quest-ja")
     for actor in (admin, resident, volunteer):
         actor.check_clean()

@@ -33,6 +33,12 @@ def w(tmp_path: Path) -> Iterator[World]:
         yield w
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with database(request.param, tmp_path) as url, world(tmp_path, url) as w:
+        yield w
+
+
 def refused(w: World, signed: Any, code: str) -> DomainError:
     with pytest.raises(DomainError) as exc:
         w.domain.submit(w.region, [signed])
@@ -227,7 +233,8 @@ def replay_equals_live(w: World) -> None:
         assert snapshot(conn, w.region) == live
 
 
-def test_replay_and_rebuild_equal_live_for_every_new_type(w: World) -> None:
+def test_replay_and_rebuild_equal_live_for_every_new_type(both: World) -> None:
+    w = both
     admin = w.admin
     hana, vera = joined(w, "花", "Vera")
     w.domain.submit(w.region, [admin.sign("Join", displayName="役場"),

@@ -92,6 +92,9 @@ def test_check_in_with_the_current_code_then_the_organiser_confirms(api: Api) ->
                         headers={"Accept-Language": "ja"})
     assert r.status_code == 409 and r.json()["type"].endswith(":checkin-expired")
     assert "期限" in r.json()["title"]
+    body = {"code": "期限切れ", **volunteer.body("Claim", **claim_fields(quest))}
+    r = api.client.post(api.url(f"/quests/{quest}/checkins"), json=body)
+    assert r.status_code == 409 and r.json()["type"].endswith(":checkin-expired")
     body = {"code": shown["code"].lower(), **volunteer.body("Claim", **claim_fields(quest))}
     r = api.client.post(api.url(f"/quests/{quest}/checkins"), json=body)
     assert r.status_code == 201, r.text

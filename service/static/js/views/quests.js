@@ -2,7 +2,7 @@
 // quest's page (sign-up, share link and QR, organiser's check-in and attendance), the
 // form to post or propose one (or for an admin to edit one), and the check-in page a
 // participant's phone opens from the organiser's QR code.
-import { t, category } from '../i18n.js';
+import { t, category, lang } from '../i18n.js';
 import { get, R, enc } from '../api.js';
 import { h, card, chip, field, fmtDate, fmtDateTime, emptyState, errorBox, showError, busy, toast, clearErrors, setFieldError } from '../ui.js';
 import { state, hasRole, nameOf, policy, chooseRegion } from '../state.js';
@@ -26,12 +26,14 @@ async function run(button, box, form, fn) {
   try { await busy(button, fn); } catch (e) { if (e.code !== 'sign-cancelled') errorTo(box, form)(e); }
 }
 
+const locale = () => (lang() === 'ja' ? 'ja-JP' : 'en-GB');
+
 /** "12月5日(土) 9:00–12:00" for an event on one day, a date range for a period. */
 export function when(q) {
   const a = new Date(q.opensAt * 1000), b = new Date(q.closesAt * 1000);
   const sameDay = a.toDateString() === b.toDateString();
   if (sameDay) {
-    const time = (d) => d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    const time = (d) => d.toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit' });
     return `${fmtDate(q.opensAt)} ${time(a)}–${time(b)}`;
   }
   return `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)}`;
@@ -71,7 +73,7 @@ function calendar(items, monthText) {
   const base = monthText ? new Date(monthText + '-01T00:00:00') : new Date();
   const year = base.getFullYear(), month = base.getMonth();
   const first = new Date(year, month, 1), days = new Date(year, month + 1, 0).getDate();
-  const label = first.toLocaleDateString(undefined, { year: 'numeric', month: 'long' });
+  const label = first.toLocaleDateString(locale(), { year: 'numeric', month: 'long' });
   const shift = (n) => { const d = new Date(year, month + n, 1); return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`; };
   const byDay = new Map();
   for (const q of items) {
@@ -92,7 +94,7 @@ function calendar(items, monthText) {
     cells.push(h(has ? 'a' : 'span', { class: 'cal-day' + (has ? ' has' : ''), href: has ? `#cal-${d}` : null, 'data-day': d }, String(d)));
   }
   const agenda = [...byDay.entries()].map(([d, qs]) => h('li', { id: `cal-${d}` },
-    h('strong', new Date(year, month, d).toLocaleDateString(undefined, { month: 'short', day: 'numeric', weekday: 'short' })),
+    h('strong', new Date(year, month, d).toLocaleDateString(locale(), { month: 'short', day: 'numeric', weekday: 'short' })),
     h('ul', { class: 'feed' }, qs.map((q) => h('li', h('a', { href: `#/quest?id=${q.id}` }, q.title), h('span', { class: 'muted small' }, ' · ', where(q)))))));
   return card(
     h('div', { class: 'cal-head' }, h('a', { class: 'button secondary small', href: link(shift(-1)) }, '‹'), h('h2', label), h('a', { class: 'button secondary small', href: link(shift(1)) }, '›')),

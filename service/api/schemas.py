@@ -207,12 +207,45 @@ class Ping(BaseModel):
     ok: bool = Field(description="Always true: this worker answers")
 
 
+class LastAnchor(BaseModel):
+    seq: int | None = Field(description="Seq of the `Anchor` entry")
+    size: int = Field(description="Tree size anchored")
+    chainId: int | None = Field(description="Chain it is anchored on")
+    txHash: str | None = Field(description="The transaction, 0x-hex")
+    blockNumber: int | None = Field(description="Block it was included in")
+
+
+class AnchorRunState(BaseModel):
+    checkedAt: int = Field(description="When the last run ended (unix seconds)")
+    outcome: Literal["anchored", "recovered", "already-anchored", "waiting", "failed"] = Field(
+        description="What the last run did: `waiting` for enough new entries, `failed` "
+        "(see `error`; the next run retries)")
+    error: str | None = Field(description="Why the last run failed; null after a success")
+    failures: int = Field(description="Runs in a row that failed")
+    anchoredAt: int | None = Field(description="When a run last found the log anchored")
+    lastAnchor: LastAnchor | None = Field(description="The latest anchor a run recorded")
+    note: str | None = Field(description="e.g. an anchor the chain lost and that was "
+                             "anchored again")
+    behind: int | None = Field(None, description="Entries written since that anchor's tree")
+
+
+class AnchoringHealth(BaseModel):
+    scheduled: bool = Field(description="Whether this server anchors by itself (a chain is "
+                            "configured and the interval is not 0)")
+    interval: int = Field(description="Seconds between scheduled runs")
+    minEntries: int = Field(description="New entries a run waits for before anchoring")
+    regions: dict[str, AnchorRunState] = Field(description="Each region's last run")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"] = Field(
         description="`degraded` when a log failed its integrity check")
     regions: int = Field(description="How many region logs the store holds")
     refused: dict[str, str] = Field(
         description="Logs refused on open (origin → reason); they are not served")
+    anchoring: AnchoringHealth | None = Field(
+        None, description="Anchoring on chain: null when no chain is configured and no "
+        "region was ever anchored")
 
 
 class RegionListed(BaseModel):
@@ -391,6 +424,9 @@ class ClaimSummary(BaseModel):
     status: ClaimStatus
     approvals: int = Field(description="Approving reviews so far")
     points: int | None = Field(description="Points per person, fixed on approval; null before")
+    expectedPoints: int | None = Field(
+        default=None, description="While pending: the points per person it earns if approved "
+        "under the policy in force now; null once decided")
     endorsementPoints: int = Field(description="Endorsement points credited to the contributor")
     decidedSeq: int | None = Field(
         description="Seq of the entry that last decided it (approval, rejection, revocation, "
@@ -740,3 +776,51 @@ class Receipt(BaseModel):
                                         "log order")
     anchor: AnchorRecord | None = Field(description="The anchor of that tree; null when the "
                                         "entries are not anchored yet")
+
+
+# -- notices (issue 12) ----------------------------------------------------------------------
+
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
+
+
+class Notice(BaseModel):
+    seq: int = Field(description="The entry the notice comes from")
+    kind: NoticeKind = Field(description="approved (a recognition for you), rejected (with "
+                             "the reason), thanked, confirm (you were named on an activity), "
+                             "quest (a new quest)")
+    time: int | None = Field(description="When it happened (for a quest: when it opens)")
+    read: bool = Field(description="Whether you have read it")
+    claim: str | None = Field(default=None, description="The activity it is about")
+    quest: str | None = Field(default=None, description="The quest it is about")
+    title: str | None = Field(default=None, description="Title of the activity or quest")
+    by: str | None = Field(default=None, description="Who did it (reviewer, endorser, ...)")
+    byName: str | None = Field(default=None, description="Their display name")
+    points: int | None = Field(default=None, description="Points recognised, or a quest's bonus")
+    amount: int | None = Field(default=None, description="Thanks given")
+    note: str | None = Field(default=None, description="The thanks' message")
+    reason: str | None = Field(default=None, description="Why it was not approved")
+    done: bool | None = Field(default=None, description="confirm: whether you confirmed")
+
+
+class Notices(BaseModel):
+    unread: int = Field(description="How many of the notices are unread")
+    readSeq: int = Field(description="Notices up to this entry are read (-1: none)")
+    items: list[Notice] = Field(description="Newest first")
+
+
+class NoticesReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upTo: int | None = Field(default=None, ge=-1, le=2**53 - 1,
+                             description="Mark notices up to this entry read (default: all)")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254, description="Where to e-mail your notices")
+    lang: Literal["ja", "en"] = Field(default="ja", description="Language of the e-mails")
+
+
+class ContactOut(BaseModel):
+    email: str | None = Field(description="The address your notices go to, or null")
+    lang: Literal["ja", "en"] | None = Field(description="Language of the e-mails")
+    mailing: bool = Field(description="Whether this server sends e-mail at all")

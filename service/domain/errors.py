@@ -126,6 +126,10 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "invitation-exists": (
             "Invitation already issued", "An invitation with this code already exists."
         ),
+        "bad-email": (
+            "This e-mail address does not look right",
+            "Please check the address (it looks like name@example.jp).",
+        ),
         "weak-passphrase": (
             "The passphrase is too short",
             "Choose a passphrase of at least {min} characters (a few words work well).",
@@ -278,6 +282,8 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
                            "この招待コードは見つからないか、使用済みか、期限切れです。地域の管理者に新しいコードを"
                            "もらってください。"),
         "invitation-exists": ("招待はすでに発行されています", "同じコードの招待がすでにあります。"),
+        "bad-email": ("メールアドレスの形が正しくないようです",
+                      "アドレスを確かめてください（name@example.jp のような形です）。"),
         "weak-passphrase": ("合言葉が短すぎます",
                             "合言葉は {min} 文字以上にしてください（いくつかの言葉を並べると覚えやすいです）。"),
         "bad-login": ("ログインできませんでした", "アカウントか合言葉が違います。もう一度お試しください。"),

@@ -13,7 +13,7 @@ async function run(button, box, fn) {
   clearErrors(box.parentElement);
   box.hidden = true;
   try { await busy(button, fn); } catch (e) {
-    if (e.code === 'sign-cancelled') return;
+    if (e.code === 'sign-cancelled' || e.code === 'record-cancelled') return;
     const [title, detail] = e.words ? e.words() : [t('err.generic'), String(e)];
     showError(box, title, detail);
   }

@@ -23,7 +23,7 @@ function errorTo(box, form) {
 async function run(button, box, form, fn) {
   clearErrors(form || box.parentElement);
   box.hidden = true;
-  try { await busy(button, fn); } catch (e) { if (e.code !== 'sign-cancelled') errorTo(box, form)(e); }
+  try { await busy(button, fn); } catch (e) { if (e.code !== 'sign-cancelled' && e.code !== 'record-cancelled') errorTo(box, form)(e); }
 }
 
 const locale = () => (lang() === 'ja' ? 'ja-JP' : 'en-GB');

@@ -780,14 +780,15 @@ class Receipt(BaseModel):
 
 # -- notices (issue 12) ----------------------------------------------------------------------
 
-NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest", "signup"]
 
 
 class Notice(BaseModel):
     seq: int = Field(description="The entry the notice comes from")
     kind: NoticeKind = Field(description="approved (a recognition for you), rejected (with "
                              "the reason), thanked, confirm (you were named on an activity), "
-                             "quest (a new quest)")
+                             "quest (a new quest), signup (someone signed up for a quest "
+                             "you organise)")
     time: int | None = Field(description="When it happened (for a quest: when it opens)")
     read: bool = Field(description="Whether you have read it")
     claim: str | None = Field(default=None, description="The activity it is about")

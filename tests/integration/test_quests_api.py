@@ -56,6 +56,14 @@ def test_a_full_quest_is_refused_in_japanese_and_english(api: Api) -> None:
             "Accept-Language": lang}, json=b.body("SignUp", quest=quest, joined=True))
         assert r.status_code == 409 and r.json()["type"].endswith(":quest-full")
         assert words in r.json()["title"]
+    # the organiser (here its author) hears of the sign-up; nobody hears of a proposal
+    # before it is published
+    proposal = api.post("/quest-posts", b, "QuestPost", **quest_fields(api.w, title="提案"))["id"]
+    notices = api.client.get(api.url("/notices"), headers=bearer(api, api.w.admin)).json()
+    signups = [n for n in notices["items"] if n["kind"] == "signup"]
+    assert [(n["quest"], n["by"]) for n in signups] == [(quest, a.address)]
+    seen = api.client.get(api.url("/notices"), headers=bearer(api, a)).json()["items"]
+    assert proposal not in {n.get("quest") for n in seen}
     listed = api.get(f"/quests/{quest}/signups")
     assert listed["full"] and [x["member"] for x in listed["items"]] == [a.address]
     found = api.get("/quests", q="菱浦", tag="清掃", status="open")["items"]

@@ -3,6 +3,7 @@
 
 export const QUEST_STRINGS = {
   'nav.perks': { en: 'Perks', ja: '特典' },
+  'notices.signup': { en: '{name} signed up for “{title}”', ja: '{name} さんが「{title}」に申し込みました' },
   'f.author': { en: 'Posted by', ja: '投稿した人' },
   'f.description': { en: 'Description', ja: '説明' },
   'f.place': { en: 'Place', ja: '場所' },

@@ -146,7 +146,7 @@ export async function viewQuests(root, params, app) {
       state.me ? h('a', { class: 'button primary', href: '#/quest-new' }, '＋ ', hasRole('admin') ? t('quests.new') : t('q.propose')) : '',
       h('a', { class: 'button secondary', href: '#/perks' }, t('nav.perks'))),
     card(form),
-    h('div', { class: 'tabs', role: 'tablist' },
+    h('div', { class: 'view-tabs', role: 'tablist' },
       h('a', { role: 'tab', href: tabLink('list'), class: show === 'list' ? 'active' : '', 'aria-selected': String(show === 'list') }, t('q.list')),
       h('a', { role: 'tab', href: tabLink('calendar'), class: show === 'calendar' ? 'active' : '', 'aria-selected': String(show === 'calendar') }, t('q.calendar'))));
   if (show === 'calendar') root.append(calendar(items, params.get('month')));

@@ -71,5 +71,12 @@ class Auth:
         return Session(row.address, row.region, row.managed, row.expires_at)
 
     def end(self, token: str) -> None:
+        """Revoke the sign-in of ``token`` (signing out)."""
         with self.engine.begin() as conn:
             conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _hash(token)))
+
+    def end_all(self, address: str) -> int:
+        """Revoke every sign-in of ``address``, on every device; how many there were."""
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(t.sessions).where(t.sessions.c.address == address))
+        return int(result.rowcount)

@@ -31,7 +31,7 @@ from .deps import (
     Services,
     ServicesDep,
     SessionDep,
-    _bearer,
+    bearer,
     page,
 )
 from .quest_schemas import (
@@ -51,7 +51,7 @@ router = APIRouter(prefix="/v1", tags=["quests"])
 
 def optional_session(
     svc: ServicesDep,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Session | None:
     """The caller's session when they sent a valid one, else None."""
     if creds is None or creds.scheme.lower() != "bearer":

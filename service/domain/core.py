@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import eip712
 from ledger.entry import Entry, origin_for
-from ledger.errors import ChainError, SignatureError, TypedDataError
+from ledger.errors import ChainError, SignatureError, StoreUnavailableError, TypedDataError
 from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
@@ -31,10 +31,11 @@ from . import tables as t
 from .apply import apply, entry_id, perk_id
 from .details import DetailsStore
 from .errors import DomainError
-from .rules import CHECKS, Check, Limits, check_common
+from .governance import decision_text
+from .rules import CHECKS, ZERO32, Check, Limits, check_common
 from .state import Known, State
 
-_ID_TYPES = frozenset({"Claim", "Quest", "QuestPost", "Perk", "Redemption"})
+_ID_TYPES = frozenset({"Claim", "Quest", "Proposal", "QuestPost", "Perk", "Redemption"})
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,11 @@ class Domain:
 
     def signed(self, type_: str, raw: Any, signature: Any) -> Signed:
         """A client's message and signature, normalised (DomainError ``bad-message``)."""
-        if not isinstance(signature, str):
-            raise DomainError("bad-message", reason='The signature must be "0x" + 130 hex digits.')
+        try:
+            signature = eip712.normalize_signature(signature)
+        except SignatureError:
+            raise DomainError("bad-message", reason='The signature must be "0x" + 130 hex digits.'
+                              ) from None
         return Signed(type_, normalize(type_, raw), signature)
 
     def submit(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
@@ -125,7 +129,7 @@ class Domain:
         it wrote return and one of the others writes everything queued meanwhile."""
         if len(items) != 1:
             with self._serial(region):
-                return self._alone(region, items)
+                return self._alone_or_known(region, items)
         pending = _Pending(items)
         with self._turn:
             self._queues.setdefault(region, []).append(pending)
@@ -154,17 +158,75 @@ class Domain:
         assert pending.result is not None
         return pending.result
 
+    def _alone_or_known(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
+        """:meth:`_alone`; when the database failed meanwhile, what became of the items
+        (:meth:`_settle`)."""
+        try:
+            return self._alone(region, items)
+        except StoreUnavailableError as exc:
+            return self._settle(region, items, exc)
+
+    def _settle(self, region: str, items: Sequence[Signed], exc: StoreUnavailableError
+                ) -> list[Receipt]:
+        """After the database failed while ``items`` were being written (maybe during the
+        commit): their entries if the log holds them, else ``exc`` (nothing recorded);
+        DomainError ``outcome-unknown`` when even that can't be found out."""
+        if exc.reason == "busy":  # the lock was never had: nothing was written
+            raise DomainError("busy") from exc
+        try:
+            found = [self.existing(region, item) for item in items]
+        except Exception:
+            raise DomainError("outcome-unknown") from exc
+        if found and all(r is not None for r in found):
+            return [r for r in found if r is not None]
+        if any(r is not None for r in found):  # appended together or not at all
+            raise DomainError("outcome-unknown") from exc
+        raise exc
+
+    def existing(self, region: str, item: Signed, conn: Connection | None = None
+                 ) -> Receipt | None:
+        """The receipt of the entry that holds exactly ``item`` (message and signature),
+        found by its signer's nonce; None when the log has no such entry."""
+        mtype = MESSAGE_TYPES.get(item.type)
+        if mtype is None or "nonce" not in item.message:
+            return None
+        n = t.nonces.c
+        stmt = select(n.seq).where(n.region == region,
+                                   n.signer == item.message[mtype.signer_field],
+                                   n.nonce == item.message["nonce"])
+        if conn is None:
+            with self.regions.store.engine.connect() as own:
+                row = own.execute(stmt).first()
+        else:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        origin = origin_for(region)
+        seq = int(row[0])
+        rows = self.regions.store.entries(origin, seq, 1)
+        if not rows:
+            return None
+        entry = Entry.from_bytes(rows[0][1])
+        if (entry.type, entry.message, entry.signature) != (item.type, item.message,
+                                                            item.signature):
+            return None
+        facts = self.regions.facts(region)
+        ident = entry_id(facts, entry) if entry.type in _ID_TYPES else None
+        return Receipt(seq, entry.type, self.regions.store.leaf_hash(origin, seq), ident)
+
     def _alone(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
         facts = self.regions.facts(region)
         with self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
+            decided = len(batch.receipts)
             for item in items:
                 self._one(region, facts, batch, item)
             state.set_head(tx.size)
         self.known(region).learn(state)
         self._erase(region, batch.erased)
-        return batch.receipts
+        return batch.receipts[decided:] + batch.receipts[:decided]
 
     def _erase(self, region: str, digests: list[str]) -> None:
         if self.details is not None:
@@ -179,6 +241,7 @@ class Domain:
             with self.regions.transaction(region) as tx:
                 state = self._caught_up(tx, region, facts)
                 check = Check(state, facts, tx.now, self.limits, grouped=True)
+                self._decide_due(region, facts, _Batch(tx, state, check))
                 for p in group:
                     batch = _Batch(tx, state, check)
                     size = tx.size
@@ -193,11 +256,14 @@ class Domain:
                     p.result, p.erased = batch.receipts, batch.erased
                 state.set_head(tx.size)
             self.known(region).learn(state)
-        except Exception:
+        except Exception as failed:
             for p in group:
                 p.error, p.result, p.erased = None, None, []
                 try:
-                    p.result = self._alone(region, p.items)
+                    if isinstance(failed, StoreUnavailableError):  # don't wait twice
+                        p.result = self._settle(region, p.items, failed)
+                    else:
+                        p.result = self._alone_or_known(region, p.items)
                 except Exception as exc:
                     p.error = exc
                 p.done = True
@@ -229,8 +295,19 @@ class Domain:
         signer = item.message[mtype.signer_field]
         if item.message["region"] != region:
             raise DomainError("wrong-region", named=item.message["region"], region=region)
-        check_common(batch.check, item.type, item.message, signer, region)
-        rule(batch.check, item.message)
+        try:
+            check_common(batch.check, item.type, item.message, signer, region)
+            rule(batch.check, item.message)
+        except DomainError:
+            # the same signed message sent again (a retry after a lost answer) breaks a
+            # rule now (its nonce is used, the person joined): answer with its entry
+            known = self.existing(region, item, batch.state.conn)
+            if known is None:
+                raise
+            batch.receipts.append(known)
+            return
+        if item.type == "Claim" and item.message["detailsHash"] != ZERO32:
+            self._own_details(batch.state, region, item.message)
         try:  # the append recovers the signer (once) before writing anything
             entry = self._append(facts, batch, item)
         except SignatureError:
@@ -238,6 +315,15 @@ class Domain:
         if item.type == "Erasure":
             batch.erased.append(item.message["detailsHash"])
         self._consequences(region, facts, batch, entry)
+
+    def _own_details(self, state: State, region: str, m: dict[str, Any]) -> None:
+        """A claim may only name private details its contributor stored (not a rule of
+        the log: who stored what is kept off it)."""
+        if self.details is None or self.details.engine is None:
+            return
+        if self.details.owner(state.conn, region, m["detailsHash"]) != m["contributor"]:
+            raise DomainError("details-not-yours", details_hash=m["detailsHash"],
+                              who=m["contributor"])
 
     def _append(self, facts: RegionFacts, batch: _Batch, item: Signed) -> Entry:
         seq, leaf = batch.tx.append(item)
@@ -287,6 +373,7 @@ class Domain:
             if before is not None:
                 before(state)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
             try:
                 item = self.regions.service_signed(region, type_, {**fields, "issuedAt": tx.now})
             except KeyringError:
@@ -333,6 +420,40 @@ class Domain:
                 raise DomainError("no-service-key") from None
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             self._append(facts, batch, item)
+            state.set_head(tx.size)
+        return batch.receipts
+
+    def _decide_due(self, region: str, facts: RegionFacts, batch: _Batch) -> None:
+        """Write the ``Decision`` of every proposal whose voting has closed: first thing
+        in every append transaction, so no entry after the closing time comes before
+        the decision it follows (``docs/governance.md``)."""
+        for proposal in batch.state.due_proposals(batch.tx.now):
+            row = batch.state.one(t.proposals, id=proposal)
+            assert row is not None
+            try:
+                item = self.regions.service_signed(region, "Decision", {
+                    "proposal": proposal, "result": decision_text(batch.state, row),
+                    "issuedAt": batch.tx.now})
+            except KeyringError:
+                raise DomainError("no-service-key") from None
+            self._append(facts, batch, item)
+
+    def decide_due(self, region: str) -> list[Receipt]:
+        """Write the decisions that are due (also done before every append). Looks
+        first without the append lock, so that readers do not queue behind writers when
+        nothing is due."""
+        p = t.proposals.c
+        with self.regions.store.engine.connect() as conn:
+            due = conn.execute(select(p.id).where(
+                p.region == region, p.status == "open", p.closes_at <= self.regions.clock())
+                .limit(1)).first()
+        if due is None:
+            return []
+        facts = self.regions.facts(region)
+        with self._serial(region), self.regions.transaction(region) as tx:
+            state = self._caught_up(tx, region, facts)
+            batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
             state.set_head(tx.size)
         return batch.receipts
 

@@ -182,10 +182,6 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "You can't decide on your own proposal",
             "{who} proposed quest {quest}; another admin or verifier has to publish it.",
         ),
-        "level-too-low": (
-            "Your level is not high enough yet",
-            "{who} is at level {level}; to {action} you need level {needed}.",
-        ),
         "not-organiser": (
             "Only the organiser can do this",
             "{who} is not the organiser of quest {quest} (its author, contact person or an "
@@ -222,6 +218,74 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "redemption-decided": (
             "The redemption is already settled",
             "Redemption {redemption} is {status}; it can't be changed now.",
+        ),
+        # -- proposals and votes (service/domain/governance.py) ---------------------------
+        "level-too-low": (
+            "Your level is not high enough yet",
+            "To make a proposal you need level {needed}; {who} is at level {level}. Keep "
+            "taking part in the region and it will come.",
+        ),
+        "bad-proposal": ("The proposal is not valid", "{reason}"),
+        "unknown-proposal": (
+            "No such proposal", "There is no proposal {proposal} in region '{region}'."
+        ),
+        "voting-not-open": (
+            "Voting has not started yet",
+            "Voting on this proposal opens at {opens_at}; it is now {now}. Please come back then.",
+        ),
+        "voting-closed": (
+            "Voting has ended",
+            "Voting on this proposal closed at {closes_at}; votes are no longer accepted.",
+        ),
+        "proposal-ended": (
+            "The proposal is no longer open", "Proposal {proposal} is {status}."
+        ),
+        "not-eligible": ("You can't vote on this proposal", "{reason}"),
+        "bad-ballot": ("The ballot does not fit this vote", "{reason}"),
+        "not-proposer": (
+            "Only the proposer can withdraw it",
+            "{who} did not make proposal {proposal}; its proposer can withdraw it, or an admin "
+            "can cancel it.",
+        ),
+        "proposal-has-votes": (
+            "People have voted already",
+            "Proposal {proposal} has {votes} votes; it can't be withdrawn now. An admin can "
+            "cancel it with a reason.",
+        ),
+        "details-taken": (
+            "These details belong to another claim",
+            "Someone else's claim already names the details {details_hash}. Attach your own "
+            "details (they get a fresh salt and so a hash of their own).",
+        ),
+        "details-not-yours": (
+            "Store your details first",
+            "A claim may only name private details its contributor stored: store them "
+            "(PUT .../details/{details_hash}) signed in as {who}, then claim.",
+        ),
+        "not-image": (
+            "Only photos can be attached",
+            "{name} is not a photo (JPEG, PNG, GIF, WebP, HEIC or AVIF){got}.",
+        ),
+        "quota-exceeded": ("Storage limit reached", "{reason}"),
+        "bad-character": (
+            "Text with a character that can't be stored",
+            "{field} contains the NUL character (U+0000); remove it and try again.",
+        ),
+        "rate-limited": (
+            "Too many attempts",
+            "Too many attempts in a short time; for your safety, wait {retry_after} seconds "
+            "and try again.",
+        ),
+        "unavailable": (
+            "The service can't record anything right now",
+            "The server's storage is not available ({reason}); nothing was recorded. Please "
+            "try again in a few minutes; the operator has been told.",
+        ),
+        "outcome-unknown": (
+            "Not known whether this was recorded",
+            "The connection to the database was lost while writing. Send the same signed "
+            "message again: if it was recorded you get its entry, and it is never recorded "
+            "twice.",
         ),
     },
     "ja": {
@@ -307,8 +371,6 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
                           "クエスト {quest} の状態は {status} です。公開・見送りができるのは提案中のクエストだけです。"),
         "own-quest": ("自分の提案は自分で決められません",
                       "{who} はクエスト {quest} の提案者です。ほかの管理者か確認役に公開してもらってください。"),
-        "level-too-low": ("まだレベルが足りません",
-                          "{who} はいまレベル {level} です。この操作にはレベル {needed} が必要です。"),
         "not-organiser": ("主催者だけができる操作です",
                           "{who} はクエスト {quest} の主催者（作成者・連絡先・管理者）ではありません。"),
         "checkin-expired": ("チェックインのコードの期限が切れています",
@@ -326,6 +388,39 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "unknown-redemption": ("その交換はありません", "地域「{region}」に交換 {redemption} はありません。"),
         "redemption-decided": ("この交換はもう手続き済みです",
                                "交換 {redemption} の状態は {status} のため、変更できません。"),
+        "level-too-low": ("まだレベルが足りません",
+                          "提案するにはレベル {needed} が必要です。{who} はいまレベル {level} です。地域での活動を続けると上がります。"),
+        "bad-proposal": ("提案の内容に不備があります", "{reason_ja}"),
+        "unknown-proposal": ("提案が見つかりません", "地域「{region}」に提案 {proposal} はありません。"),
+        "voting-not-open": ("投票はまだ始まっていません",
+                            "この提案の投票は {opens_at} に始まります（いまは {now}）。その時刻以降にもう一度お越しください。"),
+        "voting-closed": ("投票は締め切られました", "この提案の投票は {closes_at} に締め切られました。もう投票できません。"),
+        "proposal-ended": ("この提案は受け付けを終えています", "提案 {proposal} の状態は {status} です。"),
+        "not-eligible": ("この提案には投票できません", "{reason_ja}"),
+        "bad-ballot": ("投票の内容がこの投票方式に合いません", "{reason_ja}"),
+        "not-proposer": ("取り下げられるのは提案者だけです",
+                         "{who} は提案 {proposal} の提案者ではありません。提案者が取り下げるか、管理者が理由を添えて中止できます。"),
+        "proposal-has-votes": ("すでに投票があります",
+                               "提案 {proposal} には {votes} 票が入っているため、取り下げられません。管理者が理由を添えて中止できます。"),
+        "details-taken": ("この詳細情報はほかの人の活動記録のものです",
+                          "{details_hash} の詳細情報は、すでにほかの人の活動記録が使っています。"
+                          "ご自身の詳細情報を添えてください。"),
+        "details-not-yours": ("先に詳細情報を保存してください",
+                              "活動記録に付けられるのは、本人が保存した詳細情報だけです。{who} として"
+                              "詳細情報を保存してから記録してください。"),
+        "not-image": ("添付できるのは写真だけです",
+                      "{name} は写真（JPEG、PNG、GIF、WebP、HEIC、AVIF）ではありません{got}。"),
+        "quota-exceeded": ("保存できる量の上限です", "{reason}"),
+        "bad-character": ("保存できない文字が含まれています",
+                          "{field} に NUL 文字（U+0000）が含まれています。取り除いてもう一度お試しください。"),
+        "rate-limited": ("試行回数が多すぎます",
+                         "短い時間に何度も試されました。安全のため、{retry_after} 秒待ってからもう一度お試しください。"),
+        "unavailable": ("いまは記録できません",
+                        "サーバーの保存先が使えません（{reason}）。何も記録していません。数分後にもう一度"
+                        "お試しください。運営者には通知されています。"),
+        "outcome-unknown": ("記録されたか分かりません",
+                            "書き込みの途中でデータベースとの接続が切れました。同じ署名済みメッセージを"
+                            "もう一度送ってください。記録済みならその記録が返り、二重に記録されることはありません。"),
     },
 }
 

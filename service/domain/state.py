@@ -17,6 +17,7 @@ every time.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -161,6 +162,15 @@ class Projections(ABC):
     @abstractmethod
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         """Whether ``contributor`` made a claim with these private details."""
+
+    @abstractmethod
+    def proposal_ballots(self, proposal: str) -> list[tuple[str, int, list[int]]]:
+        """Each voter's ballot that counts on ``proposal``: ``(voter, power, choices)``,
+        by voter."""
+
+    @abstractmethod
+    def details_claimant(self, details_hash: str) -> str | None:
+        """The contributor of the first claim that names these private details."""
 
     # -- points ---------------------------------------------------------------------------
 
@@ -309,12 +319,39 @@ class State(Projections):
         ).all()
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
+    def details_claimant(self, details_hash: str) -> str | None:
+        c = t.claims.c
+        row = self.conn.execute(
+            select(c.contributor).where(c.region == self.region, c.details_hash == details_hash)
+            .order_by(c.seq).limit(1)
+        ).first()
+        return None if row is None else str(row[0])
+
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         c = t.claims.c
         return self.conn.execute(
             select(c.id).where(c.region == self.region, c.details_hash == details_hash,
                                c.contributor == contributor).limit(1)
         ).first() is not None
+
+    def proposal_ballots(self, proposal: str) -> list[tuple[str, int, list[int]]]:
+        b, e = t.ballots.c, t.electorate.c
+        rows = self.conn.execute(
+            select(b.voter, e.power, b.ballot).join(
+                t.electorate, (e.region == b.region) & (e.proposal == b.proposal) &
+                (e.address == b.voter))
+            .where(b.region == self.region, b.proposal == proposal).order_by(b.voter)
+        ).all()
+        return [(r[0], int(r[1]), json.loads(r[2])) for r in rows]
+
+    def due_proposals(self, now: int) -> list[str]:
+        """Open proposals whose voting closed at or before ``now``, by closing time."""
+        p = t.proposals.c
+        rows = self.conn.execute(
+            select(p.id).where(p.region == self.region, p.status == "open",
+                               p.closes_at <= now).order_by(p.closes_at, p.seq)
+        ).all()
+        return [r[0] for r in rows]
 
     def head(self) -> int:
         """How many of the log's entries the projections reflect. With ``known``, the

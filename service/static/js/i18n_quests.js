@@ -163,7 +163,6 @@ export const QUEST_ERRORS = {
   'not-signed-up': { en: ['Not signed up', 'There is no sign-up to cancel.'], ja: ['申し込みがありません', '取り消す申し込みはありません。'] },
   'quest-decided': { en: ['Already decided', 'This proposal was already published or declined.'], ja: ['決定済みです', 'この提案はすでに公開または見送りになっています。'] },
   'own-quest': { en: ['Your own proposal', 'Someone else has to publish it.'], ja: ['自分の提案です', 'ほかの管理者か確認役に公開してもらってください。'] },
-  'level-too-low': { en: ['Level too low', 'You need level {needed} to {action}.', 'Your level is not high enough yet.'], ja: ['まだレベルが足りません', 'レベル {needed} になると提案できます。', 'まだレベルが足りません。'] },
   'not-organiser': { en: ['Only the organiser', 'Only the organiser of this quest can do this.'], ja: ['主催者だけの操作です', 'このクエストの主催者だけができます。'] },
   'checkin-expired': { en: ['The code has expired', 'Scan the code on the organiser’s screen again.'], ja: ['コードの期限切れです', '主催者の画面のコードをもう一度読み取ってください。'] },
   'checkin-closed': { en: ['Check-in is not open', 'Ask the organiser to open check-in.'], ja: ['チェックインの受付時間外です', '主催者に受付を開いてもらってください。'] },

@@ -1,6 +1,6 @@
 // The single-page app: header, navigation, hash routes, and the views.
 import { t, lang, setLang } from './i18n.js';
-import { ApiError, onSignedOut } from './api.js';
+import { ApiError, onSignedOut, post } from './api.js';
 import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
 import {
@@ -19,6 +19,7 @@ import { viewReview } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
 import { viewAudit } from './views/audit.js';
 import { viewConnections } from './views/connections.js';
+import { viewDecide } from './views/decide.js';
 import { viewNotices } from './views/notices.js';
 import { viewMenu } from './views/menu.js';
 import { viewCertificate } from './views/certificate.js';
@@ -39,6 +40,7 @@ const ROUTES = {
   perks: { view: viewPerks, nav: null },
   points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
   connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
+  decide: { view: viewDecide, nav: 'decide', icon: '☑' },
   review: { view: viewReview, nav: 'review', icon: '✓', role: 'verifier' },
   admin: { view: viewAdmin, nav: 'admin', icon: '⚙', role: 'admin' },
   audit: { view: viewAudit, nav: 'audit', icon: '⛨', seen: ['auditor', 'admin'] },
@@ -108,6 +110,9 @@ function renderNav(current = currentPath) {
 }
 
 function signOut() {
+  // revoke the token on the server too (a copy of it is then worthless); signed out here
+  // whatever the answer
+  post('/v1/auth/signout', {}).catch(() => {});
   saveSession(null);
   state.me = null;
   go('');

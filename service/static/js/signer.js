@@ -65,12 +65,14 @@ const PATHS = {
   Confirmation: (f) => `/claims/${f.claim}/confirmations`, Review: (f) => `/claims/${f.claim}/reviews`,
   Endorsement: (f) => `/claims/${f.claim}/endorsements`, Quest: () => '/quests', Policy: () => '/policy',
   Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
-  Invitation: () => '/invitations',
   QuestPost: () => '/quest-posts', QuestDecision: (f) => `/quests/${f.quest}/decisions`,
   QuestEdit: (f) => `/quests/${f.quest}/edits`, QuestClosure: (f) => `/quests/${f.quest}/closure`,
   SignUp: (f) => `/quests/${f.quest}/signups`, CheckInWindow: (f) => `/quests/${f.quest}/checkin-windows`,
   Perk: () => '/perks', Redemption: (f) => `/perks/${f.perk}/redemptions`,
   RedemptionStatus: (f) => `/redemptions/${f.redemption}/status`,
+  Invitation: () => '/invitations', Proposal: () => '/proposals',
+  Vote: (f) => `/proposals/${f.proposal}/votes`, Withdrawal: (f) => `/proposals/${f.proposal}/withdrawals`,
+  Cancellation: (f) => `/proposals/${f.proposal}/cancellations`,
 };
 
 const ZERO32 = '0x' + '00'.repeat(32);
@@ -98,6 +100,11 @@ function show(type, name, value, extra) {
   if (name === 'contact' && value === '0x' + '00'.repeat(20)) return t('none');
   if (name === 'detailsHash') return value === ZERO32 ? t('none') : `${value.slice(0, 10)}…`;
   if (name === 'role') return t('role.' + value);
+  if (name === 'proposal') return extra.proposalTitle || shortAddr(value);
+  if (name === 'ballot') return extra.ballotText ?? value.join(', ');
+  if (name === 'method') return t('decide.method.' + value);
+  if (name === 'choices' || name === 'costs') return value.length ? value.join('、') : t('none');
+  if (name === 'text') return value.length > 160 ? value.slice(0, 160) + '…' : value;
   if (name === 'policy') return value.length > 160 ? value.slice(0, 160) + '…' : value;
   if (typeof value === 'boolean') return value ? t('yes') : t('no');
   if (typeof value === 'string' && /^0x[0-9a-f]{40}$/i.test(value)) return `${nameOf(value)} (${shortAddr(value)})`;

@@ -3,7 +3,7 @@ cosigned per log; the partner witnesses a local log submits to and the cosignatu
 they returned. See service/domain/tables.py.
 
 Revision ID: s0005_16
-Revises: s0003_15
+Revises: s0007
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0005_16"
-down_revision = "s0003_15"
+down_revision = "s0007"
 branch_labels = None
 depends_on = None
 

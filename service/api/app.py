@@ -33,9 +33,11 @@ from . import (
     governance_routes,
     notice_routes,
     problems,
+    quest_routes,
     routes,
     tile_routes,
     web_routes,
+    witness_routes,
 )
 from .deps import Services
 from .observe import Observe
@@ -436,9 +438,18 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
         svc.mailer = _mailer(settings, svc)
         if svc.mailer is not None:
             svc.mailer.start()
+        submitter = None
+        if owned is not None and settings.witness_interval > 0:
+            from ..witness import Submitter
+
+            submitter = Submitter(app.state.regions, owned.engine,
+                                  interval=settings.witness_interval)
+            submitter.start()
         try:
             yield
         finally:
+            if submitter is not None:
+                submitter.stop()
             if svc.mailer is not None:
                 svc.mailer.stop()
             if scheduler is not None:
@@ -469,11 +480,13 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
+    app.include_router(quest_routes.router)
     app.include_router(governance_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(notice_routes.router)
     app.include_router(certificate_routes.router)
     app.include_router(tile_routes.router)
+    app.include_router(witness_routes.router)
     app.include_router(web_routes.router)
     app.include_router(metrics_router)
     mount_web(app)  # the web app at / and /static (service/web.py)

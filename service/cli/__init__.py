@@ -10,10 +10,13 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.client`: the member's commands over HTTP (``key``, ``join``, ``claim``, ...);
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
+- :mod:`.quests`: more ``quest`` subcommands and ``perk`` (issue 14);
 - :mod:`.governance`: ``propose``, ``vote``, ``proposal``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
 - :mod:`.log`: ``log publish`` (the log as static tiles);
 - :mod:`.backup`: ``backup``, ``restore``.
+- :mod:`.witness`: ``witness key|trust|partner|submit``;
+- :mod:`.partner`: ``partner add|end|list`` (signed partnership entries).
 """
 
 from __future__ import annotations
@@ -43,10 +46,13 @@ LAZY_COMMANDS = {
     "rebuild": "service.cli.domain:rebuild",
     **{name: f"service.cli.client:{attr}" for name, attr in (
         ("key", "key_group"), ("join", "join"), ("claim", "claim"), ("confirm", "confirm"),
-        ("review", "review"), ("endorse", "endorse"), ("quest", "quest_group"),
+        ("review", "review"), ("endorse", "endorse"),
         ("role", "role"), ("policy", "policy"), ("revoke", "revoke"),
         ("reinstate", "reinstate"), ("invite", "invite"), ("erase", "erase"),
         ("member", "member"))},
+    # the quest group lives in .client; .quests adds issue 14's subcommands to it
+    "quest": "service.cli.quests:quest_group",
+    "perk": "service.cli.quests:perk_group",
     "chain": "service.cli.chain:chain",
     "anchor": "service.cli.chain:anchor",
     "anchors": "service.cli.chain:anchors",
@@ -59,6 +65,8 @@ LAZY_COMMANDS = {
     "backup": "service.cli.backup:backup",
     "restore": "service.cli.backup:restore",
     "log": "service.cli.log:log",
+    "witness": "service.cli.witness:witness",
+    "partner": "service.cli.partner:partner",
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 VERSION_TABLE = "service_alembic_version"
@@ -136,6 +137,78 @@ quests = Table(
     Column("closes_at", BigInteger, nullable=False),
     Column("details_hash", HASH, nullable=False),
     Column("claims", Integer, nullable=False),
+    # issue 14: what a person needs to join (a `Quest` entry leaves them empty)
+    Column("status", String(12), nullable=False, server_default="open"),  # proposed open
+    # declined closed
+    Column("description", Text, nullable=False, server_default=""),
+    Column("place", String(400), nullable=False, server_default=""),
+    Column("geo", String(64), nullable=False, server_default=""),
+    Column("online", Boolean, nullable=False, server_default=false()),
+    Column("capacity", Integer, nullable=False, server_default="0"),  # 0: no limit
+    Column("contact", ADDR, nullable=True),
+    Column("tags", String(400), nullable=False, server_default=""),
+    Column("signups", Integer, nullable=False, server_default="0"),
+    Column("decided_seq", BigInteger, nullable=True),  # published, declined or closed by
+    Column("reason", Text, nullable=False, server_default=""),  # of a decline or closure
+    Column("edited_seq", BigInteger, nullable=True),
+)
+
+signups = Table(
+    "svc_signups", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("quest", HASH, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("joined", Boolean, nullable=False),  # False: cancelled
+    Column("seq", BigInteger, nullable=False),  # the latest SignUp entry
+    Column("time", BigInteger, nullable=False),
+)
+
+checkins = Table(
+    "svc_checkins", metadata,  # the latest check-in window of each quest
+    Column("region", REGION, primary_key=True),
+    Column("quest", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("organiser", ADDR, nullable=False),
+    Column("opens_at", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+)
+
+perks = Table(
+    "svc_perks", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # the Perk entry that listed it
+    Column("updated_seq", BigInteger, nullable=False),  # the latest Perk entry for it
+    Column("admin", ADDR, nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("cost", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),  # how many there are in all
+    Column("redeemed", Integer, nullable=False),  # redemptions not cancelled
+    Column("valid_until", BigInteger, nullable=False),
+    Column("place", String(400), nullable=False),
+)
+
+redemptions = Table(
+    "svc_redemptions", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("member", ADDR, nullable=False),
+    Column("perk", HASH, nullable=False),
+    Column("cost", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # requested handed-over cancelled
+    Column("status_seq", BigInteger, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Index("ix_svc_redemptions_member", "region", "member"),
+)
+
+balances = Table(
+    "svc_balances", metadata,  # spendable = lifetime points (svc_members) - redeemed
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("redeemed", BigInteger, nullable=False),  # points of redemptions not cancelled
 )
 
 policies = Table(
@@ -272,6 +345,20 @@ ballots = Table(  # the ballot that counts: each voter's last vote
     Column("votes", Integer, nullable=False),  # how many times this voter voted
 )
 
+partners = Table(
+    "svc_partners", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("partner", String(64), primary_key=True),  # the partner's log origin
+    Column("seq", BigInteger, nullable=False),  # the Partnership entry in force (or last)
+    Column("name", String(200), nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("witness_key", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("ended_seq", BigInteger, nullable=True),  # its PartnershipEnd entry
+    Column("time", BigInteger, nullable=False),
+)
+
 heads = Table(
     "svc_heads", metadata,
     Column("region", REGION, primary_key=True),
@@ -281,7 +368,8 @@ heads = Table(
 PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
     points, recognitions, badges, erasures, invitations, custody,
-    proposals, electorate, votes, ballots,
+    signups, checkins, perks, redemptions, balances,
+    proposals, electorate, votes, ballots, partners,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""
 
@@ -372,3 +460,45 @@ contacts = Table(
     Column("mailed_seq", BigInteger, nullable=False),  # notices up to this entry were sent
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# -- witnessing (issue 16; operational state, not on the log) --------------------------
+
+witness_logs = Table(
+    "svc_witness_logs", metadata,
+    Column("region", REGION, primary_key=True),  # the local region whose witness trusts it
+    Column("origin", String(64), primary_key=True),
+    Column("vkey", Text, nullable=False),  # the log's checkpoint key (C2SP vkey)
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Logs the local regions' witnesses cosign: one row per (witness region, log)."""
+
+witness_state = Table(
+    "svc_witness_state", metadata,
+    Column("origin", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(44), nullable=False),  # base64
+    Column("note", Text, nullable=False),  # the checkpoint as submitted
+    Column("cosignatures", Text, nullable=False),  # the lines this witness returned
+    Column("updated_at", BigInteger, nullable=False),
+)
+"""The latest checkpoint this server's witness cosigned, per log: only ever grows."""
+
+partner_witnesses = Table(
+    "svc_partner_witnesses", metadata,
+    Column("region", REGION, primary_key=True),  # the local log that submits
+    Column("name", String(200), primary_key=True),  # the witness's key name
+    Column("vkey", Text, nullable=False),  # cosigner vkey (type 0x04)
+    Column("url", Text, nullable=False),  # submission prefix
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Witnesses a local region's log submits its checkpoints to."""
+
+cosignatures = Table(
+    "svc_cosignatures", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("witness", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True),
+    Column("line", Text, nullable=False),  # the verified signature line
+    Column("timestamp", BigInteger, nullable=False),
+)
+"""Cosignatures returned by partner witnesses, verified, per checkpoint size."""

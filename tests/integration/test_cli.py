@@ -101,3 +101,11 @@ def test_non_interactive_passphrase_file(tmp_path: Path) -> None:
     run(env, "demo", "seed", "--region", "ama", "--claims", "1")
     secret_file.chmod(0o644)
     assert "chmod 600" in run(env, "demo", "seed", "--region", "ama", code=3).stderr
+
+
+def test_rebuild_check_right_after_init_finds_the_projections_identical(
+        env: dict[str, str]) -> None:
+    """``init`` appends without the domain; the check compares with what the service
+    would show (it catches up first), not with projections never applied."""
+    run(env, "init", "--region", "ama", "--name", "海士町")
+    assert "identical" in run(env, "rebuild", "--region", "ama", "--check").stdout

@@ -70,6 +70,14 @@ class Auth:
             return None
         return Session(row.address, row.region, row.managed, row.expires_at)
 
+    def end_all(self, address: str, region: str) -> None:
+        """End every managed sign-in of ``address`` in ``region`` (its passphrase was
+        replaced)."""
+        s = t.sessions.c
+        with self.engine.begin() as conn:
+            conn.execute(delete(t.sessions).where(s.address == address, s.region == region,
+                                                  s.managed))
+
     def end(self, token: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _hash(token)))

@@ -25,7 +25,15 @@ from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
 from ..regions import Regions
 from ..web import mount_web
-from . import audit_routes, auth_routes, problems, routes, tile_routes, web_routes
+from . import (
+    account_routes,
+    audit_routes,
+    auth_routes,
+    problems,
+    routes,
+    tile_routes,
+    web_routes,
+)
 from .deps import Services
 from .problems import PROBLEM_JSON, Problem, log
 from .schemas import (
@@ -347,6 +355,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(audit_routes.router)
     app.include_router(tile_routes.router)
     app.include_router(web_routes.router)
+    app.include_router(account_routes.router)
     mount_web(app)  # the web app at / and /static (service/web.py)
     _with_problem_schema(app)
     return app

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service import accounts
-from service.codes import code_hash, new_code
 from service.api.app import create_app
+from service.codes import code_hash, new_code
 from service.config import Settings
 from service.domain import tables as t
 from tests.integration.service_fixtures import ZERO32, database, world

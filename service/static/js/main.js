@@ -7,7 +7,7 @@ import {
   state, loadSession, saveSession, loadRegions, loadRegion, loadMe, loadNames, chooseRegion, hasRole,
 } from './state.js';
 import { viewHome } from './views/home.js';
-import { viewSignIn } from './views/signin.js';
+import { viewSignIn, viewRecover } from './views/signin.js';
 import { viewClaim } from './views/claim.js';
 import { viewMine } from './views/mine.js';
 import { viewEndorse } from './views/endorse.js';
@@ -30,6 +30,7 @@ const ROUTES = {
   admin: { view: viewAdmin, nav: 'admin', icon: '⚙', role: 'admin' },
   audit: { view: viewAudit, nav: 'audit', icon: '⛨' },
   signin: { view: viewSignIn, nav: null },
+  recover: { view: viewRecover, nav: null },
 };
 
 export function go(path) {

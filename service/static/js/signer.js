@@ -52,8 +52,17 @@ export async function redeemInvitation(region, code, displayName, passphrase) {
   return out;
 }
 
-export async function loginManaged(region, address, passphrase) {
-  const out = await post(`${R(region)}/accounts/login`, { address, passphrase }, { auth: false });
+/** Sign in a managed member: `member` is her member number (AMA-0042), her address,
+ *  or the invitation code she joined with. */
+export async function loginManaged(region, member, passphrase) {
+  const out = await post(`${R(region)}/accounts/login`, { member, passphrase }, { auth: false });
+  saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
+  return out;
+}
+
+/** A new passphrase with the recovery code the office issued. */
+export async function recoverAccount(region, code, passphrase) {
+  const out = await post(`${R(region)}/accounts/recover`, { code, passphrase }, { auth: false });
   saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
   return out;
 }
@@ -65,7 +74,8 @@ const PATHS = {
   Confirmation: (f) => `/claims/${f.claim}/confirmations`, Review: (f) => `/claims/${f.claim}/reviews`,
   Endorsement: (f) => `/claims/${f.claim}/endorsements`, Quest: () => '/quests', Policy: () => '/policy',
   Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
-  Invitation: () => '/invitations',
+  Invitation: () => '/invitations', InvitationRevocation: () => '/invitation-revocations',
+  Recovery: () => '/recoveries',
 };
 
 const ZERO32 = '0x' + '00'.repeat(32);

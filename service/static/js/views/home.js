@@ -3,6 +3,7 @@ import { get, post, R, ApiError } from '../api.js';
 import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip, shortAddr, clearErrors, setFieldError, download } from '../ui.js';
 import { state, hasRole, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
+import { memberNumberBox } from './cards.js';
 
 export async function viewHome(root, _params, app) {
   const regionName = state.info.name;
@@ -48,6 +49,7 @@ export async function viewHome(root, _params, app) {
 
   root.append(
     h('h1', t('home.hello', { name: me.displayName })),
+    memberNumberBox(me),
     me.resident == null ? residenceCard(app) : '',
     h('div', { class: 'grid two' },
       card(

@@ -212,7 +212,6 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
     again = actors("hana-new-phone", locale="ja-JP", viewport=PHONE)
     open_view(again, server, "signin")
     login = again.page.locator("form[data-form=login]")
-    again.page.locator("details.returning > summary").click()
     login.get_by_label("会員番号").fill(number.lower().replace("-", " "))
     login.get_by_label("合言葉（パスフレーズ）").fill(PASSPHRASE)
     again.shot("w09-sign-in-member-number-ja-phone")

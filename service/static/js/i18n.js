@@ -178,7 +178,7 @@ const S = {
   'home.toConfirm': { en: '{n} activities name you as a co-contributor', ja: 'あなたが一緒に活動したと記録された活動が {n} 件あります' },
   'home.toReview': { en: '{n} activities are waiting for review', ja: '確認待ちの活動が {n} 件あります' },
   'home.account': { en: 'Your account number', ja: 'あなたのアカウント番号' },
-  'home.accountHint': { en: 'Write it down: you need it with your passphrase to sign in on another device.', ja: '別の端末でログインするときに合言葉と一緒に必要です。控えておいてください。' },
+  'home.accountHint': { en: 'The address of your key on the ledger (for moving it to a wallet). To sign in, your member number is enough.', ja: '台帳でのあなたの鍵の番号です（ウォレットに移すときに使います）。ログインには会員番号で足ります。' },
   'home.managedBadge': { en: 'Account kept by the service', ja: 'サービスが鍵を預かるアカウント' },
   'home.walletBadge': { en: 'Your own wallet', ja: 'ご自身のウォレット' },
   'home.quick': { en: 'What would you like to do?', ja: '何をしますか？' },

@@ -57,7 +57,7 @@ export function memberNumberBox(me) {
   button.addEventListener('click', () => printOnly(memberCard(me)));
   return h('section', { class: 'card number-card' },
     h('h2', { class: 'eyebrow' }, t('card.member.yours')),
-    h('p', { class: 'member-number big', 'data-testid': 'home-member-number' }, me.number),
+    h('p', { class: 'member-number large', 'data-testid': 'home-member-number' }, me.number),
     h('p', { class: 'muted' }, t('card.member.hint')),
     h('div', { class: 'actions' }, button));
 }

@@ -59,8 +59,10 @@ export async function viewSignIn(root, params, app) {
       }
     });
   });
-  const returning = h('details', { class: 'returning', open: remembered() && !fromLink ? true : null },
-    h('summary', t('signin.returning')), login);
+  // from a card's link she is new here: signing in waits behind a fold; otherwise first
+  const returning = fromLink
+    ? h('details', { class: 'returning' }, h('summary', t('signin.returning')), login)
+    : h('section', { class: 'card', 'data-card': 'returning' }, h('h2', t('signin.returning')), login);
 
   // invitation code: from the card's link, only her name and a passphrase to type
   const code = h('input', { type: 'text', autocomplete: 'one-time-code', autocapitalize: 'characters', spellcheck: 'false', value: fromLink || '' });
@@ -120,8 +122,12 @@ export async function viewSignIn(root, params, app) {
   const wCard = card(h('h2', t('signin.wallet')), h('p', t('signin.walletText')),
     wallet() ? '' : h('p', { class: 'notice' }, t('signin.noWallet')), wBox, h('div', { class: 'actions' }, wButton));
 
-  const managed = card(h('h2', t('signin.managed')), fromLink ? '' : h('p', t('signin.managedText')), redeem, returning);
-  root.append(fromLink ? managed : h('div', { class: 'grid two' }, managed, wCard));
+  if (fromLink) {
+    root.append(card(h('h2', t('signin.managed')), redeem, returning));
+  } else {
+    root.append(returning, h('div', { class: 'grid two' },
+      card(h('h2', t('signin.managed')), h('p', t('signin.managedText')), redeem), wCard));
+  }
   if (fromLink) name.focus();
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,16 @@ class Settings(BaseSettings):
     chain_keystore: Path | None = None
     """Instead of ``chain_private_key``: an Ethereum keystore v3 JSON file, unlocked with
     the key-encryption passphrase."""
+
+    smtp_host: str | None = None
+    """SMTP server that members' notices are e-mailed through (none: no e-mail)."""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    """``starttls`` (port 587), ``ssl`` (SMTPS, port 465) or ``none`` (a local relay)."""
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "kakawari@localhost"
+    """The From: address of notice e-mails."""
 
     @property
     def db_url(self) -> str:

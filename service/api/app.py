@@ -29,6 +29,8 @@ from . import (
     account_routes,
     audit_routes,
     auth_routes,
+    certificate_routes,
+    notice_routes,
     problems,
     routes,
     tile_routes,
@@ -234,6 +236,42 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class KickMailer:
+    """After a write request succeeds, wake the mailer (new entries may mean notices)."""
+
+    def __init__(self, app: ASGIApp, services: Any) -> None:
+        self.app, self.services = app, services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT"):
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        mailer = getattr(self.services(), "mailer", None)
+        if mailer is not None and 200 <= status < 300:
+            mailer.kick()
+
+
+def _mailer(settings: Settings, services: Services) -> Any:
+    """A mailer for notices when SMTP is configured (not started), else None."""
+    if settings.smtp_host is None:
+        return None
+    from ..mail import Mailer
+
+    def region_name(region: str) -> str:
+        return services.regions.facts(region).name
+
+    return Mailer(settings, services.engine, region_name)
+
+
 def _keyring(settings: Settings) -> Keyring | None:
     """The keyring when a key-encryption secret is configured (never prompts)."""
     if settings.passphrase is None and not (settings.data_dir / PASSPHRASE_FILE).exists():
@@ -326,9 +364,15 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             app.state.regions = opened
             app.state.services = services_for(settings, opened)
             app.state.services.chain = chain if chain is not None else _configured_chain(settings)
+        svc: Services = app.state.services
+        svc.mailer = _mailer(settings, svc)
+        if svc.mailer is not None:
+            svc.mailer.start()
         try:
             yield
         finally:
+            if svc.mailer is not None:
+                svc.mailer.stop()
             if owned is not None:
                 owned.close()
 
@@ -349,10 +393,13 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
         app.state.services.chain = chain
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(KickMailer, services=lambda: getattr(app.state, "services", None))
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
     app.include_router(audit_routes.router)
+    app.include_router(notice_routes.router)
+    app.include_router(certificate_routes.router)
     app.include_router(tile_routes.router)
     app.include_router(web_routes.router)
     app.include_router(account_routes.router)

@@ -34,6 +34,8 @@ class Services:
     known: set[str] = field(default_factory=set)
     chain: tuple[Any, str] | None = None
     """A chain client allowed to mint badges, and the badge contract's address."""
+    mailer: Any = None
+    """The :class:`~service.mail.Mailer` when SMTP is configured (started by the app)."""
 
     @property
     def engine(self) -> Engine:

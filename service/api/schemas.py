@@ -387,6 +387,9 @@ class ClaimSummary(BaseModel):
     status: ClaimStatus
     approvals: int = Field(description="Approving reviews so far")
     points: int | None = Field(description="Points per person, fixed on approval; null before")
+    expectedPoints: int | None = Field(
+        default=None, description="While pending: the points per person it earns if approved "
+        "under the policy in force now; null once decided")
     endorsementPoints: int = Field(description="Endorsement points credited to the contributor")
     decidedSeq: int | None = Field(
         description="Seq of the entry that last decided it (approval, rejection, revocation, "
@@ -711,3 +714,51 @@ class Receipt(BaseModel):
                                         "log order")
     anchor: AnchorRecord | None = Field(description="The anchor of that tree; null when the "
                                         "entries are not anchored yet")
+
+
+# -- notices (issue 12) ----------------------------------------------------------------------
+
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
+
+
+class Notice(BaseModel):
+    seq: int = Field(description="The entry the notice comes from")
+    kind: NoticeKind = Field(description="approved (a recognition for you), rejected (with "
+                             "the reason), thanked, confirm (you were named on an activity), "
+                             "quest (a new quest)")
+    time: int | None = Field(description="When it happened (for a quest: when it opens)")
+    read: bool = Field(description="Whether you have read it")
+    claim: str | None = Field(default=None, description="The activity it is about")
+    quest: str | None = Field(default=None, description="The quest it is about")
+    title: str | None = Field(default=None, description="Title of the activity or quest")
+    by: str | None = Field(default=None, description="Who did it (reviewer, endorser, ...)")
+    byName: str | None = Field(default=None, description="Their display name")
+    points: int | None = Field(default=None, description="Points recognised, or a quest's bonus")
+    amount: int | None = Field(default=None, description="Thanks given")
+    note: str | None = Field(default=None, description="The thanks' message")
+    reason: str | None = Field(default=None, description="Why it was not approved")
+    done: bool | None = Field(default=None, description="confirm: whether you confirmed")
+
+
+class Notices(BaseModel):
+    unread: int = Field(description="How many of the notices are unread")
+    readSeq: int = Field(description="Notices up to this entry are read (-1: none)")
+    items: list[Notice] = Field(description="Newest first")
+
+
+class NoticesReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upTo: int | None = Field(default=None, ge=-1, le=2**53 - 1,
+                             description="Mark notices up to this entry read (default: all)")
+
+
+class ContactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254, description="Where to e-mail your notices")
+    lang: Literal["ja", "en"] = Field(default="ja", description="Language of the e-mails")
+
+
+class ContactOut(BaseModel):
+    email: str | None = Field(description="The address your notices go to, or null")
+    lang: Literal["ja", "en"] | None = Field(description="Language of the e-mails")
+    mailing: bool = Field(description="Whether this server sends e-mail at all")

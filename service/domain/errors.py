@@ -148,6 +148,10 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "The region office issued you a recovery code. Enter it to choose a new "
             "passphrase; your record and points stay as they are.",
         ),
+        "bad-email": (
+            "This e-mail address does not look right",
+            "Please check the address (it looks like name@example.jp).",
+        ),
         "weak-passphrase": (
             "The passphrase is too short",
             "Choose a passphrase of at least {min} characters (a few words work well).",
@@ -250,6 +254,8 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "passphrase-replaced": ("この合言葉は使えなくなりました",
                                 "事務局が合言葉の再設定コードを発行しました。コードを入れて新しい合言葉を"
                                 "決めてください。これまでの記録とポイントはそのままです。"),
+        "bad-email": ("メールアドレスの形が正しくないようです",
+                      "アドレスを確かめてください（name@example.jp のような形です）。"),
         "weak-passphrase": ("合言葉が短すぎます",
                             "合言葉は {min} 文字以上にしてください（いくつかの言葉を並べると覚えやすいです）。"),
         "bad-login": ("ログインできませんでした", "アカウントか合言葉が違います。もう一度お試しください。"),

@@ -120,13 +120,32 @@ def points_explained(conn: Connection, region: str, address: str, now: int, *,
 
 
 def _claim_json(row: Any) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "id": row.id, "seq": row.seq, "contributor": row.contributor, "category": row.category,
         "title": row.title, "minutes": row.minutes, "occurredAt": row.occurred_at,
         "quest": row.quest, "detailsHash": row.details_hash, "status": row.status,
         "approvals": row.approvals, "points": row.points, "endorsementPoints": row.endorsed,
         "decidedSeq": row.decided_seq, "createdAt": row.created_at,
     }
+    return out
+
+
+def expected_points(conn: Connection, region: str, rows: list[dict[str, Any]]) -> None:
+    """Fill in ``expectedPoints`` of each pending claim: what it earns per person if it
+    is approved under the policy in force now (None for decided claims)."""
+    pending = [c for c in rows if c["status"] == "pending"]
+    for c in rows:
+        c["expectedPoints"] = None
+    if not pending:
+        return
+    _, policy = current_policy(conn, region)
+    q = t.quests.c
+    wanted = {c["quest"] for c in pending if c["quest"]}
+    bonus = {r.id: int(r.points) for r in conn.execute(
+        select(q.id, q.points).where(q.region == region, q.id.in_(wanted)))} if wanted else {}
+    for c in pending:
+        c["expectedPoints"] = policy.claim_points(c["category"], int(c["minutes"]),
+                                                  bonus.get(c["quest"] or "", 0))
 
 
 def claims(conn: Connection, region: str, *, offset: int, limit: int,
@@ -148,7 +167,9 @@ def claims(conn: Connection, region: str, *, offset: int, limit: int,
     rows = conn.execute(
         select(t.claims).where(*cond).order_by(c.seq.desc()).offset(offset).limit(limit)
     ).all()
-    return int(total), [_claim_json(r) for r in rows]
+    items = [_claim_json(r) for r in rows]
+    expected_points(conn, region, items)
+    return int(total), items
 
 
 def claim(conn: Connection, region: str, claim_id: str) -> dict[str, Any] | None:
@@ -157,6 +178,7 @@ def claim(conn: Connection, region: str, claim_id: str) -> dict[str, Any] | None
     if row is None:
         return None
     out = _claim_json(row)
+    expected_points(conn, region, [out])
     p = t.claim_people.c
     out["people"] = [
         {"address": r.address, "contributor": r.contributor, "confirmedSeq": r.confirmed_seq}

@@ -274,3 +274,23 @@ auth_nonces = Table(
     Column("expires_at", BigInteger, nullable=False),
     Column("used", Boolean, nullable=False),
 )
+
+# Notices (issue 12): what a member has read, and where to e-mail her notices. Both are
+# the member's own settings, kept off the log (an e-mail address never goes into it).
+
+notice_reads = Table(
+    "svc_notice_reads", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("read_seq", BigInteger, nullable=False),  # notices up to this entry are read
+)
+
+contacts = Table(
+    "svc_contacts", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("lang", String(2), nullable=False),  # ja | en: the language of her e-mails
+    Column("mailed_seq", BigInteger, nullable=False),  # notices up to this entry were sent
+    Column("updated_at", BigInteger, nullable=False),
+)

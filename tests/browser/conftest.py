@@ -85,16 +85,19 @@ def browser_ready() -> None:
         skip_or_fail("playwright is not installed (pip install -e '.[dev]')")
 
 
-def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None
+def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None,
+                 extra_env: dict[str, str] | None = None,
                  ) -> Iterator[Server]:
     """Region `ama` in a fresh data directory under ``tmp`` (first admin: ``admin``, or
     a key the operator's data directory keeps when None), optionally seeded with demo
-    activity ``(members, claims)``, served by uvicorn on a free port."""
+    activity ``(members, claims)``, served by uvicorn on a free port, with ``extra_env``
+    (e.g. an SMTP server) besides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKAWARI_")}
     env.update({
         "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": PASSPHRASE,
         "KAKAWARI_CHAIN_ID": "31337",  # scrypt at its production cost: the walletless path
     })
+    env.update(extra_env or {})
     kakawari = str(REPO / ".venv" / "bin" / "kakawari")
     init = [kakawari, "init", "--region", "ama", "--name", "海士町"]
     subprocess.run(init + (["--admin", admin] if admin else []), env=env, check=True,
@@ -207,12 +210,16 @@ class Actor:
         # CSSOM: the page's CSP refuses inline style sheets.)
         self.page.evaluate("window.scrollTo(0, 0); document.getElementById('toasts')"
                            ".style.display = 'none'")
+        # A phone's bottom bar stays on screen as one scrolls; in a picture of the whole
+        # page it belongs at the bottom, not across the middle.
+        self.page.evaluate("document.getElementById('nav').style.position = 'static'")
         self.page.screenshot(path=str(path), full_page=True)
         # nothing sticks out sideways (a phone would scroll the whole page)
         overflow = self.page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name}: the page is {overflow}px wider than the screen"
-        self.page.evaluate("document.getElementById('toasts').style.display = ''")
+        self.page.evaluate("document.getElementById('toasts').style.display = '';"
+                           "document.getElementById('nav').style.position = ''")
         return path
 
     def check_clean(self) -> None:

@@ -76,6 +76,9 @@ def test_keyboard_only_member_on_a_phone(actors: Any, server: Server) -> None:
     page.keyboard.type("Read picture books at the library")
     page.keyboard.press("Tab")  # category
     page.keyboard.press("ArrowDown")  # → the next kind
+    tab_to(page, "1 h")  # the time: one of the usual lengths, a key press away
+    page.keyboard.press("Space")
+    assert page.locator("[data-field=minutes] input").input_value() == "60"
     tab_to(page, "Sign and record")
     page.keyboard.press("Enter")
     page.locator("#dialog").wait_for(state="visible")

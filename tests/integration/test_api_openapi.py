@@ -168,6 +168,8 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
         ("/v1/regions/{region}/claims/{claim}/receipt", {}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[1]}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[4]}, None),
+        ("/v1/regions/{region}/notices", {}, alice), ("/v1/regions/{region}/notices", {}, managed),
+        ("/v1/regions/{region}/contact", {}, alice),
     ]
     calls += [(f"/v1/regions/{{region}}/members/{{address}}{tail}", {"address": a}, None)
               for a in s.members for tail in ("", "/points", "/budget")]

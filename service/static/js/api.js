@@ -14,6 +14,7 @@ export class ApiError extends Error {
     if (this.code === 'network') return [t('err.generic'), t('err.network')];
     if (this.code === 'wallet-rejected') return [t('err.walletRejected'), ''];
     if (this.code === 'sign-cancelled') return [t('sign.cancelled'), ''];
+    if (this.code === 'record-cancelled') return [t('plain.cancelled'), ''];
     if (this.code === 'wallet-failed') return [t('err.walletFailed'), this.detail];
     const known = problemText(this.code, { ...this.params, detail: this.detail });
     if (known) return known;

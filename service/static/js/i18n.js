@@ -104,7 +104,7 @@ const S = {
 
   // sign in
   'signin.title': { en: 'Sign in', ja: 'ログイン' },
-  'signin.intro': { en: 'Choose how you take part. Both ways sign your activities so nobody can change them later.', ja: 'どちらの方法でも参加できます。記録はあなたの署名つきで残り、あとから誰にも書き換えられません。' },
+  'signin.intro': { en: 'Choose how you take part. Either way, what you record is kept so that nobody can change it later.', ja: 'どちらの方法でも参加できます。記録した内容は、あとから誰にも書き換えられない形で残ります。' },
   'signin.wallet': { en: 'With a wallet', ja: 'ウォレットでログイン' },
   'signin.walletText': { en: 'If you use an Ethereum wallet in this browser, sign a short message to prove it is you. No fee, nothing is sent to a blockchain.', ja: 'このブラウザでイーサリアムのウォレットをお使いの方は、短いメッセージに署名してログインします。手数料はかからず、ブロックチェーンにも送られません。' },
   'signin.walletButton': { en: 'Sign in with wallet', ja: 'ウォレットで署名してログイン' },
@@ -178,8 +178,8 @@ const S = {
   'home.toConfirm': { en: '{n} activities name you as a co-contributor', ja: 'あなたが一緒に活動したと記録された活動が {n} 件あります' },
   'home.toReview': { en: '{n} activities are waiting for review', ja: '確認待ちの活動が {n} 件あります' },
   'home.account': { en: 'Your account number', ja: 'あなたのアカウント番号' },
-  'home.accountHint': { en: 'The address of your key on the ledger (for moving it to a wallet). To sign in, your member number is enough.', ja: '台帳でのあなたの鍵の番号です（ウォレットに移すときに使います）。ログインには会員番号で足ります。' },
-  'home.managedBadge': { en: 'Account kept by the service', ja: 'サービスが鍵を預かるアカウント' },
+  'home.accountHint': { en: 'Your address on the ledger (for moving to a wallet). To sign in, your member number is enough.', ja: '台帳でのあなたの番号です（ウォレットに移すときに使います）。ログインには会員番号で足ります。' },
+  'home.managedBadge': { en: 'Easy account (no wallet needed)', ja: 'かんたんアカウント（ウォレット不要）' },
   'home.walletBadge': { en: 'Your own wallet', ja: 'ご自身のウォレット' },
   'home.quick': { en: 'What would you like to do?', ja: '何をしますか？' },
   'home.recent': { en: 'Recently in the region', ja: '地域の最近の活動' },
@@ -188,7 +188,7 @@ const S = {
   'export.text': { en: 'Download your key as a keystore file, locked with your passphrase, and import it into any Ethereum wallet. After that the service no longer keeps your key, and you sign in with the wallet.', ja: 'あなたの鍵を、合言葉で保護されたファイルとしてダウンロードし、イーサリアムのウォレットに取り込めます。その後はサービスは鍵を預からず、ウォレットでログインします。' },
   'export.button': { en: 'Download my key', ja: '鍵をダウンロード' },
   'export.done': { en: 'Key downloaded. Import it into your wallet, then sign in with the wallet.', ja: '鍵をダウンロードしました。ウォレットに取り込んでから、ウォレットでログインしてください。' },
-  'mine.eraseConfirm': { en: 'Erase the private details (text and photos) of this activity? The ledger keeps only their fingerprint; this can\'t be undone.', ja: 'この活動の非公開の詳細（文章と写真）を消去しますか？台帳には指紋だけが残ります。元に戻せません。' },
+  'mine.eraseConfirm': { en: 'Erase the private details (text and photos) of this activity? The activity itself stays recorded; this can\'t be undone.', ja: 'この活動の非公開の詳細（文章と写真）を消去しますか？活動の記録そのものは残ります。元に戻せません。' },
   'mine.eraseDone': { en: 'Private details erased.', ja: '非公開の詳細を消去しました。' },
   'mine.showDetails': { en: 'Show private details', ja: '非公開の詳細を見る' },
   'audit.log': { en: 'Download the log', ja: '台帳をダウンロード' },
@@ -273,9 +273,10 @@ const S = {
   'claim.withHint': { en: 'They will be asked to confirm; then they earn the same points.', ja: '相手が確認すると、同じポイントが付きます。' },
   'claim.search': { en: 'Search by name', ja: '名前で探す' },
   'claim.private': { en: 'Private details', ja: '非公開の詳細' },
-  'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. The ledger keeps only a fingerprint, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。台帳には「指紋」だけが残り、あとから消去もできます。' },
+  'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. They are not part of the public record, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。公開の記録には載らず、あとから消去もできます。' },
   'claim.photo': { en: 'Photo', ja: '写真' },
   'claim.photoHint': { en: 'A photo of the activity helps the reviewer (made smaller before sending).', ja: '活動の写真があると確認がスムーズです（送信前に小さくします）。' },
+  'claim.choosePhoto': { en: 'Choose a photo', ja: '写真を選ぶ' },
   'claim.removePhoto': { en: 'Remove photo', ja: '写真を外す' },
   'claim.estimate': { en: 'About {n} points when approved', ja: '承認されると約 {n} ポイント' },
   'claim.submit': { en: 'Sign and record', ja: '署名して記録する' },
@@ -293,7 +294,7 @@ const S = {
   'mine.confirmText': { en: '{name} named you as a co-contributor. Confirm to share the points.', ja: '{name} さんがあなたを一緒に活動した人として記録しました。確認するとポイントが付きます。' },
   'mine.confirm': { en: 'Yes, I took part', ja: 'はい、参加しました' },
   'mine.confirmed': { en: 'Confirmed. Thank you!', ja: '確認しました。ありがとうございます！' },
-  'mine.receipt': { en: 'Download receipt', ja: '証明書をダウンロード' },
+  'mine.receipt': { en: 'Download receipt', ja: '証明データをダウンロード' },
   'mine.receiptDone': { en: 'Receipt downloaded. Anyone can check it against the region ledger.', ja: '証明書をダウンロードしました。地域の台帳と照らし合わせて誰でも確かめられます。' },
   'mine.approvals': { en: '{n} of {m} approvals', ja: '承認 {n} / {m}' },
   'mine.with': { en: 'with {names}', ja: '{names} と一緒に' },
@@ -498,6 +499,91 @@ const S = {
   'err.required': { en: 'Please fill this in.', ja: '入力してください。' },
   'err.number': { en: 'Please enter a whole number.', ja: '整数を入力してください。' },
   'err.notFoundPage': { en: 'This page does not exist.', ja: 'このページは見つかりません。' },
+
+  // plain words for members whose account the service keeps (issue 12 §3)
+  'plain.title': { en: 'This will be recorded', ja: 'この内容で記録します' },
+  'plain.intro': { en: 'Please check what you entered.', ja: '入力した内容をご確認ください。' },
+  'plain.confirm': { en: 'Record it', ja: '記録する' },
+  'plain.cancelled': { en: 'Not recorded: nothing was changed.', ja: '記録しませんでした。何も変わっていません。' },
+  'plain.tech': { en: 'Technical details', ja: '技術的な詳細' },
+  'plain.techText': { en: 'For people who want to check the record themselves.', ja: '記録をご自身で確かめたい方のための情報です。' },
+  'plain.attached': { en: 'Attached', ja: 'あり' },
+  'f.plain.detailsHash': { en: 'Notes and photo (private)', ja: 'メモ・写真（非公開）' },
+  'claim.submitPlain': { en: 'Record', ja: '記録する' },
+  'claim.minutesLabel': { en: 'Time spent, in minutes', ja: 'かかった時間（分）' },
+  'claim.minutesHint': { en: 'Tap a time or type the minutes (90 = 1 h 30 min).', ja: '時間を選ぶか、分で入力してください（90 と入力すると 1時間30分）。' },
+  'claim.minutesIs': { en: '= {time}', ja: '＝ {time}' },
+  'home.accountTech': { en: 'Technical details of your account', ja: 'アカウントの技術的な詳細' },
+  'home.pendingPoints': { en: '{n} activities waiting for review: about {p} points when approved', ja: '確認待ちの活動 {n} 件：承認されると約 {p} ポイント' },
+
+  // bottom navigation, menu, text size (issue 12 §4)
+  'nav.notices': { en: 'Notices', ja: 'お知らせ' },
+  'nav.menu': { en: 'Menu', ja: 'メニュー' },
+  'menu.title': { en: 'Menu', ja: 'メニュー' },
+  'menu.places': { en: 'Places', ja: 'ページ' },
+  'menu.settings': { en: 'Settings on this device', ja: 'この端末の設定' },
+  'text.size': { en: 'Text size', ja: '文字の大きさ' },
+  'text.normal': { en: 'Standard', ja: '標準' },
+  'text.large': { en: 'Large', ja: '大きい' },
+  'text.xlarge': { en: 'Largest', ja: 'とても大きい' },
+  'text.saved': { en: 'This device remembers the text size.', ja: '文字の大きさはこの端末に保存されます。' },
+  'unread': { en: '{n} unread', ja: '未読 {n} 件' },
+
+  // feedback loop (issue 12 §5)
+  'mine.expected': { en: 'About {n} points when approved', ja: '承認されると約 {n} ポイント' },
+  'mine.thanksFrom': { en: 'Thanks from {name}', ja: '{name} さんからのありがとう' },
+  'mine.certificate': { en: 'Print certificate', ja: '証明書を印刷' },
+  'mine.receiptJson': { en: 'Proof data (JSON)', ja: '証明データ（JSON）' },
+  'mine.reason': { en: 'Reason: {reason}', ja: '理由：{reason}' },
+  'endorse.youThanked': { en: 'You thanked this activity ({n})', ja: 'この活動にありがとうを送りました（{n}）' },
+  'endorse.thanksList': { en: 'Thanks so far', ja: 'これまでのありがとう' },
+  'points.pending': { en: 'Waiting for review', ja: '確認待ち' },
+  'points.pendingText': { en: 'These activities earn points once a verifier approves them.', ja: '確認役が承認すると、これらの活動にポイントが付きます。' },
+  'points.pendingTotal': { en: 'About {n} points on the way', ja: '約 {n} ポイントが確認待ちです' },
+  'points.entryPlain': { en: 'Record no. {seq}, points rules version {v}', ja: '記録番号 {seq}・ポイントのルール 第{v}版' },
+  'notices.title': { en: 'Notices', ja: 'お知らせ' },
+  'notices.empty': { en: 'No notices yet.', ja: 'お知らせはまだありません。' },
+  'notices.new': { en: 'New', ja: '新着' },
+  'notices.approved': { en: '"{title}" was approved: {points} points', ja: '「{title}」が承認されました（{points} ポイント）' },
+  'notices.rejected': { en: '"{title}" was not approved', ja: '「{title}」は承認されませんでした' },
+  'notices.rejectedWhy': { en: '{name}: "{reason}"', ja: '{name} さん：「{reason}」' },
+  'notices.thanked': { en: '{name} thanked you for "{title}" ({n})', ja: '{name} さんから「{title}」にありがとう（{n}）' },
+  'notices.confirm': { en: '{name} recorded "{title}" as done with you', ja: '{name} さんが「{title}」をあなたと一緒にした活動として記録しました' },
+  'notices.confirmAsk': { en: 'Please confirm you took part', ja: '参加したか確認してください' },
+  'notices.confirmDone': { en: 'You confirmed', ja: '確認済み' },
+  'notices.quest': { en: 'New quest: "{title}" (+{points} points)', ja: '新しいクエスト「{title}」（+{points} ポイント）' },
+  'notices.open': { en: 'Open', ja: '見る' },
+  'mail.title': { en: 'Notices by e-mail', ja: 'メールでお知らせを受け取る' },
+  'mail.text': { en: 'Give an address and the same notices also come by e-mail. Only the region\'s service keeps it; it is never made public.', ja: 'メールアドレスを登録すると、同じお知らせがメールでも届きます。アドレスはサービスだけが保管し、公開されることはありません。' },
+  'mail.address': { en: 'E-mail address', ja: 'メールアドレス' },
+  'mail.save': { en: 'Save address', ja: 'アドレスを保存' },
+  'mail.saved': { en: 'Notices will also come to {email}.', ja: 'お知らせは {email} にも届きます。' },
+  'mail.remove': { en: 'Stop e-mails', ja: 'メールを止める' },
+  'mail.removed': { en: 'No more e-mails.', ja: 'メールを止めました。' },
+  'mail.current': { en: 'Notices also go to {email}.', ja: 'お知らせは {email} にも届きます。' },
+  'cert.title': { en: 'Certificate of contribution', ja: '活動証明書' },
+  'cert.lead': { en: 'This certifies that', ja: '下記の方の地域への関わりを証明します' },
+  'cert.who': { en: 'Name', ja: 'お名前' },
+  'cert.what': { en: 'Activity', ja: '活動' },
+  'cert.when': { en: 'Date', ja: '活動日' },
+  'cert.time': { en: 'Time spent', ja: '活動時間' },
+  'cert.points': { en: 'Points', ja: 'ポイント' },
+  'cert.region': { en: 'Region', ja: '地域' },
+  'cert.approved': { en: 'Approved on {date}', ja: '{date} 承認' },
+  'cert.qr': { en: 'Scan to check this certificate against the region\'s public record.', ja: 'QRコードを読み取ると、地域の公開記録と照らし合わせてこの証明書を確かめられます。' },
+  'cert.print': { en: 'Print', ja: '印刷する' },
+  'cert.back': { en: 'Back to my activities', ja: 'わたしの活動に戻る' },
+  'cert.notApproved': { en: 'A certificate is available once the activity is approved.', ja: '証明書は活動が承認されてから発行できます。' },
+  'check.title': { en: 'Check a certificate', ja: '証明書の確認' },
+  'check.intro': { en: 'This page checks, in your browser, that the activity is in the region\'s public record.', ja: 'このページは、活動が地域の公開記録に含まれていることを、お使いのブラウザで確かめます。' },
+  'check.found': { en: '"{title}" by {name} is in the region\'s record ({points} points).', ja: '{name} さんの「{title}」は地域の記録に含まれています（{points} ポイント）。' },
+  'check.sig': { en: 'The region\'s record (checkpoint) carries a valid signature of the region.', ja: '地域の記録（チェックポイント）には地域の正しい署名があります。' },
+  'check.sigBad': { en: 'The region\'s signature on the record could not be confirmed.', ja: '記録への地域の署名を確認できませんでした。' },
+  'check.included': { en: 'Every entry of this activity is included in that record ({n} checked).', ja: 'この活動の記録はすべて、その記録に含まれています（{n} 件を確認）。' },
+  'check.notIncluded': { en: 'An entry of this activity is NOT included in the record.', ja: 'この活動の記録の一部が、地域の記録に含まれていません。' },
+  'check.recognised': { en: 'The approval names this member.', ja: '承認の記録にこの方の名前があります。' },
+  'check.notRecognised': { en: 'No approval names this member.', ja: 'この方への承認の記録が見つかりません。' },
+  'check.offline': { en: 'For a full offline check (every signature): kakawari audit verify-receipt', ja: 'すべての署名まで確かめるには：kakawari audit verify-receipt' },
 };
 
 // code → {en: [title, detail with params, detail without], ja: [...]}
@@ -572,3 +658,15 @@ const ERRORS = {
   'http-404': { en: ['Not found', 'This page or record does not exist.'], ja: ['見つかりません', 'このページや記録はありません。'] },
   'rate-limited': { en: ['Too many tries', 'Please wait a moment and try again.'], ja: ['試行回数が多すぎます', '少し待ってから、もう一度お試しください。'] },
 };
+
+/** t() in a given language (a certificate shows both). */
+export function tIn(l, key, params) {
+  const entry = S[key];
+  if (!entry) return key;
+  return fill(entry[l] ?? entry.en, params);
+}
+
+export function categoryIn(l, name) {
+  const entry = CATEGORIES[name];
+  return entry ? entry[l] : name;
+}

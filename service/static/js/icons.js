@@ -13,6 +13,8 @@ const P = {
   admin: 'M12 8a4 4 0 1 0 0 8a4 4 0 1 0 0-8M12 2v3M12 19v3M2 12h3M19 12h3M4.9 4.9l2.1 2.1M17 17l2.1 2.1M4.9 19.1L7 17M17 7l2.1-2.1',
   audit: 'M12 3l8 3v6c0 4.5-3.4 8.2-8 9-4.6-.8-8-4.5-8-9V6zM8.5 12l2.5 2.5 4.5-5',
   download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  notices: 'M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 21h4',
+  menu: 'M4 6h16M4 12h16M4 18h16',
 };
 
 export function icon(name) {

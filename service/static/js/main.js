@@ -5,6 +5,7 @@ import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
 import {
   state, loadSession, saveSession, loadRegions, loadRegion, loadMe, loadNames, chooseRegion, hasRole,
+  loadUnread, textSize, setTextSize,
 } from './state.js';
 import { viewHome } from './views/home.js';
 import { viewSignIn, viewRecover } from './views/signin.js';
@@ -17,21 +18,39 @@ import { viewReview } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
 import { viewAudit } from './views/audit.js';
 import { viewConnections } from './views/connections.js';
+import { viewNotices } from './views/notices.js';
+import { viewMenu } from './views/menu.js';
+import { viewCertificate } from './views/certificate.js';
+import { viewCheck } from './views/check.js';
 
+// `main`: one of the few places on a phone's bottom bar (the others are in the menu);
+// `seen`: roles that see the place in the navigation (the page itself stays open).
 const ROUTES = {
-  '': { view: viewHome, nav: 'home', icon: '⌂' },
-  claim: { view: viewClaim, nav: 'claim', icon: '＋', member: true },
-  mine: { view: viewMine, nav: 'mine', icon: '☰', member: true },
+  '': { view: viewHome, nav: 'home', icon: '⌂', main: true },
+  claim: { view: viewClaim, nav: 'claim', icon: '＋', member: true, main: true },
+  mine: { view: viewMine, nav: 'mine', icon: '☰', member: true, main: true },
+  notices: { view: viewNotices, nav: 'notices', member: true, main: true },
   endorse: { view: viewEndorse, nav: 'endorse', icon: '♡', member: true },
   quests: { view: viewQuests, nav: 'quests', icon: '★' },
   points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
   connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
   review: { view: viewReview, nav: 'review', icon: '✓', role: 'verifier' },
   admin: { view: viewAdmin, nav: 'admin', icon: '⚙', role: 'admin' },
-  audit: { view: viewAudit, nav: 'audit', icon: '⛨' },
+  audit: { view: viewAudit, nav: 'audit', icon: '⛨', seen: ['auditor', 'admin'] },
+  menu: { view: viewMenu, nav: 'menu', main: true, phone: true },
+  certificate: { view: viewCertificate, nav: null, member: true },
+  check: { view: viewCheck, nav: null },
   signin: { view: viewSignIn, nav: null },
   recover: { view: viewRecover, nav: null },
 };
+
+/** The places this person can go, in navigation order. */
+function places() {
+  return Object.entries(ROUTES).filter(([, r]) => r.nav
+    && !(r.member && !state.me) && !(r.role && !hasRole(r.role))
+    && !(r.seen && !r.seen.some(hasRole)))
+    .map(([path, r]) => ({ path, ...r }));
+}
 
 export function go(path) {
   const target = '#/' + path;
@@ -65,16 +84,21 @@ function renderHeader() {
         : h('a', { class: 'button small', href: '#/signin' }, t('signIn'))));
 }
 
-function renderNav(current) {
+let currentPath = '';
+function renderNav(current = currentPath) {
+  currentPath = current;
   const nav = clear(document.getElementById('nav'));
   const ul = h('ul');
-  for (const [path, r] of Object.entries(ROUTES)) {
-    if (!r.nav) continue;
-    if (r.member && !state.me) continue;
-    if (r.role && !hasRole(r.role)) continue;
-    const active = current === path;
-    ul.append(h('li', h('a', { href: '#/' + path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '' },
-      h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav)), h('span', t('nav.' + r.nav)))));
+  for (const r of places()) {
+    const active = current === r.path;
+    const count = r.nav === 'notices' && state.unread ? state.unread : 0;
+    const kind = [r.main ? 'main' : 'more', r.phone ? 'phone-only' : '', active ? 'active' : ''].filter(Boolean).join(' ');
+    ul.append(h('li', { class: kind },
+      h('a', { href: '#/' + r.path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '', 'data-place': r.path || 'home' },
+        h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav),
+          count ? h('span', { class: 'badge', 'data-testid': 'unread' }, String(count)) : ''),
+        h('span', { class: 'nav-label' }, t('nav.' + r.nav)),
+        count ? h('span', { class: 'visually-hidden' }, ` (${t('unread', { n: count })})`) : '')));
   }
   nav.append(ul);
 }
@@ -117,7 +141,7 @@ async function renderNow() {
   const view = h('div', { class: 'view', 'data-view': path || 'home' });
   main.append(view);
   try {
-    await route.view(view, params, { go, refresh, render });
+    await route.view(view, params, { go, refresh, render, places, renderNav: () => renderNav() });
     if (ticket === rendering) view.dataset.rendered = 'true';
   } catch (e) {
     if (ticket !== rendering) return;
@@ -140,12 +164,14 @@ export async function refresh() {
     await loadRegion();
     await loadNames();
     await loadMe();
+    await loadUnread();
     await render();
   } finally { busyMark(-1); }
 }
 
 async function start() {
   setLang(lang());
+  setTextSize(textSize());
   // The skip link moves focus; it must not change the route (#main is not a page).
   document.querySelector('.skip').addEventListener('click', (e) => {
     e.preventDefault();
@@ -155,7 +181,7 @@ async function start() {
   onSignedOut(() => { saveSession(null); state.me = null; render(); });
   try {
     await loadRegions();
-    if (state.region) { await loadRegion(); await loadNames(); await loadMe(); }
+    if (state.region) { await loadRegion(); await loadNames(); await loadMe(); await loadUnread(); }
   } catch (e) {
     console.warn(e);
   }

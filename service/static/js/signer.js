@@ -106,7 +106,8 @@ function show(type, name, value, extra) {
 
 const TECHNICAL = new Set(['region', 'nonce', 'issuedAt', 'detailsHash', 'codeHash']);
 
-function confirmDialog(type, message, managed, extra) {
+/** What the person signs, field by field, exactly (a wallet user's view). */
+function signDialog(type, message, extra) {
   return modal((close) => {
     const rows = Object.entries(message).filter(([k]) => !TECHNICAL.has(k));
     const tech = Object.entries(message).filter(([k]) => TECHNICAL.has(k));
@@ -118,10 +119,43 @@ function confirmDialog(type, message, managed, extra) {
       h('p', { class: 'muted' }, t('sign.intro')),
       dl(rows),
       h('details', { class: 'tech' }, h('summary', type + ' · EIP-712'), dl(tech)),
-      h('p', { class: 'muted small' }, managed ? t('sign.managed') : t('sign.wallet')),
+      h('p', { class: 'muted small' }, t('sign.wallet')),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', onclick: () => close(false) }, t('cancel')),
         h('button', { type: 'submit', class: 'primary', autofocus: true }, t('sign.confirm'))));
+  });
+}
+
+/** How an entered value reads in plain words (names, not account numbers). */
+function showPlain(type, name, value, extra) {
+  if (name === 'detailsHash') return value === ZERO32 ? t('none') : t('plain.attached');
+  if (name === 'coContributors') return value.length ? value.map((a) => state.names.get(a) || t('none')).join('、') : t('none');
+  if (name === 'quest') return value === ZERO32 ? t('none') : (extra.questTitle || t('f.quest'));
+  if (name === 'claim') return extra.claimTitle || t('f.claim');
+  if (typeof value === 'string' && /^0x[0-9a-f]{40}$/i.test(value)) return state.names.get(value.toLowerCase()) || '';
+  return show(type, name, value, extra);
+}
+
+/** A member whose key the service keeps sees one short confirmation with the fields
+ *  she entered; what is signed, and how, sits behind one fold. */
+function plainDialog(type, message, fields, extra) {
+  return modal((close) => {
+    const entered = Object.keys(fields).filter((k) => k in message && !['region', 'nonce', 'issuedAt'].includes(k));
+    const hidden = Object.entries(message).filter(([k]) => !entered.includes(k) || TECHNICAL.has(k));
+    const label = (k) => (k === 'detailsHash' ? t('f.plain.detailsHash') : t('f.' + k));
+    return h('form', { method: 'dialog', class: 'sign-dialog plain', onsubmit: (e) => { e.preventDefault(); close(true); } },
+      h('h2', t('plain.title')),
+      h('p', { class: 'sign-kind' }, t('sign.type.' + type)),
+      h('dl', { class: 'sign-fields' }, entered.map((k) => [
+        h('dt', label(k)), h('dd', { 'data-field': k }, showPlain(type, k, message[k], extra))])),
+      h('details', { class: 'tech' }, h('summary', t('plain.tech')),
+        h('p', { class: 'muted small' }, t('plain.techText'), ' ', t('sign.managed')),
+        h('p', { class: 'small' }, type + ' · EIP-712'),
+        h('dl', { class: 'sign-fields' }, hidden.map(([k, v]) => [
+          h('dt', t('f.' + k)), h('dd', { 'data-tech': k }, show(type, k, v, extra))]))),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'secondary', onclick: () => close(false) }, t('cancel')),
+        h('button', { type: 'submit', class: 'primary', autofocus: true }, t('plain.confirm'))));
   });
 }
 
@@ -139,8 +173,8 @@ export async function act(type, fields, extra = {}) {
   const message = {};
   const full = { region, [signerField]: s.address, nonce: nonce53(), issuedAt: Math.floor(Date.now() / 1000), ...fields };
   for (const { name } of td.types[type]) message[name] = full[name];
-  const ok = await confirmDialog(type, message, s.managed, extra);
-  if (!ok) throw new ApiError({ code: 'sign-cancelled' });
+  const ok = s.managed ? await plainDialog(type, message, fields, extra) : await signDialog(type, message, extra);
+  if (!ok) throw new ApiError({ code: s.managed ? 'record-cancelled' : 'sign-cancelled' });
   // The server accepts a message only shortly after it was issued: stamp it now, in
   // case the person took their time reading.
   message.issuedAt = Math.floor(Date.now() / 1000);

@@ -95,3 +95,31 @@ export async function apiPaths() {
   if (!paths) paths = Object.keys((await get('/openapi.json')).paths || {});
   return paths;
 }
+
+// -- settings kept on this device ---------------------------------------------------------
+
+const TEXT_KEY = 'kakawari.textSize';
+export const TEXT_SIZES = ['normal', 'large', 'xlarge'];
+
+/** The text size chosen on this device (normal | large | xlarge). */
+export function textSize() {
+  const saved = localStorage.getItem(TEXT_KEY);
+  return TEXT_SIZES.includes(saved) ? saved : 'normal';
+}
+
+export function setTextSize(size) {
+  const value = TEXT_SIZES.includes(size) ? size : 'normal';
+  localStorage.setItem(TEXT_KEY, value);
+  document.documentElement.dataset.textSize = value;
+}
+
+/** How many of the signed-in member's notices are unread (null: not known). */
+export async function loadUnread() {
+  state.unread = null;
+  if (!state.me) return null;
+  try {
+    const out = await get(`${R(state.region)}/notices?limit=100`);
+    state.unread = out.unread;
+  } catch { state.unread = null; }
+  return state.unread;
+}

@@ -72,3 +72,28 @@ export async function verifyConsistency(first, second, firstRoot, secondRoot, pr
 
 export const b64 = fromBase64;
 export const fromHex = (h) => Uint8Array.from(h.replace(/^0x/, '').match(/../g).map((x) => parseInt(x, 16)));
+
+/** RFC 9162 §2.1.3.2: does `proof` put `leafHash` at `index` of the tree of `size`
+ *  whose root is `root`? */
+export async function verifyInclusion(index, size, leafHash, proof, root) {
+  if (index >= size) return false;
+  let fn = index, sn = size - 1, r = leafHash;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if ((fn & 1) || fn === sn) {
+      r = await node(p, r);
+      if (!(fn & 1)) { while (!(fn & 1) && fn !== 0) { fn >>= 1; sn >>= 1; } }
+    } else {
+      r = await node(r, p);
+    }
+    fn >>= 1; sn >>= 1;
+  }
+  return sn === 0 && same(r, root);
+}
+
+/** RFC 9162 §2.1.1 leaf hash of an entry's canonical bytes. */
+export async function leafHash(bytes) {
+  const buf = new Uint8Array(bytes.length + 1);
+  buf.set(bytes, 1);
+  return sha256(buf);
+}

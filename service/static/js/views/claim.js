@@ -1,6 +1,6 @@
 import { t, category } from '../i18n.js';
 import { get, put, R } from '../api.js';
-import { h, card, field, errorBox, busy, toast, clearErrors, setFieldError } from '../ui.js';
+import { h, card, field, errorBox, busy, toast, clearErrors, setFieldError, fmtMinutes } from '../ui.js';
 import { state, policy } from '../state.js';
 import { act } from '../signer.js';
 import { detailsHash, hex } from '../hash.js';
@@ -47,8 +47,22 @@ export async function viewClaim(root, params, app) {
   const title = h('input', { type: 'text', maxlength: 200, placeholder: t('claim.whatHint') });
   const cat = h('select', Object.keys(pol.categories).map((c) => h('option', { value: c }, category(c))));
   const date = h('input', { type: 'date', value: today(), max: today() });
-  const hours = h('input', { type: 'number', min: 0, max: 24, step: 1, value: 1, inputmode: 'numeric', class: 'short' });
-  const mins = h('input', { type: 'number', min: 0, max: 59, step: 5, value: 0, inputmode: 'numeric', class: 'short' });
+  // Time spent is one number of minutes (nothing to add up, nothing pre-filled), with
+  // the usual lengths one tap away and the total read back in hours and minutes.
+  const mins = h('input', { type: 'number', min: 1, max: (pol.maxMinutes || 1440), step: 1, inputmode: 'numeric', class: 'short', 'aria-describedby': 'minutes-hint minutes-is' });
+  const minutesIs = h('p', { class: 'minutes-is', id: 'minutes-is', 'aria-live': 'polite' });
+  const presets = h('div', { class: 'presets', role: 'group', 'aria-label': t('claim.time') },
+    [30, 60, 90, 120, 180, 240].map((m) => h('button', {
+      type: 'button', class: 'preset secondary', 'data-minutes': m, 'aria-pressed': 'false',
+      onclick: () => { mins.value = String(m); mins.dispatchEvent(new Event('input')); },
+    }, fmtMinutes(m))));
+  const minutesOf = () => { const v = Number(mins.value); return Number.isInteger(v) && v > 0 ? v : 0; };
+  const showMinutes = () => {
+    const m = minutesOf();
+    minutesIs.textContent = m ? t('claim.minutesIs', { time: fmtMinutes(m) }) : '';
+    for (const b of presets.children) b.setAttribute('aria-pressed', String(Number(b.dataset.minutes) === m));
+  };
+  mins.addEventListener('input', showMinutes);
   const quest = h('select', h('option', { value: ZERO32 }, t('claim.noQuest')),
     quests.map((q) => h('option', { value: q.id, selected: params.get('quest') === q.id }, `${q.title} (+${q.points})`)));
   const search = h('input', { type: 'search', placeholder: t('claim.search'), 'aria-label': t('claim.search') });
@@ -77,12 +91,12 @@ export async function viewClaim(root, params, app) {
   const estimate = h('p', { class: 'estimate', 'aria-live': 'polite' });
   const update = () => {
     const rate = pol.categories[cat.value] || { base: 0, perHour: 0 };
-    const minutes = (Number(hours.value) || 0) * 60 + (Number(mins.value) || 0);
+    const minutes = minutesOf();
     const q = quests.find((x) => x.id === quest.value);
     const pts = Math.min(rate.base + Math.floor((minutes * rate.perHour) / 60) + (q ? q.points : 0), pol.caps.claim);
     estimate.textContent = t('claim.estimate', { n: pts });
   };
-  for (const el of [cat, hours, mins, quest]) el.addEventListener('input', update);
+  for (const el of [cat, mins, quest]) el.addEventListener('input', update);
   quest.addEventListener('change', () => {
     const q = quests.find((x) => x.id === quest.value);
     if (q && pol.categories[q.category]) cat.value = q.category;
@@ -92,12 +106,15 @@ export async function viewClaim(root, params, app) {
   update();
 
   const box = errorBox();
-  const button = h('button', { type: 'submit', class: 'primary big' }, t('claim.submit'));
+  const button = h('button', { type: 'submit', class: 'primary big' }, state.session.managed ? t('claim.submitPlain') : t('claim.submit'));
   const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'claim' },
     field(t('claim.what'), title, { name: 'title' }),
     h('div', { class: 'row' }, field(t('claim.category'), cat, { name: 'category' }), field(t('claim.date'), date, { name: 'occurredAt' })),
-    h('div', { class: 'field', 'data-field': 'minutes' }, h('span', { class: 'label' }, t('claim.time')),
-      h('div', { class: 'inline' }, h('label', hours, ' ', t('claim.hours')), h('label', mins, ' ', t('claim.minutes'))),
+    h('div', { class: 'field', 'data-field': 'minutes' },
+      h('label', { for: 'claim-minutes' }, t('claim.minutesLabel')),
+      h('p', { class: 'hint', id: 'minutes-hint' }, t('claim.minutesHint')),
+      presets,
+      h('div', { class: 'inline' }, Object.assign(mins, { id: 'claim-minutes' }), h('span', t('claim.minutes')), minutesIs),
       h('p', { class: 'field-error', role: 'alert', hidden: true })),
     field(t('claim.quest'), quest, { name: 'quest' }),
     h('div', { class: 'field', 'data-field': 'coContributors' }, h('span', { class: 'label' }, t('claim.with')),
@@ -105,18 +122,22 @@ export async function viewClaim(root, params, app) {
       h('p', { class: 'field-error', role: 'alert', hidden: true })),
     h('fieldset', { class: 'private' }, h('legend', t('claim.private')), h('p', { class: 'hint' }, t('claim.privateHint')),
       field(t('mine.details'), text, { name: 'text' }),
-      field(t('claim.photo'), photo, { name: 'photo', hint: t('claim.photoHint') }), preview),
+      // the browser's own file button speaks the browser's language; this one the page's
+      h('div', { class: 'field', 'data-field': 'photo' }, h('span', { class: 'label' }, t('claim.photo')),
+        h('p', { class: 'hint' }, t('claim.photoHint')),
+        h('label', { class: 'button secondary file-button' }, t('claim.choosePhoto'), photo),
+        h('p', { class: 'field-error', role: 'alert', hidden: true })), preview),
     estimate, box, h('div', { class: 'actions' }, button));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearErrors(form);
-    const minutes = (Number(hours.value) || 0) * 60 + (Number(mins.value) || 0);
+    const minutes = minutesOf();
     const problems = [];
     if (!title.value.trim()) problems.push(['title', t('claim.titleRequired'), title]);
     if (!date.value) problems.push(['occurredAt', t('claim.dateRequired'), date]);
     else if (date.value > today()) problems.push(['occurredAt', t('claim.dateFuture'), date]);
-    if (!(minutes >= 1)) problems.push(['minutes', t('claim.timeRequired'), hours]);
+    if (!(minutes >= 1)) problems.push(['minutes', t('claim.timeRequired'), mins]);
     if (problems.length) {
       for (const [n, msg] of problems) setFieldError(form, n, msg);
       problems[0][2].focus();

@@ -20,14 +20,26 @@ export async function viewEndorse(root, _params, app) {
     card(h('p', t('endorse.intro', { date: fmtDate(budget.epochEnd) })), h('p', budgetEl)));
   const others = claims.filter((c) => !mine.has(c.id));
   if (!others.length) { root.append(emptyState(t('endorse.empty'))); return; }
+  // who thanked each activity, and whether you did (from the activity's own record)
+  const full = new Map((await Promise.all(claims.map((c) => get(`${R(state.region)}/claims/${c.id}`)))).map((c) => [c.id, c]));
   const list = h('ul', { class: 'claims' });
-  for (const c of claims) list.append(h('li', endorseCard(c, mine.has(c.id), budget, budgetEl, app)));
+  for (const c of claims) list.append(h('li', endorseCard(full.get(c.id) || c, mine.has(c.id), budget, budgetEl, app)));
   root.append(list);
 }
 
 function endorseCard(c, mine, budget, budgetEl, app) {
   const head = [h('div', { class: 'claim-head' }, h('h3', c.title), chip(t('status.' + c.status), c.status === 'approved' ? 'ok' : 'wait')),
     h('p', { class: 'meta' }, `${nameOf(c.contributor)} · ${category(c.category)} · ${fmtDate(c.occurredAt)} · ${fmtMinutes(c.minutes)}`)];
+  const given = (c.endorsements || []);
+  const mineGiven = given.filter((e) => e.endorser === state.me.address);
+  const youThanked = mineGiven.length ? h('p', { class: 'thanked', 'data-testid': 'you-thanked' }, '♡ ',
+    t('endorse.youThanked', { n: mineGiven.reduce((a, e) => a + e.amount, 0) }),
+    mineGiven.filter((e) => e.note).map((e) => h('span', { class: 'thanks-note' }, ` 「${e.note}」`))) : '';
+  const others = given.filter((e) => e.endorser !== state.me.address);
+  const thanksList = others.length ? h('details', { class: 'thanks-list' }, h('summary', t('endorse.thanksList'), ` (${others.length})`),
+    h('ul', { class: 'thanks' }, others.map((e) => h('li', t('mine.thanksFrom', { name: nameOf(e.endorser) }), ` (${e.amount})`,
+      e.note ? h('span', { class: 'thanks-note' }, `「${e.note}」`) : '')))) : '';
+  head.push(youThanked, thanksList);
   if (mine) return h('article', { class: 'claim', 'data-claim': c.id }, head, h('p', { class: 'muted small' }, t('endorse.own')));
   const amount = h('input', { type: 'number', min: 1, max: Math.max(budget.left, 1), value: Math.min(3, Math.max(budget.left, 1)), inputmode: 'numeric', 'aria-label': t('endorse.amount') });
   const minus = h('button', { type: 'button', class: 'secondary', 'aria-label': '−1', onclick: () => { amount.value = Math.max(1, Number(amount.value) - 1); } }, '−');

@@ -35,6 +35,7 @@ export async function viewHome(root, _params, app) {
     hasRole('verifier') ? get(`${R(state.region)}/claims?status=pending&limit=1`) : null,
     get(`${R(state.region)}/members/${me.address}/budget`),
   ]);
+  const waiting = mine.items.filter((c) => c.status === 'pending');
   const toConfirm = [];
   for (const c of mine.items) {
     if (c.contributor !== me.address && c.status !== 'rejected' && c.status !== 'revoked') {
@@ -59,7 +60,9 @@ export async function viewHome(root, _params, app) {
         h('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': progress },
           h('span', { style: { width: progress + '%' } })),
         h('p', { class: 'muted' }, next ? t('home.nextLevel', { n: next - me.lifetimePoints, level: me.level + 1 }) : t('home.maxLevel')),
-        h('a', { href: '#/points' }, t('nav.points') + ' →'),
+        waiting.length ? h('p', { class: 'pending-points', 'data-testid': 'pending-points' },
+          t('home.pendingPoints', { n: waiting.length, p: fmtNum(waiting.reduce((a, c) => a + (c.expectedPoints || 0), 0)) })) : '',
+        h('a', { class: 'more-link', href: '#/points' }, t('nav.points') + ' →'),
         h('p', { class: 'muted small budget-line' }, t('home.budget'), ': ', h('strong', t('endorse.left', { left: budget.left, budget: budget.budget })))),
       card(
         h('h2', { class: 'eyebrow' }, t('home.quick')),
@@ -68,12 +71,20 @@ export async function viewHome(root, _params, app) {
           h('a', { class: 'button secondary', href: '#/endorse' }, '♡ ', t('nav.endorse')),
           h('a', { class: 'button secondary', href: '#/quests' }, '★ ', t('nav.quests'))),
         todo.length ? [h('h3', t('home.todo')), h('ul', { class: 'todo' }, todo)] : '')),
-    card(
-      h('h2', { class: 'eyebrow' }, t('home.account')),
-      h('p', h('code', { class: 'account', 'data-testid': 'account' }, me.address), ' ',
-        chip(state.session.managed ? t('home.managedBadge') : t('home.walletBadge'))),
-      state.session.managed ? [h('p', { class: 'muted small' }, t('home.accountHint')), exportKey()] : '',
-      me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
+    state.session.managed
+      // a managed member: no account number, no keys in sight; all that behind one fold
+      ? card(
+        h('p', chip(t('home.managedBadge'))),
+        me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : '',
+        h('details', { class: 'tech' }, h('summary', t('home.accountTech')),
+          h('h2', { class: 'eyebrow' }, t('home.account')),
+          h('p', h('code', { class: 'account', 'data-testid': 'account' }, me.address)),
+          h('p', { class: 'muted small' }, t('home.accountHint')), exportKey()))
+      : card(
+        h('h2', { class: 'eyebrow' }, t('home.account')),
+        h('p', h('code', { class: 'account', 'data-testid': 'account' }, me.address), ' ',
+          chip(t('home.walletBadge'))),
+        me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
     await recent());
 }
 
@@ -115,7 +126,7 @@ function joinCard(app) {
     });
   });
   return card(h('h1', t('home.joinTitle', { region: state.info.name })), h('p', t('home.joinText')),
-    h('p', { class: 'muted small' }, shortAddr(state.session.address)), form);
+    state.session.managed ? '' : h('p', { class: 'muted small' }, shortAddr(state.session.address)), form);
 }
 
 /** A managed member takes their key to a wallet of their own (keystore v3 file,
@@ -172,7 +183,7 @@ function residenceCard(app) {
 export function report(form, box, err) {
   if (!(err instanceof ApiError)) { showError(box, t('err.generic'), String(err)); return; }
   const [title, detail] = err.words();
-  if (err.code === 'wallet-rejected' || err.code === 'sign-cancelled') { showError(box, title, detail); return; }
+  if (['wallet-rejected', 'sign-cancelled', 'record-cancelled'].includes(err.code)) { showError(box, title, detail); return; }
   if (err.field && form && setFieldError(form, err.field, `${title}. ${detail}`)) return;
   showError(box, title, detail);
 }

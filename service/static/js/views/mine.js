@@ -58,7 +58,8 @@ function claimCard(c, pol, fresh, app) {
   const box = errorBox();
   const actions = [];
   if (c.status === 'approved') {
-    const b = h('button', { type: 'button', class: 'secondary', 'data-action': 'receipt' }, '⤓ ', t('mine.receipt'));
+    actions.push(h('a', { class: 'button', href: `#/certificate?claim=${c.id}`, 'data-action': 'certificate' }, t('mine.certificate')));
+    const b = h('button', { type: 'button', class: 'secondary', 'data-action': 'receipt' }, '⤓ ', t('mine.receiptJson'));
     b.addEventListener('click', () => busy(b, async () => {
       try {
         const receipt = await buildReceipt(c.id, me);
@@ -105,12 +106,16 @@ function claimCard(c, pol, fresh, app) {
       h('span', category(c.category)), ' · ', h('span', fmtDate(c.occurredAt)), ' · ', h('span', fmtMinutes(c.minutes)),
       others.length ? [' · ', h('span', t('mine.with', { names: others.join('、') }))] : ''),
     h('p', { class: 'meta' },
-      c.points != null ? h('strong', { class: 'pts' }, `${fmtNum(c.points)} ${t('pt')}`) : '',
+      c.points != null ? h('strong', { class: 'pts' }, `${fmtNum(c.points)} ${t('points')}`) : '',
+      c.status === 'pending' && c.expectedPoints != null ? h('strong', { class: 'pts expected', 'data-testid': 'expected' }, t('mine.expected', { n: fmtNum(c.expectedPoints) })) : '',
       c.status === 'pending' && needed ? h('span', { class: 'muted' }, ' ', t('mine.approvals', { n: c.approvals, m: needed })) : '',
       endorsed ? h('span', { class: 'muted' }, ' · ♡ ', t('mine.thanks', { n: endorsed })) : ''),
     c.reviews.length ? h('ul', { class: 'reviews' }, c.reviews.map((r) => h('li',
       chip(r.approve ? t('approve') : t('reject'), r.approve ? 'ok' : 'bad'), ' ',
       nameOf(r.reviewer), r.reason ? `：「${r.reason}」` : ''))) : '',
+    c.endorsements.length ? h('ul', { class: 'thanks', 'data-testid': 'thanks' }, c.endorsements.map((e) => h('li',
+      h('span', { class: 'thanks-from' }, '♡ ', t('mine.thanksFrom', { name: nameOf(e.endorser) }), ` (${e.amount})`),
+      e.note ? h('span', { class: 'thanks-note' }, `「${e.note}」`) : ''))) : '',
     c.detailsErased ? h('p', { class: 'muted small' }, t('mine.erased')) : detailsSlot,
     box, actions.length ? h('div', { class: 'actions' }, actions) : '');
 }

@@ -7,7 +7,11 @@ import { lineChart, fitWidth } from '../charts.js';
 export async function viewPoints(root) {
   const me = state.me;
   const base = `${R(state.region)}/members/${me.address}/points`;
-  const first = await get(`${base}?limit=500`);
+  const [first, involved] = await Promise.all([
+    get(`${base}?limit=500`),
+    get(`${R(state.region)}/claims?member=${me.address}&status=pending&limit=100`),
+  ]);
+  const waiting = involved.items;
   const lines = first.total > first.lines.length ? await allLines(base, first) : first.lines;
   const titles = new Map();
   const claimIds = [...new Set(lines.map((l) => l.claim).filter(Boolean))].slice(0, 200);
@@ -20,7 +24,19 @@ export async function viewPoints(root) {
     tile(fmtNum(first.lifetimePoints), t('points.lifetime'), 'points-lifetime'),
     tile(t('level', { n: me.level }), me.nextLevelAt ? t('home.nextLevel', { n: me.nextLevelAt - me.lifetimePoints, level: me.level + 1 }) : t('home.maxLevel'))));
   if (first.decayHalfLifeDays) root.append(h('p', { class: 'muted' }, t('points.decay', { n: first.decayHalfLifeDays })));
-  if (!lines.length) { root.append(emptyState(t('points.empty'), h('a', { class: 'button', href: '#/claim' }, t('nav.claim')))); return; }
+  if (waiting.length) {
+    const total = waiting.reduce((a, c) => a + (c.expectedPoints || 0), 0);
+    root.append(h('section', { class: 'card pending', 'data-testid': 'points-pending' },
+      h('h2', t('points.pending')), h('p', h('strong', t('points.pendingTotal', { n: fmtNum(total) }))),
+      h('p', { class: 'muted' }, t('points.pendingText')),
+      h('ul', { class: 'feed' }, waiting.map((c) => h('li', { 'data-claim': c.id },
+        h('strong', c.title), ' ', chip(t('status.pending'), 'wait'), ' ',
+        h('span', { class: 'pts' }, t('mine.expected', { n: fmtNum(c.expectedPoints || 0) })))))));
+  }
+  if (!lines.length) {
+    if (!waiting.length) root.append(emptyState(t('points.empty'), h('a', { class: 'button', href: '#/claim' }, t('nav.claim'))));
+    return;
+  }
   let total = 0;
   const series = [...lines].sort((a, b) => a.time - b.time || a.seq - b.seq).map((l) => ({ time: l.time, value: (total += l.points) }));
   root.append(card(h('h2', t('points.chart')), lineChart(series, { label: t('points.chart'), width: fitWidth(root), height: 220 })));
@@ -30,9 +46,13 @@ export async function viewPoints(root) {
       const c = titles.get(l.claim);
       return h('tr',
         h('td', h('strong', t('points.kind.' + l.kind)), c ? [' — ', c.title, ' ', chip(category(c.category))] : '',
-          h('div', { class: 'muted small' }, fmtDate(l.time), ' · ', t('points.entry', { seq: l.seq }), ' · ', t('points.policyV', { v: l.policyVersion }))),
+          h('div', { class: 'muted small' }, fmtDate(l.time))),
         h('td', { class: `num ${l.points < 0 ? 'neg' : ''}` }, (l.points > 0 ? '+' : '') + fmtNum(l.points)));
     }))))));
+  // where each line comes from in the region's record, behind one fold
+  root.append(h('details', { class: 'tech card', 'data-testid': 'points-tech' }, h('summary', t('plain.tech')),
+    h('ul', { class: 'small' }, [...lines].reverse().map((l) => h('li',
+      fmtDate(l.time), ' · ', t('points.kind.' + l.kind), ' · ', t('points.entry', { seq: l.seq }), ' · ', t('points.policyV', { v: l.policyVersion }))))));
   if (me.badges && me.badges.length) {
     root.append(card(h('h2', t('points.badges')), h('ul', me.badges.map((b) => h('li', `#${b.tokenId} · ${b.contract.slice(0, 10)}…`)))));
   }

@@ -3,8 +3,8 @@
 ``svc_accounts.passphrase_seq`` (the recovery that set the passphrase) and
 ``svc_invitation_labels`` (who an invitation is for: off the log).
 
-Revision ID: s0004
-Revises: s0003
+Revision ID: s0005
+Revises: s0004
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0004"
-down_revision = "s0003"
+revision = "s0005"
+down_revision = "s0004"
 branch_labels = None
 depends_on = None
 

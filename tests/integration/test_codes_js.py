@@ -26,7 +26,8 @@ def test_the_browser_and_the_service_read_codes_alike() -> None:
     if node is None:
         skip_or_fail("node is needed (scripts/setup installs it)")
     code = new_code()
-    inputs = [code, code.lower().replace("-", " "), "Ｋ７ＱＭ－３ＷＸＰ－９ＲＴＤ", "oil-OIL ー x_y",
+    inputs = [code, code.lower().replace("-", " "), "Ｋ７ＱＭ－３ＷＸＰ－９ＲＴＤ",
+              "oil-OIL ー x_y",
               "\u3000k7qm\u30003wxp\u30009rtd\u3000", "umi-a1b2c3"]
     done = subprocess.run([node, "--input-type=module", "-e", SCRIPT,
                            str(REPO / "service/static/js/codes.js"), json.dumps(inputs)],

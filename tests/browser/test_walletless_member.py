@@ -179,6 +179,8 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
     wait_rendered(hana, "mine")
     recorded = page.locator(f"article[data-claim='{claim_id}']")
     assert recorded.get_attribute("data-status") == "pending"
+    # cleanup: 5 + 90 min × 10/h = 20, shown while it waits
+    assert "20" in recorded.locator("[data-testid=expected]").inner_text()
     claim = server.get(f"/v1/regions/ama/claims/{claim_id}")
     assert claim["minutes"] == 90 and claim["category"] == "cleanup"
     hana.shot("w06-activity-pending-ja-phone")
@@ -193,6 +195,7 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
 
     # -- she sees it pending, the office approves it --------------------------------------
     open_view(hana, server, "points")
+    assert "浜の清掃" in page.locator("[data-testid=points-pending]").inner_text()
     hana.shot("w07-points-pending-ja-phone")
     admin = server.admin_key
     post_signed(server, admin, "Role", "/roles", member=eip712.address_of(admin),
@@ -203,7 +206,6 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
     approved = page.locator(f"article[data-claim='{claim_id}'][data-status=approved]")
     approved.wait_for()
     open_view(hana, server, "points")
-    # cleanup: 5 + 90 min × 10/h = 20
     assert int(page.locator("[data-testid=points-lifetime] .v").inner_text()) == 20
     hana.shot("w08-points-approved-ja-phone")
     hana.check_clean()

@@ -17,11 +17,14 @@ One run:
    crashed, or its database write failed, after the transaction was mined — it finds
    the transaction in the contract's events and records it now, instead of anchoring
    the same checkpoint twice;
-4. if every entry after the anchored size is itself an ``Anchor`` entry, there is
+4. an ``Anchor`` entry of this contract that records a larger tree than the chain's
+   latest anchor has lost its transaction (a reorg, or a development node restarted
+   from a snapshot): the outcome names it in ``lost`` and the run anchors again;
+5. if every entry after the anchored size is itself an ``Anchor`` entry, there is
    nothing new: the log is already anchored (an ``Anchor`` entry always follows the
    tree it records, so without this rule every run would have one more entry to
    anchor);
-5. otherwise it builds the RFC 9162 consistency proof from the anchored size to the
+6. otherwise it builds the RFC 9162 consistency proof from the anchored size to the
    latest signed checkpoint (checked locally first: a proof the contract would refuse
    is never sent), registers the log if nobody has (the sender becomes its owner and
    anchorer), sends ``anchor`` and records the mined transaction.
@@ -61,6 +64,7 @@ __all__ = [
     "anchor_log",
     "chain_status",
     "check_anchors",
+    "reanchored",
     "recorded_anchors",
 ]
 
@@ -156,7 +160,9 @@ class AnchorOutcome:
     ``"already-anchored"`` (the chain has the log's latest entries and they are
     recorded). ``anchor`` is the latest anchor of the log now and ``seq`` its entry;
     ``recovered`` an earlier anchor this run recorded; ``gas_used`` the gas of the
-    anchor transaction this run sent; ``registered`` whether it registered the log.
+    anchor transaction this run sent; ``registered`` whether it registered the log;
+    ``lost`` the recorded anchors of this contract whose transaction the chain no
+    longer has (step 4 of the module docs).
     """
 
     origin: str
@@ -167,6 +173,7 @@ class AnchorOutcome:
     gas_used: int | None = None
     registered: bool = False
     recovered: RecordedAnchor | None = None
+    lost: tuple[RecordedAnchor, ...] = ()
 
 
 def anchor_log(
@@ -183,6 +190,7 @@ def anchor_log(
     chain_id = chain.chain_id
     size, root = chain.latest(log_id)
     recovered: RecordedAnchor | None = None
+    lost = _lost(store, origin, chain_id, contract, size)
     if size:
         _check_not_forked(store, origin, chain_id, size, root)
 
@@ -208,6 +216,7 @@ def anchor_log(
                 found.record,
                 found.seq,
                 recovered=recovered,
+                lost=lost,
             )
     cp = _latest_checkpoint(store, origin)
     proof: list[bytes] = []
@@ -243,6 +252,7 @@ def anchor_log(
         gas_used=receipt.gas_used,
         registered=registered,
         recovered=recovered,
+        lost=lost,
     )
 
 
@@ -289,6 +299,21 @@ def _survey(
         if fresh and found is not None:
             break
     return found, fresh
+
+
+def _lost(
+    store: LogStore, origin: str, chain_id: int, contract: str, size: int
+) -> tuple[RecordedAnchor, ...]:
+    """The ``Anchor`` entries of ``contract`` on ``chain_id`` recording more than the
+    chain's latest anchored ``size``: their transactions are no longer on chain. (An
+    ``Anchor`` entry follows the tree it records, so they all sit after ``size``.)"""
+    return tuple(
+        found
+        for found in recorded_anchors(store, origin, size)
+        if found.record.size > size
+        and found.record.chain_id == chain_id
+        and found.record.contract.lower() == contract.lower()
+    )
 
 
 def _latest_checkpoint(store: LogStore, origin: str) -> StoredCheckpoint:
@@ -421,6 +446,27 @@ def check_anchors(
                         f"0x{chain_root.hex()}, not the recorded 0x{rec.root.hex()}"
                     )
         yield AnchorCheck(found.seq, rec, checked, chain_root, log_root, tuple(problems))
+
+
+def reanchored(checks: list[AnchorCheck]) -> dict[int, AnchorCheck]:
+    """The anchors whose transaction the chain no longer has (checked on chain, the
+    log's root right, but ``rootAt(size)`` unset: a reorg or a restarted node dropped
+    it) and that a later anchor of the same contract covers, checked and sound: the
+    seq of each such ``Anchor`` entry, mapped to the check of the first later one. The
+    later anchor proves on chain a tree that contains the lost one's."""
+    out: dict[int, AnchorCheck] = {}
+    for i, ch in enumerate(checks):
+        if not (ch.checked_on_chain and ch.chain_root is None and ch.log_root == ch.record.root):
+            continue
+        for later in checks[i + 1 :]:
+            same = (later.record.chain_id, later.record.contract.lower()) == (
+                ch.record.chain_id,
+                ch.record.contract.lower(),
+            )
+            if same and later.ok and later.checked_on_chain and later.record.size > ch.record.size:
+                out[ch.seq] = later
+                break
+    return out
 
 
 @dataclass(frozen=True)

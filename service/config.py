@@ -51,6 +51,15 @@ class Settings(BaseSettings):
     """Instead of ``chain_private_key``: an Ethereum keystore v3 JSON file, unlocked with
     the key-encryption passphrase."""
 
+    anchor_interval: int = Field(default=3600, ge=0, le=30 * 86_400)
+    """With a chain configured, ``kakawari serve`` anchors every region this often
+    (seconds; 0: only ``kakawari anchor`` does). One worker of all servers sharing the
+    database runs it at a time (a database lock)."""
+    anchor_min_entries: int = Field(default=1, ge=1, le=10**9)
+    """A scheduled run anchors a region only once this many entries were written since
+    its last anchor (the ``Anchor`` entries themselves not counted)."""
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    """``kakawari serve``'s log lines: one JSON object per line, or plain text."""
     smtp_host: str | None = None
     """SMTP server that members' notices are e-mailed through (none: no e-mail)."""
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -79,6 +79,7 @@ class Mailer:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._seen: tuple[Any, ...] | None = None  # the logs' sizes at the last round
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kakawari-mail", daemon=True)
@@ -107,9 +108,14 @@ class Mailer:
 
     def run_once(self) -> int:
         """One round: every member's notices since her last e-mail; returns how many
-        e-mails were sent."""
-        ct, m = t.contacts.c, t.members.c
+        e-mails were sent. Skipped when no log has grown since the last round that
+        sent everything it had to."""
+        ct, m, hd = t.contacts.c, t.members.c, t.heads.c
         with self.engine.connect() as conn:
+            sizes: tuple[Any, ...] | None = tuple(tuple(r) for r in conn.execute(
+                select(hd.region, hd.size).order_by(hd.region)))
+            if sizes == self._seen:
+                return 0  # nothing was appended anywhere since the last round
             rows = conn.execute(
                 select(ct.region, ct.member, ct.email, ct.lang, ct.mailed_seq, m.display_name)
                 .join(t.members, (m.region == ct.region) & (m.address == ct.member))).all()
@@ -133,6 +139,8 @@ class Mailer:
             except (OSError, smtplib.SMTPException) as exc:
                 _log.warning("kakawari: could not e-mail notices of %s: %s", row.member, exc)
                 self._advance(row.region, row.member, newest, int(row.mailed_seq))
+                sizes = None  # try again next round
+        self._seen = sizes
         return sent
 
     def _advance(self, region: str, member: str, old: int, new: int) -> bool:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +37,7 @@ from . import (
     web_routes,
 )
 from .deps import Services
+from .observe import Observe
 from .problems import PROBLEM_JSON, Problem, log
 from .schemas import (
     PROBLEM_SCHEMA,
@@ -80,12 +81,47 @@ log_router = APIRouter(prefix="/v1", tags=["log"])
 
 
 @log_router.get("/health", response_model=Health)
-def health(regions: RegionsDep) -> dict[str, Any]:
+def health(request: Request, regions: RegionsDep) -> dict[str, Any]:
     """Liveness and the state of every log (``refused`` lists logs that failed their
-    integrity check on open)."""
+    integrity check on open), and of anchoring: each region's last run, its anchor and
+    the error of a run that failed."""
     refused = {o: str(e) for o, e in regions.store.refused().items()}
     return {"status": "degraded" if refused else "ok", "regions": len(regions.store.logs()),
-            "refused": refused}
+            "refused": refused, "anchoring": _anchoring(request.app.state.services)}
+
+
+def _anchoring(svc: Services) -> dict[str, Any] | None:
+    from ..scheduler import anchor_runs
+
+    settings = svc.settings
+    runs = anchor_runs(svc.engine)
+    if not settings.chain_rpc_url and not runs:
+        return None
+    out: dict[str, Any] = {}
+    for region, run in sorted(runs.items()):
+        state = run.to_json()
+        origin = f"kakawari/{region}"
+        if run.size is not None and origin in svc.regions.store.logs():
+            state["behind"] = svc.regions.store.log_info(origin).size - run.size
+        out[region] = state
+    return {"scheduled": bool(settings.chain_rpc_url) and settings.anchor_interval > 0,
+            "interval": settings.anchor_interval, "minEntries": settings.anchor_min_entries,
+            "regions": out}
+
+
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", response_class=PlainTextResponse,
+                    responses={200: {"content": {"text/plain": {}},
+                                     "description": "Prometheus text exposition"}})
+def metrics(request: Request) -> Response:
+    """Prometheus metrics: requests, latency, the append queue, log sizes, anchoring
+    (docs/operations.md lists them and what each alert means)."""
+    from ..metrics import exposition
+
+    body, content_type = exposition(request.app.state.services)
+    return Response(body, media_type=content_type)
 
 
 @log_router.get("/regions", response_model=list[RegionListItem])
@@ -345,6 +381,18 @@ def _configured_chain(settings: Settings) -> tuple[Any, str] | None:
     return found
 
 
+def _scheduler(settings: Settings, svc: Services) -> Any:
+    """Start anchoring on a schedule when a chain is configured (service/scheduler.py)."""
+    from ..scheduler import scheduler_for
+
+    scheduler = scheduler_for(settings, svc.regions, svc.domain)
+    if scheduler is not None:
+        _log.warning("kakawari: anchoring every %d s (at least %d new entries)",
+                     settings.anchor_interval, settings.anchor_min_entries)
+        scheduler.start()
+    return scheduler
+
+
 def create_app(settings: Settings | None = None, regions: Regions | None = None,
                chain: tuple[Any, str] | None = None) -> FastAPI:
     """Build the app. With no ``regions``, opens the database of ``settings`` (both
@@ -355,6 +403,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = None
+        scheduler = None
         if regions is None:
             from ..db import open_database
 
@@ -364,6 +413,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             app.state.regions = opened
             app.state.services = services_for(settings, opened)
             app.state.services.chain = chain if chain is not None else _configured_chain(settings)
+            scheduler = _scheduler(settings, app.state.services)
         svc: Services = app.state.services
         svc.mailer = _mailer(settings, svc)
         if svc.mailer is not None:
@@ -373,6 +423,8 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
         finally:
             if svc.mailer is not None:
                 svc.mailer.stop()
+            if scheduler is not None:
+                scheduler.stop()
             if owned is not None:
                 owned.close()
 
@@ -394,6 +446,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(KickMailer, services=lambda: getattr(app.state, "services", None))
+    app.add_middleware(Observe)  # outermost: request ids, metrics, access log
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
@@ -403,6 +456,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(tile_routes.router)
     app.include_router(web_routes.router)
     app.include_router(account_routes.router)
+    app.include_router(metrics_router)
     mount_web(app)  # the web app at / and /static (service/web.py)
     _with_problem_schema(app)
     return app

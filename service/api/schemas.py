@@ -207,12 +207,45 @@ class Ping(BaseModel):
     ok: bool = Field(description="Always true: this worker answers")
 
 
+class LastAnchor(BaseModel):
+    seq: int | None = Field(description="Seq of the `Anchor` entry")
+    size: int = Field(description="Tree size anchored")
+    chainId: int | None = Field(description="Chain it is anchored on")
+    txHash: str | None = Field(description="The transaction, 0x-hex")
+    blockNumber: int | None = Field(description="Block it was included in")
+
+
+class AnchorRunState(BaseModel):
+    checkedAt: int = Field(description="When the last run ended (unix seconds)")
+    outcome: Literal["anchored", "recovered", "already-anchored", "waiting", "failed"] = Field(
+        description="What the last run did: `waiting` for enough new entries, `failed` "
+        "(see `error`; the next run retries)")
+    error: str | None = Field(description="Why the last run failed; null after a success")
+    failures: int = Field(description="Runs in a row that failed")
+    anchoredAt: int | None = Field(description="When a run last found the log anchored")
+    lastAnchor: LastAnchor | None = Field(description="The latest anchor a run recorded")
+    note: str | None = Field(description="e.g. an anchor the chain lost and that was "
+                             "anchored again")
+    behind: int | None = Field(None, description="Entries written since that anchor's tree")
+
+
+class AnchoringHealth(BaseModel):
+    scheduled: bool = Field(description="Whether this server anchors by itself (a chain is "
+                            "configured and the interval is not 0)")
+    interval: int = Field(description="Seconds between scheduled runs")
+    minEntries: int = Field(description="New entries a run waits for before anchoring")
+    regions: dict[str, AnchorRunState] = Field(description="Each region's last run")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"] = Field(
         description="`degraded` when a log failed its integrity check")
     regions: int = Field(description="How many region logs the store holds")
     refused: dict[str, str] = Field(
         description="Logs refused on open (origin → reason); they are not served")
+    anchoring: AnchoringHealth | None = Field(
+        None, description="Anchoring on chain: null when no chain is configured and no "
+        "region was ever anchored")
 
 
 class RegionListed(BaseModel):

@@ -11,7 +11,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
-- :mod:`.log`: ``log publish`` (the log as static tiles).
+- :mod:`.log`: ``log publish`` (the log as static tiles);
+- :mod:`.backup`: ``backup``, ``restore``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ LAZY_COMMANDS = {
     "export": "service.cli.audit:export",
     "audit": "service.cli.audit:audit",
     "receipt": "service.cli.audit:receipt",
+    "backup": "service.cli.backup:backup",
+    "restore": "service.cli.backup:restore",
     "log": "service.cli.log:log",
 }
 

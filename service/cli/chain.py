@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from typing import Any
 
 import click
@@ -22,6 +23,7 @@ from ledger.anchoring import (
     ForkError,
     chain_status,
     check_anchors,
+    reanchored,
 )
 from ledger.chain import ChainClient, Web3ChainClient
 from ledger.entry import origin_for
@@ -38,6 +40,7 @@ from ..chain import (
 )
 from ..config import load_settings
 from ..regions import RegionError
+from ..scheduler import AnchorLock, record_run
 
 RPC_HELP = "JSON-RPC URL of the chain (default: KAKAWARI_CHAIN_RPC_URL)."
 
@@ -116,11 +119,22 @@ def anchor(region: str, rpc: str | None, as_json: bool) -> None:
         session = connect(c.settings, rpc)
         _warn_development(session)
         client = anchor_client(c.settings, session)
-        try:
-            outcome = anchor_region(c.regions, c.domain, client, region)
-        except ForkError as exc:
-            fail(f"refused: {exc}", EXIT_FAILED)
-            return
+        engine = c.regions.store.engine  # type: ignore[attr-defined]
+        with AnchorLock(engine, c.settings.data_dir).held() as mine:
+            if not mine:
+                fail("another anchoring run (kakawari serve's schedule or another kakawari "
+                     "anchor) is under way on this database; try again when it is done")
+            now = int(time.time())
+            try:
+                outcome = anchor_region(c.regions, c.domain, client, region)
+            except ForkError as exc:
+                record_run(engine, region, now, error=f"ForkError: {exc}")
+                fail(f"refused: {exc}", EXIT_FAILED)
+                return
+            except Exception as exc:
+                record_run(engine, region, now, error=f"{type(exc).__name__}: {exc}")
+                raise
+            record_run(engine, region, now, outcome=outcome)
         if outcome.registered:
             note_registration(c.settings, session.chain_id, outcome.anchor.contract,
                               outcome.origin, outcome.log_id, session.address)
@@ -138,6 +152,7 @@ def _print_outcome(o: AnchorOutcome, session: ChainSession, as_json: bool) -> No
             "status": o.status, "origin": o.origin, "logId": _hex(o.log_id),
             **_record_json(o.anchor), "gas": o.gas_used, "seq": o.seq,
             "registered": o.registered,
+            "lost": [{"seq": x.seq, **_record_json(x.record)} for x in o.lost],
             "recovered": None if o.recovered is None else
             {"seq": o.recovered.seq, **_record_json(o.recovered.record)},
             "development": session.development is not None,
@@ -146,6 +161,11 @@ def _print_outcome(o: AnchorOutcome, session: ChainSession, as_json: bool) -> No
     if o.registered:
         click.echo(f"registered {o.origin} (logId {_hex(o.log_id)}) on chain "
                    f"{o.anchor.chain_id}; owner and anchorer {session.address}")
+    for lost in o.lost:
+        r = lost.record
+        click.echo(f"the anchor recorded at entry {lost.seq} (size {r.size}, tx "
+                   f"{_hex(r.tx_hash)}) is no longer on chain (a reorg, or a restarted node): "
+                   "anchoring again")
     if o.recovered is not None:
         r = o.recovered.record
         click.echo(f"recorded an anchor that was on chain but not in the log: size {r.size}, "
@@ -198,15 +218,18 @@ def anchors(region: str, rpc: str | None, as_json: bool, offline: bool) -> None:
                     status = chain_status(store, current, origin)
         checks = list(check_anchors(store, origin,
                                     None if session is None else _clients(session)))
-    failed = any(not ch.ok for ch in checks) or (status is not None and status.forked)
+    again = reanchored(checks)
+    failed = any(not ch.ok and ch.seq not in again for ch in checks) or (
+        status is not None and status.forked)
     if as_json:
         click.echo(json.dumps({
             "region": region, "origin": origin, "ok": not failed,
             "chain": None if status is None else _status_json(status),
-            "anchors": [_check_json(ch) for ch in checks],
+            "anchors": [{**_check_json(ch), "anchoredAgainBy":
+                         again[ch.seq].seq if ch.seq in again else None} for ch in checks],
         }, indent=2))
     else:
-        _print_checks(origin, checks, status, session)
+        _print_checks(origin, checks, status, session, again)
     if failed:
         sys.exit(EXIT_FAILED)
 
@@ -247,11 +270,18 @@ def _status_json(s: ChainStatus) -> dict[str, Any]:
 
 
 def _print_checks(origin: str, checks: list[AnchorCheck], status: ChainStatus | None,
-                  session: ChainSession | None) -> None:
+                  session: ChainSession | None, again: dict[int, AnchorCheck]) -> None:
     if not checks:
         click.echo(f"no anchors recorded in {origin}")
     for ch in checks:
         r = ch.record
+        if ch.seq in again:
+            later = again[ch.seq]
+            click.echo(f"entry {ch.seq}: size {r.size} chain {r.chain_id} tx {_hex(r.tx_hash)}: "
+                       "no longer on chain (a reorg, or a restarted node, dropped its "
+                       f"transaction); anchored again by entry {later.seq} at size "
+                       f"{later.record.size}, which contains it")
+            continue
         if not ch.ok:
             verdict = "MISMATCH"
         elif ch.checked_on_chain:
@@ -280,5 +310,6 @@ def _print_checks(origin: str, checks: list[AnchorCheck], status: ChainStatus | 
         else:
             click.echo(f"chain {status.chain_id}: latest anchor size {status.size}, recorded "
                        f"at entry {status.recorded.seq}")
-    bad = sum(not ch.ok for ch in checks)
-    click.echo(f"{len(checks)} anchors, {bad} mismatched")
+    bad = sum(not ch.ok and ch.seq not in again for ch in checks)
+    lost = f", {len(again)} lost from the chain and anchored again" if again else ""
+    click.echo(f"{len(checks)} anchors, {bad} mismatched{lost}")

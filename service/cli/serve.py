@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import click
 
 
@@ -15,11 +19,29 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     from ..config import load_settings
+    from ..logs import log_config
 
     settings = load_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if workers > 1:
+        _metrics_dir(settings.data_dir)
     click.echo(f"kakawari: data directory {settings.data_dir}", err=True)
     click.echo(f"kakawari: database {settings.db_url.split('@')[-1]}", err=True)
     click.echo(f"kakawari: serving on http://{host}:{port}/ (API docs at /docs)", err=True)
+    if settings.chain_rpc_url and settings.anchor_interval:
+        click.echo(f"kakawari: anchoring every {settings.anchor_interval} s when at least "
+                   f"{settings.anchor_min_entries} entries are new", err=True)
     uvicorn.run("service.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", log_config=log_config(settings.log_format))
+
+
+def _metrics_dir(data_dir: Path) -> None:
+    """Workers share their metrics through files (prometheus-client's multiprocess
+    mode): a fresh directory for this server, named in PROMETHEUS_MULTIPROC_DIR unless
+    the operator named one."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    where = data_dir / "metrics"
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(mode=0o700)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(where)

@@ -275,6 +275,22 @@ auth_nonces = Table(
     Column("used", Boolean, nullable=False),
 )
 
+anchor_runs = Table(
+    "svc_anchor_runs", metadata,  # the last anchoring run of each region (issue 13)
+    Column("region", REGION, primary_key=True),
+    Column("checked_at", BigInteger, nullable=False),  # when the run ended (unix s)
+    Column("outcome", String(20), nullable=False),  # anchored, recovered, ..., failed
+    Column("error", Text, nullable=True),  # why the last run failed; None after a success
+    Column("failures", Integer, nullable=False),  # failed runs in a row
+    Column("anchored_at", BigInteger, nullable=True),  # last run that found it anchored
+    Column("seq", BigInteger, nullable=True),  # the latest Anchor entry
+    Column("size", BigInteger, nullable=True),  # the tree it anchored
+    Column("chain_id", BigInteger, nullable=True),
+    Column("tx_hash", HASH, nullable=True),
+    Column("block_number", BigInteger, nullable=True),
+    Column("note", Text, nullable=True),  # e.g. an anchor the chain lost, anchored again
+)
+
 # Notices (issue 12): what a member has read, and where to e-mail her notices. Both are
 # the member's own settings, kept off the log (an e-mail address never goes into it).
 

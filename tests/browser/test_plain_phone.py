@@ -343,6 +343,22 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
             check_layout(hana, where)
             for fold in page.locator("details").all():
                 assert fold.get_attribute("open") is None, f"{where}: a fold is open"
+        # the confirmation in this language too, and what cancelling it says
+        open_page(hana, server, "claim")
+        form = page.locator("form[data-form=claim]")
+        form.locator("[data-field=title] input").fill("Watered the flower beds")
+        form.locator("button.preset[data-minutes='30']").click()
+        form.locator("button[type=submit]").click()
+        dialog = page.locator("#dialog")
+        dialog.wait_for(state="visible")
+        check_words(hana, f"the confirmation ({lang})", lang)
+        assert "30" in dialog.locator("dd[data-field=minutes]").inner_text()
+        dialog.locator("button.secondary").click()
+        cancelled = form.locator(".form-error")
+        cancelled.wait_for()
+        assert cancelled.inner_text().startswith(
+            "記録しませんでした" if lang == "ja" else "Not recorded")
+        check_words(hana, f"a cancelled confirmation ({lang})", lang)
         hana.shot(f"plain-13-menu-{lang}-phone")
     page.evaluate("localStorage.setItem('kakawari.lang', 'ja')")
 

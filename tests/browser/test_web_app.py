@@ -322,6 +322,8 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     open_view(admin, server, "admin?tab=anchor")
     status = admin.page.locator("[data-testid=anchor-status]").inner_text()
     assert "Latest anchor:" in status and tx in status
+    schedule = admin.page.locator("[data-testid=anchor-schedule]").inner_text()
+    assert "Last run" in schedule and "recorded on the blockchain" in schedule
     admin.shot("19-admin-anchoring")
 
     # -- everyone can see the connections and the audit page --------------------------

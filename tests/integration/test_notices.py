@@ -163,6 +163,8 @@ def test_notices_and_their_emails(mailing_api: Api, smtp: tuple[Inbox, int]) -> 
     assert {m["To"] for m in inbox.messages} == {address}
     # each notice once, however many rounds ran
     assert text.count("地域の活動ではありません") == 1
+    mailer = api.client.app.state.services.mailer  # type: ignore[attr-defined]
+    assert mailer.run_once() == 0 and len(inbox.wait_for(address, timeout=0)) == len(mails)
 
     # nothing about her e-mail went into the log
     entries = api.get("/entries", start=0, limit=1000)["entries"]

@@ -462,6 +462,16 @@ const S = {
   'anchor.behind1': { en: '1 entry since the last anchor (the anchor\'s own record)', ja: '最後の記録から 1 件追加（記録そのもの）' },
   'anchor.txLabel': { en: 'Transaction', ja: 'トランザクション' },
   'anchor.tx': { en: 'View transaction', ja: 'トランザクションを見る' },
+  'anchor.off': { en: 'Automatic anchoring is off: no blockchain is configured for this server.', ja: '自動記録はオフです（このサーバーにはブロックチェーンが設定されていません）。' },
+  'anchor.scheduled': { en: 'Recorded automatically every {min} min, once at least {n} new entries are written.', ja: '{min} 分ごとに、新しい記録が {n} 件以上あれば自動で記録します。' },
+  'anchor.manual': { en: 'Not recorded automatically: the operator runs “kakawari anchor”.', ja: '自動記録はしていません（運用者が「kakawari anchor」を実行します）。' },
+  'anchor.lastRun': { en: 'Last run {time}', ja: '前回の実行 {time}' },
+  'anchor.outcome.anchored': { en: 'recorded on the blockchain', ja: 'ブロックチェーンに記録しました' },
+  'anchor.outcome.recovered': { en: 'found an unrecorded anchor and recorded it', ja: '未登録の記録を見つけて登録しました' },
+  'anchor.outcome.already-anchored': { en: 'already up to date', ja: '最新の状態です' },
+  'anchor.outcome.waiting': { en: 'waiting for more new entries', ja: '新しい記録が増えるのを待っています' },
+  'anchor.outcome.failed': { en: 'failed', ja: '失敗しました' },
+  'anchor.failed': { en: 'The last {n} run(s) failed; the next run retries. Reason:', ja: '直近 {n} 回の実行が失敗しました。次回の実行で再試行します。理由：' },
 
   // audit
   'audit.title': { en: 'Audit', ja: '監査' },

@@ -341,6 +341,23 @@ export async function anchorStatus() {
     h('p', txLink(a.chainId, a.txHash)));
 }
 
+/** How anchoring runs by itself (kakawari serve's schedule) and how its last run went. */
+export async function anchorSchedule() {
+  const health = await get('/v1/health');
+  const a = health.anchoring;
+  const out = h('div', { 'data-testid': 'anchor-schedule' });
+  if (!a) return out.append(h('p', { class: 'muted' }, t('anchor.off'))), out;
+  out.append(h('p', a.scheduled
+    ? t('anchor.scheduled', { min: fmtNum(Math.max(1, Math.round(a.interval / 60))), n: fmtNum(a.minEntries) })
+    : t('anchor.manual')));
+  const run = a.regions[state.region];
+  if (!run) return out;
+  out.append(h('p', { class: 'muted' }, t('anchor.lastRun', { time: fmtDateTime(run.checkedAt) }), ' · ', t('anchor.outcome.' + run.outcome)));
+  if (run.error) out.append(h('p', { class: 'form-error', role: 'alert', 'data-testid': 'anchor-failure' }, t('anchor.failed', { n: run.failures }), ' ', h('code', run.error)));
+  if (run.note) out.append(h('p', { class: 'muted' }, run.note));
+  return out;
+}
+
 async function anchor(root) {
-  root.append(card(h('h2', t('anchor.title')), h('p', { class: 'muted' }, t('anchor.intro')), await anchorStatus()));
+  root.append(card(h('h2', t('anchor.title')), h('p', { class: 'muted' }, t('anchor.intro')), await anchorStatus(), await anchorSchedule()));
 }

@@ -612,6 +612,22 @@ def _signature_bytes(signature: bytes | str) -> bytes:
     raise SignatureError("signature must be bytes or a 0x-hex string")
 
 
+def normalize_signature(signature: object) -> str:
+    """The form a log entry holds (docs/log-format.md): ``"0x"`` + 130 lowercase hex
+    digits with ``v`` 27 or 28. Wallets that give ``v`` as 0 or 1 (the recovery id) get
+    27 or 28 for it: the same signature, written one way only. Raises
+    :class:`SignatureError` when ``signature`` is not 65 bytes of hex or ``v`` is
+    neither."""
+    if not isinstance(signature, str):
+        raise SignatureError('signature must be "0x" + 130 hex digits (65 bytes)')
+    raw = _signature_bytes(signature)
+    if raw[64] in (0, 1):
+        raw = raw[:64] + bytes([raw[64] + 27])
+    elif raw[64] not in (27, 28):
+        raise SignatureError("signature v must be 27 or 28 (or 0 or 1)")
+    return "0x" + raw.hex()
+
+
 def recover_signer(digest: bytes, signature: bytes | str) -> str:
     """The lowercase 0x address whose key made ``signature`` over the 32-byte ``digest``.
 

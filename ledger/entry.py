@@ -27,7 +27,7 @@ ENTRY_VERSION = 1
 ORIGIN_PREFIX = "kakawari/"
 REGION_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 ADDRESS_RE = re.compile(r"^0x[0-9a-f]{40}$")
-SIGNATURE_RE = re.compile(r"^0x[0-9a-f]{130}$")
+SIGNATURE_RE = re.compile(r"^0x[0-9a-f]{128}1[bc]$")  # r, s and v = 27 or 28
 TYPE_RE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 MAX_ENTRY_BYTES = 64 * 1024
 _KEYS = frozenset({"v", "origin", "seq", "time", "type", "signer", "message", "signature"})
@@ -98,7 +98,7 @@ class Entry:
         if not isinstance(self.message, dict):
             raise EntryError("message must be a JSON object")
         if not (isinstance(self.signature, str) and SIGNATURE_RE.fullmatch(self.signature)):
-            raise EntryError("signature must be 65 bytes of lowercase 0x-hex")
+            raise EntryError("signature must be 65 bytes of lowercase 0x-hex, v 27 or 28")
 
     def _check_head(self) -> None:
         if not (isinstance(self.origin, str) and self.origin.startswith(ORIGIN_PREFIX)):

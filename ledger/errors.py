@@ -48,6 +48,17 @@ class StoreError(LedgerError):
     """The log store refused an operation (unknown log, conflict, bad range)."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database can't do it now, through no fault of the request: it is busy (a
+    lock held too long), full, read-only, or the connection was lost. ``reason`` is one
+    of ``busy``, ``full``, ``read-only``, ``connection-lost``, ``unavailable``. When it
+    happened during a commit, whether the commit took effect is unknown."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class IntegrityError(StoreError):
     """The stored log does not match its hashes or its last signed checkpoint."""
 

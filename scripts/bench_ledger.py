@@ -99,7 +99,7 @@ def synthetic_entry(origin: str, seq: int) -> bytes:
     return Entry(origin, seq, 1_790_000_000, "Join", "0x" + "11" * 20,
                  {"region": origin[9:], "member": "0x" + "11" * 20, "displayName": f"m{seq}",
                   "nonce": seq, "issuedAt": 1_790_000_000},
-                 "0x" + "22" * 65).to_bytes()
+                 "0x" + "22" * 64 + "1c").to_bytes()
 
 
 Signer = Callable[[int, bytes], str]

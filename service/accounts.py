@@ -74,6 +74,23 @@ class Accounts:
     def __init__(self, domain: Domain, engine: Engine, keyring: Keyring | None,
                  scrypt_n: int) -> None:
         self.domain, self.engine, self.keyring, self.scrypt_n = domain, engine, keyring, scrypt_n
+        # a passphrase hash no passphrase matches, checked for accounts that don't exist
+        self._decoy = f"scrypt${scrypt_n}${secrets.token_hex(16)}${secrets.token_hex(32)}"
+
+    def _open_invitation(self, region: str, digest: str) -> None:
+        """DomainError unless ``digest`` names an invitation of ``region`` that is
+        unused (``invitation-used``), not withdrawn (``invitation-revoked``) and current
+        (``bad-invitation``); checked again when redeeming commits."""
+        i = t.invitations.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(i.member, i.expires_at, i.revoked_seq).where(
+                i.region == region, i.code_hash == digest)).first()
+        if row is not None and row.member is not None:
+            raise DomainError("invitation-used")
+        if row is not None and row.revoked_seq is not None:
+            raise DomainError("invitation-revoked")
+        if row is None or row.expires_at < self.domain.regions.clock():
+            raise DomainError("bad-invitation")
 
     def _keys(self) -> Keyring:
         if self.keyring is None:
@@ -90,6 +107,7 @@ class Accounts:
             raise DomainError("weak-passphrase", min=MIN_PASSPHRASE)
         keys = self._keys()
         digest = self._invitation_hash(region, code)
+        self._open_invitation(region, digest)  # before any scrypt: a wrong code costs nothing
         key = secrets.token_bytes(32)
         address = eip712.address_of(key)
         sealed = keystore.seal(key, keys._secret, self._label(region, address),
@@ -135,7 +153,9 @@ class Accounts:
         office issued her a recovery code."""
         address = self.resolve(region, who)
         row = self._account(region, address) if address is not None else None
-        if row is None or not _check_passphrase(passphrase, row.passphrase_hash):
+        # an unknown account costs the same scrypt as a known one: no telling them apart
+        stored = row.passphrase_hash if row is not None else self._decoy
+        if not _check_passphrase(passphrase, stored) or row is None:
             raise DomainError("bad-login")
         latest = self._latest_recovery(region, row.address)
         if latest is not None and latest.seq > (row.passphrase_seq if row.passphrase_seq

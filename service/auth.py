@@ -70,14 +70,13 @@ class Auth:
             return None
         return Session(row.address, row.region, row.managed, row.expires_at)
 
-    def end_all(self, address: str, region: str) -> None:
-        """End every managed sign-in of ``address`` in ``region`` (its passphrase was
-        replaced)."""
-        s = t.sessions.c
-        with self.engine.begin() as conn:
-            conn.execute(delete(t.sessions).where(s.address == address, s.region == region,
-                                                  s.managed))
-
     def end(self, token: str) -> None:
+        """Revoke the sign-in of ``token`` (signing out)."""
         with self.engine.begin() as conn:
             conn.execute(delete(t.sessions).where(t.sessions.c.token_hash == _hash(token)))
+
+    def end_all(self, address: str) -> int:
+        """Revoke every sign-in of ``address``, on every device; how many there were."""
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(t.sessions).where(t.sessions.c.address == address))
+        return int(result.rowcount)

@@ -39,8 +39,16 @@ class Settings(BaseSettings):
     """Lifetime of a sign-in (bearer token), seconds."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Largest request body the API reads (private details with photos included)."""
-    siwe_domains: list[str] = Field(default_factory=list)
-    """Hosts a SIWE message may name besides the request's own Host (e.g. behind a proxy)."""
+    public_origins: list[str] = Field(default_factory=list)
+    """Where people reach the service, e.g. ``["https://kakawari.example.jp"]``: sign-in
+    messages (SIWE) must name one of these. Unset: local addresses only (development)."""
+
+    details_member_bytes: int = Field(default=50 * 1_048_576, ge=0)
+    """Private details one member may keep in a region, bytes."""
+    details_unreferenced: int = Field(default=5, ge=0)
+    """Stored private details that no claim names yet, per member."""
+    details_unreferenced_ttl: int = Field(default=86_400, ge=60)
+    """Seconds after which private details that no claim or quest names are removed."""
 
     chain_rpc_url: str | None = None
     """JSON-RPC endpoint of the EVM chain checkpoints are anchored on (optional: without

@@ -27,9 +27,15 @@ def migrate(engine: Engine) -> None:
     upgrade_schema(engine, MIGRATIONS, _MIGRATION_LOCK, "service")
 
 
-def open_database(url: str) -> SqlStore:
+BUSY_TIMEOUT = 5.0
+"""Seconds a request waits for a lock another process holds (SQLite's write lock, a
+PostgreSQL row lock) before it is answered 503 ``busy``: a client is told quickly and
+retries, instead of hanging."""
+
+
+def open_database(url: str, busy_timeout: float = BUSY_TIMEOUT) -> SqlStore:
     """The ledger store at ``url`` with both schemas migrated to head."""
-    store = open_store(url, verify_note)
+    store = open_store(url, verify_note, busy_timeout=busy_timeout)
     try:
         migrate(store.engine)
     except Exception:

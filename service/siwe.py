@@ -1,7 +1,12 @@
 """Sign-In with Ethereum (EIP-4361): parse the message, check it, recover its signer.
 
-Pure: the caller passes the expected domain(s), the time and a way to consume a
-nonce. The signature is EIP-191 ``personal_sign`` over the message's UTF-8 bytes (what
+Pure: the caller passes the service's public origin(s), the chain ids it serves and the
+time; it still has to consume the nonce. A message is accepted only for one of those
+origins (EIP-4361 "Verifying a message": the ``domain`` is the origin's authority, the
+``scheme`` when given is its scheme, the ``URI`` is on that origin) and chain ids —
+never for whatever ``Host`` a request names, which a phishing page chooses.
+
+The signature is EIP-191 ``personal_sign`` over the message's UTF-8 bytes (what
 ``ethers.Wallet.signMessage`` and wallets' ``personal_sign`` produce); recovery is
 low-s only, as for log entries. Refusals raise :class:`SiweError` with a reason a
 person can act on.
@@ -10,8 +15,10 @@ person can act on.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from eth_utils.crypto import keccak
 
@@ -37,6 +44,7 @@ class SiweError(ValueError):
 @dataclass(frozen=True)
 class SiweMessage:
     domain: str
+    scheme: str | None
     address: str  # lowercase
     statement: str | None
     uri: str
@@ -115,7 +123,8 @@ def parse(text: str) -> SiweMessage:
     if not _NONCE.match(values["Nonce"]):
         raise SiweError("Nonce must be at least 8 letters or digits")
     return SiweMessage(
-        domain=header.group("domain"), address=address.lower(), statement=statement,
+        domain=header.group("domain"), scheme=header.group("scheme"), address=address.lower(),
+        statement=statement,
         uri=values["URI"], version="1", chain_id=int(values["Chain ID"]),
         nonce=values["Nonce"], issued_at=_time(values["Issued At"], "Issued At"),
         expiration_time=_time(values["Expiration Time"], "Expiration Time")
@@ -134,13 +143,49 @@ def personal_digest(text: str) -> bytes:
     return bytes(keccak(b"\x19Ethereum Signed Message:\n" + str(len(data)).encode() + data))
 
 
-def verify(text: str, signature: str, *, domains: set[str], now: int, skew: int = 300,
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+"""Hosts accepted on any port when no public origin is configured (development)."""
+
+
+def _origin(url: str) -> tuple[str, str] | None:
+    """``(scheme, authority)`` of an http(s) URL, lowercase; None if it is not one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _for_origin(message: SiweMessage, origins: Sequence[str] | None) -> bool:
+    """Whether domain, scheme and URI of ``message`` name one of ``origins`` (None:
+    any loopback address, for development)."""
+    uri = _origin(message.uri)
+    if uri is None or uri[1] != message.domain.lower():
+        return False
+    if message.scheme is not None and message.scheme.lower() != uri[0]:
+        return False
+    if origins is None:
+        host = uri[1].rsplit(":", 1)[0] if not uri[1].endswith("]") else uri[1]
+        return host in LOOPBACK
+    return any(_origin(o) == uri for o in origins)
+
+
+def verify(text: str, signature: str, *, origins: Sequence[str] | None,
+           chain_ids: Collection[int], now: int, skew: int = 300,
            max_age: int = 900) -> SiweMessage:
-    """The parsed message if ``signature`` is its signer's and it is current for one of
-    ``domains``; the caller still has to consume the nonce once. Raises SiweError."""
+    """The parsed message if ``signature`` is its signer's and it is current, for one of
+    ``origins`` (``scheme://host[:port]``; None: loopback addresses only) and one of
+    ``chain_ids``; the caller still has to consume the nonce once. Raises SiweError."""
     message = parse(text)
-    if message.domain not in domains:
-        raise SiweError(f"the message is for {message.domain!r}, not for this service")
+    if not _for_origin(message, origins):
+        where = ", ".join(origins) if origins is not None else "a local address"
+        raise SiweError(f"the message is for {message.domain!r} ({message.uri[:80]!r}); "
+                        f"this service signs in at {where} only")
+    if message.chain_id not in chain_ids:
+        raise SiweError(f"Chain ID {message.chain_id} is not a chain of this service "
+                        f"({', '.join(str(c) for c in sorted(chain_ids))})")
     try:
         signer = eip712.recover_signer(personal_digest(text), signature)
     except SignatureError as exc:

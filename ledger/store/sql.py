@@ -55,7 +55,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from .. import subtree
-from ..errors import StoreError
+from ..errors import StoreError, StoreUnavailableError
 from ..subtree import Node
 from .base import (
     CheckpointSigner,
@@ -67,6 +67,9 @@ from .base import (
     check_origin,
 )
 from .schema import checkpoints, entries, logs, tree_nodes
+
+BUSY_TIMEOUT = 60.0
+"""Seconds a writer waits for another's lock by default (the service passes less)."""
 
 SQLITE_PRAGMAS: tuple[tuple[str, str], ...] = (
     ("busy_timeout", "60000"),
@@ -81,16 +84,25 @@ _MIGRATION_LOCK = 0x6B616B61  # pg_advisory_xact_lock key ("kaka"), one migrator
 _BEGIN = "ledger_sqlite_begin"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the ledger's SQLite transaction handling and PRAGMAs."""
-    engine = create_engine(url)
+def make_engine(url: str, busy_timeout: float | None = None) -> Engine:
+    """An engine for ``url`` with the ledger's SQLite transaction handling and PRAGMAs.
+    ``busy_timeout``: seconds to wait for a lock another writer holds before failing
+    with :class:`StoreUnavailableError` ``busy`` (SQLite's ``busy_timeout``, PostgreSQL's
+    ``lock_timeout``); default :data:`BUSY_TIMEOUT`. PostgreSQL connections are checked
+    before use (``pool_pre_ping``), so the first request after a lost connection gets a
+    fresh one instead of an error."""
+    wait_ms = int(1000 * (BUSY_TIMEOUT if busy_timeout is None else busy_timeout))
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            _record.info["busy_ms"] = wait_ms
             cursor = dbapi_conn.cursor()
             for name, value in SQLITE_PRAGMAS:
+                if name == "busy_timeout":
+                    value = str(wait_ms)
                 cursor.execute(f"PRAGMA {name} = {value}")
             cursor.close()
 
@@ -98,18 +110,73 @@ def make_engine(url: str) -> Engine:
         def _begin(conn: Connection) -> None:
             conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get(_BEGIN, 'DEFERRED')}")
 
-    elif engine.dialect.name != "postgresql":
+    elif engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _pg_connect(dbapi_conn: Any, _record: Any) -> None:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {wait_ms}")
+            dbapi_conn.commit()
+
+    else:
         raise StoreError(f"the ledger stores logs in SQLite or PostgreSQL, not {url!r:.60}")
     return engine
 
 
+def unavailable(exc: BaseException) -> str | None:
+    """Why ``exc`` (a SQLAlchemy or driver error) is the database's fault and not the
+    request's — ``busy``, ``full``, ``read-only``, ``connection-lost``, ``unavailable``
+    — or None when it is not such a fault."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).lower()
+    state = str(getattr(orig, "sqlstate", None) or "")
+    kinds = {c.__name__ for c in type(orig).__mro__}
+    if "locked" in text or "busy" in text or state in ("55P03", "40P01"):
+        return "busy"
+    if "full" in text or state.startswith("53"):
+        return "full"
+    if "readonly" in text or "read-only" in text or state == "25006":
+        return "read-only"
+    if getattr(exc, "connection_invalidated", False) or state.startswith(("08", "57P")) \
+            or "connection" in text or "terminat" in text:
+        return "connection-lost"
+    if "OperationalError" in kinds or "disk i/o" in text:
+        return "unavailable"
+    return None
+
+
+def store_error(message: str, exc: BaseException) -> StoreError:
+    """:class:`StoreUnavailableError` when :func:`unavailable` says so, else StoreError."""
+    reason = unavailable(exc)
+    if reason is not None:
+        return StoreUnavailableError(message, reason)
+    return StoreError(message)
+
+
 @contextmanager
-def _writing(engine: Engine) -> Iterator[Connection]:
-    """A connection in a write transaction (SQLite: BEGIN IMMEDIATE); commits on exit."""
+def _writing(engine: Engine, patient: bool = False) -> Iterator[Connection]:
+    """A connection in a write transaction (SQLite: BEGIN IMMEDIATE); commits on exit.
+    ``patient``: wait :data:`BUSY_TIMEOUT` for other writers (SQLite) or without limit
+    (PostgreSQL), whatever the engine's own timeout — for migrations, which several
+    workers starting together wait for in turn."""
     with engine.connect() as conn:
-        conn.execution_options(**{_BEGIN: "IMMEDIATE"})
-        with conn.begin():
-            yield conn
+        raw: Any = conn.connection.driver_connection
+        sqlite = conn.dialect.name == "sqlite"
+        if patient and sqlite:
+            raw.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        try:
+            conn.execution_options(**{_BEGIN: "IMMEDIATE"})
+            with conn.begin():
+                if patient and not sqlite:
+                    conn.execute(text("SET LOCAL lock_timeout = 0"))
+                yield conn
+        finally:
+            if patient and sqlite:
+                raw.execute(f"PRAGMA busy_timeout = {conn.connection.info.get('busy_ms', 60000)}")
+
+
+write_transaction = _writing
+"""For the service's own writes: the same BEGIN IMMEDIATE and timeouts as the log's."""
 
 
 def upgrade_schema(engine: Engine, script_location: Path, lock_key: int, what: str) -> None:
@@ -122,7 +189,7 @@ def upgrade_schema(engine: Engine, script_location: Path, lock_key: int, what: s
 
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
-    with _db(f"migrate the {what} schema"), _writing(engine) as conn:
+    with _db(f"migrate the {what} schema"), _writing(engine, patient=True) as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key})
         cfg.attributes["connection"] = conn
@@ -155,7 +222,7 @@ def pipelined(conn: Connection) -> Iterator[None]:
             yield
             failed = False
     except conn.dialect.loaded_dbapi.Error as exc:  # raised at the sync, outside SQLAlchemy
-        raise StoreError(f"the database refused a write: {exc}") from exc
+        raise store_error(f"the database refused a write: {exc}", exc) from exc
     finally:
         if failed and driver.info.transaction_status == _IN_ERROR:
             driver.rollback()  # SQLAlchemy saw the COMMIT fail and will not roll back
@@ -170,9 +237,9 @@ def _db(what: str) -> Iterator[None]:
     try:
         yield
     except DBAPIError as exc:
-        raise StoreError(f"the database refused to {what}: {exc.orig}") from exc
+        raise store_error(f"the database refused to {what}: {exc.orig}", exc) from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"could not {what}: {exc}") from exc
+        raise store_error(f"could not {what}: {exc}", exc) from exc
 
 
 class SqlAppendTx:
@@ -395,14 +462,16 @@ def _fetch(conn: Connection, ref: LogRef, nodes: list[subtree.Node]) -> dict[sub
     return {(int(lv), int(i)): _bytes(h) for lv, i, h in conn.execute(stmt).all()}
 
 
-def open_store(url: str, verify_note: NoteVerifier, *, migrate_schema: bool = True) -> SqlStore:
+def open_store(url: str, verify_note: NoteVerifier, *, migrate_schema: bool = True,
+               busy_timeout: float | None = None) -> SqlStore:
     """Open the store at ``url``: migrate to head, then check every log (O(log n) each).
 
     Logs that fail their check are listed by :meth:`LogStore.refused` and raise their
     :class:`~ledger.errors.IntegrityError` on every use; the others are served.
     Raises :class:`StoreError` if the database can't be reached or migrated.
+    ``busy_timeout``: see :func:`make_engine`.
     """
-    engine = make_engine(url)
+    engine = make_engine(url, busy_timeout)
     if migrate_schema:
         migrate(engine)
     store = SqlStore(engine, verify_note)

@@ -106,7 +106,7 @@ def recover(region: RegionDep, body: RecoverIn, svc: ServicesDep) -> dict[str, A
     """Choose a new passphrase with the recovery code the office issued; signs the
     member in. Her earlier sign-ins end."""
     address = svc.accounts.recover(region, body.code, body.passphrase)
-    svc.auth.end_all(address, region)
+    svc.auth.end_all(address)
     token, expires = svc.auth.new_session(address, region=region, managed=True)
     return {"token": token, "address": address, "expiresAt": expires, "region": region,
             "managed": True, "number": svc.accounts.number_of(region, address)}

@@ -23,6 +23,7 @@ from ..auth import Auth
 from ..config import Settings, load_settings
 from ..domain import make_domain
 from ..keyring import PASSPHRASE_FILE, Keyring, KeyringError, passphrase
+from ..ratelimit import RateLimits
 from ..regions import Regions
 from ..web import mount_web
 from . import (
@@ -47,6 +48,7 @@ from .schemas import (
     InclusionProof,
     RegionListItem,
 )
+from .security import SecurityHeaders
 
 MAX_PAGE = 1000
 
@@ -82,12 +84,26 @@ log_router = APIRouter(prefix="/v1", tags=["log"])
 
 @log_router.get("/health", response_model=Health)
 def health(request: Request, regions: RegionsDep) -> dict[str, Any]:
-    """Liveness and the state of every log (``refused`` lists logs that failed their
-    integrity check on open), and of anchoring: each region's last run, its anchor and
-    the error of a run that failed."""
-    refused = {o: str(e) for o, e in regions.store.refused().items()}
-    return {"status": "degraded" if refused else "ok", "regions": len(regions.store.logs()),
-            "refused": refused, "anchoring": _anchoring(request.app.state.services)}
+    """Liveness, the state of every log (``refused`` lists logs that failed their
+    integrity check on open), of storage (``unhealthy`` when the database or the data
+    directory takes no write: read-only, full, locked elsewhere, gone) and of anchoring:
+    each region's last run, its anchor and the error of a run that failed."""
+    from ..health import storage
+
+    svc: Services = request.app.state.services
+    state = storage(regions.store.engine, svc.settings.data_dir,  # type: ignore[attr-defined]
+                    regions.clock())
+    try:
+        refused = {o: str(e) for o, e in regions.store.refused().items()}
+        count = len(regions.store.logs())
+        anchoring = _anchoring(svc)
+    except Exception:  # the database is gone: storage says why
+        refused, count, anchoring = {}, 0, None
+    status = "degraded" if refused or state["files"] == "low" else "ok"
+    if state["database"] != "ok" or state["files"] not in ("ok", "low"):
+        status = "unhealthy"
+    return {"status": status, "regions": count, "refused": refused, "storage": state,
+            "anchoring": anchoring}
 
 
 def _anchoring(svc: Services) -> dict[str, Any] | None:
@@ -325,6 +341,7 @@ def services_for(settings: Settings, regions: Regions) -> Services:
     return Services(
         settings, regions, domain, Auth(engine, settings.session_ttl, regions.clock),
         Accounts(domain, engine, regions.keyring, settings.scrypt_n),
+        RateLimits(engine, regions.clock),
     )
 
 
@@ -340,6 +357,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "A rule refuses this now (already done, budget, state)"),
         (410, "Erased"),
         (413, "Request too large"),
+        (429, "Too many attempts: wait as long as Retry-After says"),
         (422, "The request does not match the schema"),
         (500, "Unexpected failure on our side; nothing was recorded"),
         (503, "Service keys unavailable, the log failed its integrity check, or busy"),
@@ -446,6 +464,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(KickMailer, services=lambda: getattr(app.state, "services", None))
+    app.add_middleware(SecurityHeaders)  # around BodyLimit: its refusals get them too
     app.add_middleware(Observe)  # outermost: request ids, metrics, access log
     app.include_router(log_router)
     app.include_router(auth_routes.router)

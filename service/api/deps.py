@@ -18,6 +18,7 @@ from ..accounts import Accounts
 from ..auth import Auth, Session
 from ..config import Settings
 from ..domain import Domain
+from ..ratelimit import RateLimits
 from ..regions import Regions
 from .problems import Problem
 
@@ -31,6 +32,7 @@ class Services:
     domain: Domain
     auth: Auth
     accounts: Accounts
+    limits: RateLimits
     known: set[str] = field(default_factory=set)
     chain: tuple[Any, str] | None = None
     """A chain client allowed to mint badges, and the badge contract's address."""
@@ -82,13 +84,13 @@ async def region_param(region: str, svc: ServicesDep) -> str:
 
 RegionDep = Annotated[str, Depends(region_param)]
 
-_bearer = HTTPBearer(auto_error=False, description="Token from /v1/auth/siwe or a managed "
+bearer = HTTPBearer(auto_error=False, description="Token from /v1/auth/siwe or a managed "
                      "account's sign-in")
 
 
 def current_session(
     svc: ServicesDep,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Session:
     if creds is None or creds.scheme.lower() != "bearer":
         raise Problem(401, "unauthenticated", "Please sign in",
@@ -103,6 +105,16 @@ def current_session(
 
 
 SessionDep = Annotated[Session, Depends(current_session)]
+
+
+def client_address(request: Request) -> str:
+    """The address the request came from (behind a reverse proxy, run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips`` so that this is the person's, not the
+    proxy's)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+ClientDep = Annotated[str, Depends(client_address)]
 
 Offset = Annotated[int, Query(ge=0, le=2**53 - 1, description="Items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page")]

@@ -5,15 +5,18 @@ Status codes are chosen here, and only here, from the exception's type.
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ledger.errors import IntegrityError, LedgerError, StoreError
+from ledger.errors import IntegrityError, LedgerError, StoreError, StoreUnavailableError
+from ledger.store.sql import unavailable
 
 from ..domain.errors import DomainError
 
@@ -50,6 +53,8 @@ DOMAIN_STATUS: dict[str, int] = {
                      "quest-closed", "no-chain", "bad-invitation", "chain-refused"), 409),
     "details-erased": 410,
     **dict.fromkeys(("no-service-key", "busy"), 503),
+    "details-taken": 409, "quota-exceeded": 409, "details-not-yours": 403,
+    "rate-limited": 429, **dict.fromkeys(("unavailable", "outcome-unknown"), 503),
 }
 """Codes not listed are 400 (the request itself is wrong)."""
 
@@ -75,6 +80,37 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+RETRY_AFTER: dict[str, int] = {"busy": 2, "unavailable": 30, "outcome-unknown": 5,
+                               "no-service-key": 60}
+"""Seconds a client should wait before trying again (``Retry-After``), per code."""
+
+_OS_FAULTS = {errno.ENOSPC: "full", errno.EDQUOT: "full", errno.EROFS: "read-only",
+              errno.EIO: "unavailable"}
+_FAULT_WORDS = {"full": "the disk is full", "read-only": "storage is read-only",
+                "connection-lost": "the connection to the database was lost",
+                "unavailable": "the database is not available"}
+
+
+def _fault(reason: str, what: str) -> DomainError:
+    """The client's view of a storage fault (the cause goes to the log, not to them)."""
+    log.error("storage fault (%s): %s", reason, what)
+    if reason == "busy":
+        return DomainError("busy")
+    return DomainError("unavailable", reason=_FAULT_WORDS.get(reason, reason))
+
+
+def domain_problem(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem+json of a DomainError, in the request's language; ``Retry-After``
+    for refusals that pass with time."""
+    title, detail = exc.text(_language(request))
+    wait = exc.params.get("retry_after", RETRY_AFTER.get(exc.code))
+    headers = {"Retry-After": str(wait)} if wait is not None else None
+    return problem_response(
+        DOMAIN_STATUS.get(exc.code, 400), exc.code, title, detail, request.url.path, headers,
+        code=exc.code,
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -85,11 +121,26 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        title, detail = exc.text(_language(request))
-        return problem_response(
-            DOMAIN_STATUS.get(exc.code, 400), exc.code, title, detail, request.url.path,
-            code=exc.code,
-        )
+        return domain_problem(request, exc)
+
+    @app.exception_handler(StoreUnavailableError)
+    async def _unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return domain_problem(request, _fault(exc.reason, str(exc)))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        reason = unavailable(exc)
+        if reason is None:
+            return await _unexpected(request, exc)
+        return domain_problem(request, _fault(reason, str(exc.orig)))
+
+    @app.exception_handler(OSError)
+    async def _os(request: Request, exc: OSError) -> JSONResponse:
+        reason = _OS_FAULTS.get(exc.errno or 0)
+        if reason is None:
+            return await _unexpected(request, exc)
+        log.error("storage fault on %s %s: %s", request.method, request.url.path, exc)
+        return domain_problem(request, _fault(reason, exc.strerror or str(exc)))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -7,8 +7,6 @@ entries it appended. Refusals are problem+json with the rule's code.
 
 # No `from __future__ import annotations`: the generated body models must resolve at def time.
 
-import base64
-import binascii
 import time
 from typing import Annotated, Any
 
@@ -18,6 +16,7 @@ from ledger import eip712
 from ledger.messages import MESSAGE_TYPES
 
 from ..domain import DomainError, queries
+from ..domain.details import check_files
 from ..domain.kpis import month_of, region_kpis
 from ..domain.rules import CHECKS
 from ..domain.tables import roles as roles_table
@@ -75,7 +74,7 @@ def _after(svc: Services, region: str, signed: Any) -> None:
     """What follows an entry outside the log: a ``Recovery`` ends the member's sign-ins
     (her passphrase no longer works)."""
     if signed.type == "Recovery":
-        svc.auth.end_all(signed.message["member"], region)
+        svc.auth.end_all(signed.message["member"])
 
 
 def _signed_route(path: str, type_: str, summary: str, expect: str | None = None) -> None:
@@ -271,36 +270,44 @@ def _details(svc: Services) -> Any:
             response_model=None)
 def put_details(region: RegionDep, digest: HashPath, body: DetailsIn, svc: ServicesDep,
                 session: SessionDep, conn: ConnDep) -> None:
-    """Store private details under their salted hash (before or after claiming).
-    Kept off the log; readable by the people of the claim, verifiers and admins."""
+    """Store private details under their salted hash, before claiming with them. Kept
+    off the log; they belong to whoever stores them, and are readable by them, the
+    people of their claim, verifiers and admins. Members only, within a quota; files
+    must be photos."""
     digest = digest.lower()
+    if session.managed and session.region != region:
+        raise DomainError("not-allowed", reason="This sign-in is for another region.")
     if queries.is_erased(conn, region, digest):
         raise DomainError("details-erased", details_hash=digest)
-    for f in body.details.files:
-        try:
-            base64.b64decode(f.data, validate=True)
-        except (binascii.Error, ValueError):
-            raise DomainError("bad-message", reason=f"File {f.name!r} is not base64.") from None
-    _details(svc).put(region, digest, bytes.fromhex(body.salt[2:]),
-                      body.details.model_dump())
+    if queries.member(conn, region, session.address, 0) is None:
+        raise DomainError("not-member", who=session.address, region=region)
+    details = body.details.model_dump()
+    check_files(details["files"])
+    store = _details(svc)
+    conn.rollback()  # end this read before the write transaction (SQLite: one writer)
+    store.store(region, digest, bytes.fromhex(body.salt[2:]), details,
+                owner=session.address, now=svc.regions.clock())
 
 
 @router.get("/regions/{region}/details/{digest}", tags=["details"], response_model=DetailsOut,
             response_model_exclude_unset=True)
 def get_details(region: RegionDep, digest: HashPath, svc: ServicesDep, session: SessionDep,
                 conn: ConnDep) -> dict[str, Any]:
-    """Private details, for the people of the claim, verifiers and admins."""
+    """Private details, for whoever stored them, the people of their claim, verifiers
+    and admins."""
     digest = digest.lower()
-    if queries.is_erased(conn, region, digest):
-        raise DomainError("details-erased", details_hash=digest)
-    allowed = queries.details_readers(conn, region, digest)
-    roles = set(queries.roles_of(conn, region, session.address))
-    if session.address not in allowed and not roles & {"verifier", "admin"}:
-        raise DomainError("not-allowed", reason="Only the people of the claim, verifiers and "
-                          "admins can read its private details.")
     if session.managed and session.region != region:
         raise DomainError("not-allowed", reason="This sign-in is for another region.")
-    found = _details(svc).get(region, digest)
+    if queries.is_erased(conn, region, digest):
+        raise DomainError("details-erased", details_hash=digest)
+    store = _details(svc)
+    owner = store.owner(conn, region, digest) if store.engine is not None else None
+    allowed = queries.details_readers(conn, region, digest, owner)
+    roles = set(queries.roles_of(conn, region, session.address))
+    if session.address not in allowed and not roles & {"verifier", "admin"}:
+        raise DomainError("not-allowed", reason="Only whoever stored them, the people of "
+                          "their claim, verifiers and admins can read private details.")
+    found = store.get(region, digest)
     if found is None:
         raise DomainError("unknown-details", details_hash=digest)
     return {"detailsHash": digest, "salt": "0x" + found["salt"], "details": found["details"]}

@@ -207,6 +207,15 @@ class Ping(BaseModel):
     ok: bool = Field(description="Always true: this worker answers")
 
 
+class StorageHealth(BaseModel):
+    database: str = Field(description="`ok`, or why it takes no write: `busy` (locked by "
+                          "another process), `full`, `read-only`, `connection-lost`, "
+                          "`unavailable`")
+    files: str = Field(description="The data directory (private details): `ok`, `low` "
+                       "(little space left), `full`, `read-only`, `unavailable`")
+    freeBytes: int | None = Field(description="Free bytes in the data directory")
+
+
 class LastAnchor(BaseModel):
     seq: int | None = Field(description="Seq of the `Anchor` entry")
     size: int = Field(description="Tree size anchored")
@@ -238,14 +247,16 @@ class AnchoringHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "degraded"] = Field(
-        description="`degraded` when a log failed its integrity check")
+    status: Literal["ok", "degraded", "unhealthy"] = Field(
+        description="`degraded` when a log failed its integrity check or space runs low; "
+        "`unhealthy` when storage takes no write")
     regions: int = Field(description="How many region logs the store holds")
     refused: dict[str, str] = Field(
         description="Logs refused on open (origin → reason); they are not served")
     anchoring: AnchoringHealth | None = Field(
         None, description="Anchoring on chain: null when no chain is configured and no "
         "region was ever anchored")
+    storage: StorageHealth | None = Field(default=None, description="Whether writes work")
 
 
 class RegionListed(BaseModel):

@@ -12,8 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from sqlalchemy import func, select
 
-from ledger.entry import Entry
-
 from ..domain import DomainError, queries
 from ..domain import tables as t
 from ..domain.state import current_policy
@@ -113,33 +111,20 @@ def list_invitations(region: RegionDep, conn: ConnDep, session: SessionDep, offs
     return page(int(total), offset, limit, items)
 
 
-#: How far back from the end of the log the latest ``Anchor`` entry is looked for.
-ANCHOR_LOOKBACK = 20_000
-_ANCHOR_MARK = b'"type":"Anchor"'
-
-
 @router.get("/regions/{region}/anchors/latest", response_model=Anchored | NotAnchored)
 def latest_anchor(region: RegionDep, svc: ServicesDep) -> dict[str, Any]:
     """The region's latest ``Anchor`` entry (its checkpoint written on chain), how many
     entries the log has grown since, or ``anchor: null`` when none is found among the
     last entries."""
+    from ..scheduler import latest_anchor_entry
+
     origin = f"kakawari/{region}"
     store = svc.regions.store
     size = store.log_info(origin).size
-    end = size
-    found = None
-    while end > 0 and size - end < ANCHOR_LOOKBACK and found is None:
-        start = max(0, end - 500)
-        for seq, data in reversed(store.entries(origin, start, end - start)):
-            if _ANCHOR_MARK in data:
-                entry = Entry.from_bytes(data)
-                if entry.type == "Anchor":
-                    found = (seq, entry)
-                    break
-        end = start
+    found = latest_anchor_entry(store, origin)
     if found is None:
         return {"region": region, "logSize": size, "anchor": None}
-    seq, entry = found
+    seq, entry = found[0].seq, found[1]
     m = entry.message
     return {"region": region, "logSize": size, "behind": size - int(m["size"]),
             "anchor": {"seq": seq, "time": entry.time, "chainId": m["chainId"],

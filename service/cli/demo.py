@@ -86,7 +86,7 @@ class Seeder:
         details = {"text": f"{who.name}: {title}"}
         digest = details_hash(salt, details)
         if self.domain.details is not None:
-            self.domain.details.put(self.region, digest, salt, details)
+            self.domain.details.put(self.region, digest, salt, details, owner=who.address)
         return digest
 
     def claim(self, who: Member, others: list[Member], quest: tuple[str, int] | None) -> Signed:

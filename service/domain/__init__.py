@@ -36,9 +36,13 @@ def __getattr__(name: str) -> Any:
 def make_domain(regions: Any, settings: Any) -> Domain:
     """The domain over ``regions`` with the limits and details directory of ``settings``."""
     from .core import Domain
+    from .details import DetailsLimits
 
+    limits = DetailsLimits(settings.details_member_bytes, settings.details_unreferenced,
+                           settings.details_unreferenced_ttl)
+    engine = getattr(regions.store, "engine", None)
     return Domain(regions, Limits(window=settings.message_window),
-                  DetailsStore(settings.data_dir / "details"))
+                  DetailsStore(settings.data_dir / "details", engine, limits))
 
 
 __all__ = ["DetailsStore", "Domain", "DomainError", "Limits", "Receipt", "make_domain", "snapshot"]

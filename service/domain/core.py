@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from ledger import eip712
 from ledger.entry import Entry, origin_for
-from ledger.errors import ChainError, SignatureError, TypedDataError
+from ledger.errors import ChainError, SignatureError, StoreUnavailableError, TypedDataError
 from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
@@ -31,7 +31,7 @@ from . import tables as t
 from .apply import apply, entry_id
 from .details import DetailsStore
 from .errors import DomainError
-from .rules import CHECKS, Check, Limits, check_common
+from .rules import CHECKS, ZERO32, Check, Limits, check_common
 from .state import Known, State
 
 _ID_TYPES = frozenset({"Claim", "Quest"})
@@ -108,8 +108,11 @@ class Domain:
 
     def signed(self, type_: str, raw: Any, signature: Any) -> Signed:
         """A client's message and signature, normalised (DomainError ``bad-message``)."""
-        if not isinstance(signature, str):
-            raise DomainError("bad-message", reason='The signature must be "0x" + 130 hex digits.')
+        try:
+            signature = eip712.normalize_signature(signature)
+        except SignatureError:
+            raise DomainError("bad-message", reason='The signature must be "0x" + 130 hex digits.'
+                              ) from None
         return Signed(type_, normalize(type_, raw), signature)
 
     def submit(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
@@ -125,7 +128,7 @@ class Domain:
         it wrote return and one of the others writes everything queued meanwhile."""
         if len(items) != 1:
             with self._serial(region):
-                return self._alone(region, items)
+                return self._alone_or_known(region, items)
         pending = _Pending(items)
         with self._turn:
             self._queues.setdefault(region, []).append(pending)
@@ -153,6 +156,62 @@ class Domain:
             raise pending.error
         assert pending.result is not None
         return pending.result
+
+    def _alone_or_known(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
+        """:meth:`_alone`; when the database failed meanwhile, what became of the items
+        (:meth:`_settle`)."""
+        try:
+            return self._alone(region, items)
+        except StoreUnavailableError as exc:
+            return self._settle(region, items, exc)
+
+    def _settle(self, region: str, items: Sequence[Signed], exc: StoreUnavailableError
+                ) -> list[Receipt]:
+        """After the database failed while ``items`` were being written (maybe during the
+        commit): their entries if the log holds them, else ``exc`` (nothing recorded);
+        DomainError ``outcome-unknown`` when even that can't be found out."""
+        if exc.reason == "busy":  # the lock was never had: nothing was written
+            raise DomainError("busy") from exc
+        try:
+            found = [self.existing(region, item) for item in items]
+        except Exception:
+            raise DomainError("outcome-unknown") from exc
+        if found and all(r is not None for r in found):
+            return [r for r in found if r is not None]
+        if any(r is not None for r in found):  # appended together or not at all
+            raise DomainError("outcome-unknown") from exc
+        raise exc
+
+    def existing(self, region: str, item: Signed, conn: Connection | None = None
+                 ) -> Receipt | None:
+        """The receipt of the entry that holds exactly ``item`` (message and signature),
+        found by its signer's nonce; None when the log has no such entry."""
+        mtype = MESSAGE_TYPES.get(item.type)
+        if mtype is None or "nonce" not in item.message:
+            return None
+        n = t.nonces.c
+        stmt = select(n.seq).where(n.region == region,
+                                   n.signer == item.message[mtype.signer_field],
+                                   n.nonce == item.message["nonce"])
+        if conn is None:
+            with self.regions.store.engine.connect() as own:
+                row = own.execute(stmt).first()
+        else:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return None
+        origin = origin_for(region)
+        seq = int(row[0])
+        rows = self.regions.store.entries(origin, seq, 1)
+        if not rows:
+            return None
+        entry = Entry.from_bytes(rows[0][1])
+        if (entry.type, entry.message, entry.signature) != (item.type, item.message,
+                                                            item.signature):
+            return None
+        facts = self.regions.facts(region)
+        ident = entry_id(facts, entry) if entry.type in _ID_TYPES else None
+        return Receipt(seq, entry.type, self.regions.store.leaf_hash(origin, seq), ident)
 
     def _alone(self, region: str, items: Sequence[Signed]) -> list[Receipt]:
         facts = self.regions.facts(region)
@@ -193,11 +252,14 @@ class Domain:
                     p.result, p.erased = batch.receipts, batch.erased
                 state.set_head(tx.size)
             self.known(region).learn(state)
-        except Exception:
+        except Exception as failed:
             for p in group:
                 p.error, p.result, p.erased = None, None, []
                 try:
-                    p.result = self._alone(region, p.items)
+                    if isinstance(failed, StoreUnavailableError):  # don't wait twice
+                        p.result = self._settle(region, p.items, failed)
+                    else:
+                        p.result = self._alone_or_known(region, p.items)
                 except Exception as exc:
                     p.error = exc
                 p.done = True
@@ -229,8 +291,19 @@ class Domain:
         signer = item.message[mtype.signer_field]
         if item.message["region"] != region:
             raise DomainError("wrong-region", named=item.message["region"], region=region)
-        check_common(batch.check, item.type, item.message, signer, region)
-        rule(batch.check, item.message)
+        try:
+            check_common(batch.check, item.type, item.message, signer, region)
+            rule(batch.check, item.message)
+        except DomainError:
+            # the same signed message sent again (a retry after a lost answer) breaks a
+            # rule now (its nonce is used, the person joined): answer with its entry
+            known = self.existing(region, item, batch.state.conn)
+            if known is None:
+                raise
+            batch.receipts.append(known)
+            return
+        if item.type == "Claim" and item.message["detailsHash"] != ZERO32:
+            self._own_details(batch.state, region, item.message)
         try:  # the append recovers the signer (once) before writing anything
             entry = self._append(facts, batch, item)
         except SignatureError:
@@ -238,6 +311,15 @@ class Domain:
         if item.type == "Erasure":
             batch.erased.append(item.message["detailsHash"])
         self._consequences(region, facts, batch, entry)
+
+    def _own_details(self, state: State, region: str, m: dict[str, Any]) -> None:
+        """A claim may only name private details its contributor stored (not a rule of
+        the log: who stored what is kept off it)."""
+        if self.details is None or self.details.engine is None:
+            return
+        if self.details.owner(state.conn, region, m["detailsHash"]) != m["contributor"]:
+            raise DomainError("details-not-yours", details_hash=m["detailsHash"],
+                              who=m["contributor"])
 
     def _append(self, facts: RegionFacts, batch: _Batch, item: Signed) -> Entry:
         seq, leaf = batch.tx.append(item)

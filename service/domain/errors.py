@@ -183,6 +183,41 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "busy": (
             "The service is busy", "Too many requests at once; please try again in a moment."
         ),
+        "details-taken": (
+            "These details belong to another claim",
+            "Someone else's claim already names the details {details_hash}. Attach your own "
+            "details (they get a fresh salt and so a hash of their own).",
+        ),
+        "details-not-yours": (
+            "Store your details first",
+            "A claim may only name private details its contributor stored: store them "
+            "(PUT .../details/{details_hash}) signed in as {who}, then claim.",
+        ),
+        "not-image": (
+            "Only photos can be attached",
+            "{name} is not a photo (JPEG, PNG, GIF, WebP, HEIC or AVIF){got}.",
+        ),
+        "quota-exceeded": ("Storage limit reached", "{reason}"),
+        "bad-character": (
+            "Text with a character that can't be stored",
+            "{field} contains the NUL character (U+0000); remove it and try again.",
+        ),
+        "rate-limited": (
+            "Too many attempts",
+            "Too many attempts in a short time; for your safety, wait {retry_after} seconds "
+            "and try again.",
+        ),
+        "unavailable": (
+            "The service can't record anything right now",
+            "The server's storage is not available ({reason}); nothing was recorded. Please "
+            "try again in a few minutes; the operator has been told.",
+        ),
+        "outcome-unknown": (
+            "Not known whether this was recorded",
+            "The connection to the database was lost while writing. Send the same signed "
+            "message again: if it was recorded you get its entry, and it is never recorded "
+            "twice.",
+        ),
     },
     "ja": {
         "bad-message": ("メッセージの形式が正しくありません", "{reason}"),
@@ -269,6 +304,25 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "badge-exists": ("バッジは発行済みです", "{who} は活動記録 {claim} のバッジをすでに持っています。"),
         "chain-refused": ("バッジを発行できませんでした", "何も記録していません。しばらくしてからもう一度お試しください。（{reason}）"),
         "busy": ("混み合っています", "ただいま混み合っています。少し待ってからもう一度お試しください。"),
+        "details-taken": ("この詳細情報はほかの人の活動記録のものです",
+                          "{details_hash} の詳細情報は、すでにほかの人の活動記録が使っています。"
+                          "ご自身の詳細情報を添えてください。"),
+        "details-not-yours": ("先に詳細情報を保存してください",
+                              "活動記録に付けられるのは、本人が保存した詳細情報だけです。{who} として"
+                              "詳細情報を保存してから記録してください。"),
+        "not-image": ("添付できるのは写真だけです",
+                      "{name} は写真（JPEG、PNG、GIF、WebP、HEIC、AVIF）ではありません{got}。"),
+        "quota-exceeded": ("保存できる量の上限です", "{reason}"),
+        "bad-character": ("保存できない文字が含まれています",
+                          "{field} に NUL 文字（U+0000）が含まれています。取り除いてもう一度お試しください。"),
+        "rate-limited": ("試行回数が多すぎます",
+                         "短い時間に何度も試されました。安全のため、{retry_after} 秒待ってからもう一度お試しください。"),
+        "unavailable": ("いまは記録できません",
+                        "サーバーの保存先が使えません（{reason}）。何も記録していません。数分後にもう一度"
+                        "お試しください。運営者には通知されています。"),
+        "outcome-unknown": ("記録されたか分かりません",
+                            "書き込みの途中でデータベースとの接続が切れました。同じ署名済みメッセージを"
+                            "もう一度送ってください。記録済みならその記録が返り、二重に記録されることはありません。"),
     },
 }
 

@@ -98,6 +98,7 @@ class MemoryState(Projections):
         self._lines: dict[str, list[tuple[str, int, str, int]]] = defaultdict(list)
         self._role_count: dict[str, int] = defaultdict(int)
         self._details: set[tuple[str, str]] = set()
+        self._claimant: dict[str, str] = {}  # details hash -> contributor of its first claim
         self._next_line = 0
         # one row per entry, and only ever asked whether it is there: kept as key -> seq
         self._nonces: dict[tuple[str, int], int] = {}
@@ -184,6 +185,7 @@ class MemoryState(Projections):
 
     def _index_claim(self, row: dict[str, Any]) -> None:
         self._details.add((row["contributor"], row["details_hash"]))
+        self._claimant.setdefault(row["details_hash"], row["contributor"])
 
     def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
         if table is t.nonces:
@@ -241,6 +243,9 @@ class MemoryState(Projections):
 
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         return (contributor, details_hash) in self._details
+
+    def details_claimant(self, details_hash: str) -> str | None:
+        return self._claimant.get(details_hash)
 
     def _new_line_id(self) -> int:
         return self._next_line

@@ -243,11 +243,17 @@ def is_erased(conn: Connection, region: str, digest: str) -> bool:
     return conn.execute(stmt).first() is not None
 
 
-def details_readers(conn: Connection, region: str, digest: str) -> set[str]:
-    """Who may read the details ``digest``: the people of claims that name it."""
+def details_readers(conn: Connection, region: str, digest: str, owner: str | None
+                    ) -> set[str]:
+    """Who may read the details ``digest`` besides verifiers and admins: their
+    ``owner`` (who stored them) and the people of the owner's claims that name them —
+    not those of someone else's claim naming the same hash."""
+    if owner is None:
+        return set()
     c, p = t.claims.c, t.claim_people.c
     rows = conn.execute(
         select(p.address).where(p.region == region, p.claim.in_(
-            select(c.id).where(c.region == region, c.details_hash == digest)))
+            select(c.id).where(c.region == region, c.details_hash == digest,
+                               c.contributor == owner)))
     ).all()
-    return {r[0] for r in rows}
+    return {owner} | {r[0] for r in rows}

@@ -67,6 +67,9 @@ def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: s
         raise DomainError("stale", issued_at=issued, now=c.now, window=c.limits.window)
     if not c.grouped and c.state.nonce_used(signer, m["nonce"]):
         raise DomainError("nonce-reused", nonce=m["nonce"], signer=signer)
+    for name in _text_fields(type_):
+        if "\x00" in m[name]:  # PostgreSQL can't store it in text: refused on every backend
+            raise DomainError("bad-character", field=name)
     for name, limit, required in _limited_text(type_):
         value = m.get(name)
         if isinstance(value, str):
@@ -75,6 +78,13 @@ def check_common(c: Check, type_: str, m: dict[str, Any], signer: str, region: s
                                   unit="characters", got=len(value))
             if required and not value.strip():
                 raise DomainError("empty", field=name)
+
+
+@functools.cache
+def _text_fields(type_: str) -> tuple[str, ...]:
+    """The ``string`` fields of ``type_``."""
+    mtype = MESSAGE_TYPES.get(type_)
+    return tuple(n for n, kind in mtype.fields if kind == "string") if mtype else ()
 
 
 @functools.cache
@@ -163,6 +173,10 @@ def check_claim(c: Check, m: dict[str, Any]) -> None:
         if other not in known:
             raise DomainError("bad-co-contributors",
                               reason=f"{other} is not a member of region '{c.facts.region}'.")
+    if m["detailsHash"] != ZERO32:
+        claimant = c.state.details_claimant(m["detailsHash"])
+        if claimant is not None and claimant != m["contributor"]:
+            raise DomainError("details-taken", details_hash=m["detailsHash"])
     if m["quest"] != ZERO32:
         quest = c.state.one(t.quests, id=m["quest"])
         if quest is None:
@@ -263,10 +277,12 @@ def check_erasure(c: Check, m: dict[str, Any]) -> None:
     who = m["requester"]
     if c.state.has_role(who, "admin"):
         return
-    if not c.state.contributed_details(who, m["detailsHash"]):
+    # Details belong to whoever first claimed with them (only they could store them):
+    # a later claim naming the same hash by someone else gives no right to erase them.
+    if c.state.details_claimant(m["detailsHash"]) != who:
         raise DomainError(
             "not-allowed",
-            reason="Only the contributor of a claim with these details, or an admin, can "
+            reason="Only the contributor of the claim with these details, or an admin, can "
                    "have them erased.",
         )
 

@@ -162,6 +162,10 @@ class Projections(ABC):
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         """Whether ``contributor`` made a claim with these private details."""
 
+    @abstractmethod
+    def details_claimant(self, details_hash: str) -> str | None:
+        """The contributor of the first claim that names these private details."""
+
     # -- points ---------------------------------------------------------------------------
 
     @abstractmethod
@@ -308,6 +312,14 @@ class State(Projections):
             select(m.address, m.points, m.level).where(m.region == self.region)
         ).all()
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    def details_claimant(self, details_hash: str) -> str | None:
+        c = t.claims.c
+        row = self.conn.execute(
+            select(c.contributor).where(c.region == self.region, c.details_hash == details_hash)
+            .order_by(c.seq).limit(1)
+        ).first()
+        return None if row is None else str(row[0])
 
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         c = t.claims.c

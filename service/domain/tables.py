@@ -81,6 +81,7 @@ claims = Table(
     Column("created_at", BigInteger, nullable=False),
     Index("ix_svc_claims_contributor", "region", "contributor"),
     Index("ix_svc_claims_status", "region", "status"),
+    Index("ix_svc_claims_details", "region", "details_hash"),
 )
 
 claim_people = Table(
@@ -266,6 +267,7 @@ sessions = Table(
     Column("region", REGION, nullable=True),  # managed sessions are per region
     Column("managed", Boolean, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Index("ix_svc_sessions_address", "address"),
 )
 
 auth_nonces = Table(
@@ -273,6 +275,30 @@ auth_nonces = Table(
     Column("nonce", String(64), primary_key=True),
     Column("expires_at", BigInteger, nullable=False),
     Column("used", Boolean, nullable=False),
+)
+
+details = Table(
+    "svc_details", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("digest", HASH, primary_key=True),
+    Column("owner", ADDR, nullable=False),  # who stored them: they own them
+    Column("size", BigInteger, nullable=False),  # bytes of the stored file
+    Column("stored_at", BigInteger, nullable=False),
+    Index("ix_svc_details_owner", "region", "owner"),
+)
+
+rate_limits = Table(
+    "svc_rate_limits", metadata,
+    Column("key", String(200), primary_key=True),  # e.g. "login-account:<region>:<address>"
+    Column("window_start", BigInteger, nullable=False),
+    Column("count", Integer, nullable=False),  # attempts (or failures) in the window
+    Column("locked_until", BigInteger, nullable=False),
+)
+
+health = Table(
+    "svc_health", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checked_at", BigInteger, nullable=False),  # the health check's write probe
 )
 
 anchor_runs = Table(

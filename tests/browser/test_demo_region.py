@@ -13,6 +13,7 @@ import pytest
 from service.config import Settings
 from service.keyring import Keyring
 from tests.browser.conftest import PASSPHRASE, Server, start_server
+from tests.browser.test_plain_phone import LAYOUT
 from tests.browser.test_web_app import open_view, sign, wait_rendered
 
 pytestmark = pytest.mark.browser
@@ -78,5 +79,15 @@ def test_admin_dashboard_and_connections_of_a_lively_region(actors: Any, demo: S
     phone.shot("45-demo-connections-ja-phone")
     open_view(phone, demo, "")
     phone.shot("46-demo-home-ja-phone")
+    # many people to name on an activity: no scroll box inside the page, the first few
+    # names and "show everyone"
+    open_view(phone, demo, "claim")
+    people = phone.page.locator(".people label.person")
+    assert people.count() >= 20
+    assert phone.page.locator(".people label.person:visible").count() == 12
+    phone.page.locator("button[data-action=everyone]").click()
+    assert phone.page.locator(".people label.person:visible").count() == people.count()
+    assert not phone.page.evaluate(LAYOUT)["boxes"]
+    phone.shot("48-demo-claim-many-people-ja-phone")
     for actor in (admin, phone):
         actor.check_clean()

@@ -285,6 +285,9 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
                   "1時間30分", "1 h 30 min"):
         assert words in text, (words, text)
     assert cert.locator("[data-testid=cert-points]").inner_text() == "20"
+    number = call(server, "GET", f"/v1/regions/ama/members/{hana_address}")["number"]
+    assert re.fullmatch(r"AMA-\d{4}", number)
+    assert cert.locator("[data-testid=cert-name]").inner_text() == f"佐藤 ハナ（{number}）"
     page.wait_for_function(
         "() => document.querySelector('[data-testid=cert-qr]').naturalWidth > 0")
     hana.shot("plain-10-certificate-ja-phone")
@@ -308,6 +311,12 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
     summary = stranger.page.inner_text("[data-testid=check-summary]")
     assert "佐藤 ハナ さんの「港の清掃」は地域の記録に含まれています" in summary
     stranger.shot("plain-11-receipt-check-ja-phone")
+    # what she saw before she joined: the welcome page, in plain words too
+    for lang in ("ja", "en"):
+        stranger.page.evaluate("l => localStorage.setItem('kakawari.lang', l)", lang)
+        open_page(stranger, server, "")
+        check_words(stranger, "the welcome page", lang)
+        check_layout(stranger, "the welcome page")
 
     # -- after thanking, the activity shows that she did ---------------------------------
     open_page(hana, server, "endorse")

@@ -21,7 +21,7 @@ from ledger.chain_fake import FakeChainClient
 from service.accounts import code_hash
 from service.api.app import create_app
 from service.domain.details import details_hash
-from tests.integration.service_fixtures import ZERO32, Person, World, database, world
+from tests.integration.service_fixtures import PHOTO, ZERO32, Person, World, database, world
 
 PASSPHRASE = "うみ と やま と"
 
@@ -75,7 +75,7 @@ def seed(s: Seeded) -> None:
     def stored(who: Person, details: dict[str, Any]) -> str:
         salt = secrets.token_bytes(16)
         digest = details_hash(salt, details)
-        svc.domain.details.put(w.region, digest, salt, details)
+        svc.domain.details.put(w.region, digest, salt, details, owner=who.address)
         s.details.append(digest)
         return digest
 
@@ -102,7 +102,7 @@ def seed(s: Seeded) -> None:
         s.claims.append(ident)
         return ident
 
-    files = [{"name": "p.jpg", "type": "image/jpeg", "data": "aGVsbG8="}]
+    files = [{"name": "p.jpg", "type": "image/jpeg", "data": PHOTO}]
     approved = claim(alice, (bob, carol), quest=quest,
                      detailsHash=stored(alice, {"text": "連絡先", "files": files}))
     submit(bob, "Confirmation", coContributor=bob.address, claim=approved)

@@ -50,7 +50,7 @@ def with_details(w: World, who: Person, text: str) -> tuple[Signed, str]:
     details = {"text": text}
     digest = details_hash(salt, details)
     assert w.domain.details is not None
-    w.domain.details.put(w.region, digest, salt, details)
+    w.domain.details.put(w.region, digest, salt, details, owner=who.address)
     return who.sign("Claim", **claim_fields(w, title=text[:20], details=digest)), digest
 
 

@@ -20,10 +20,12 @@ from service.keyring import Keyring
 from service.regions import Regions, Signed
 from tests.integration.databases import database
 
-__all__ = ["ZERO32", "Person", "World", "database", "settings_for", "world"]
+__all__ = ["PHOTO", "ZERO32", "Person", "World", "database", "settings_for", "world"]
 
 ZERO32 = "0x" + "00" * 32
 CHAIN_ID = 31337
+#: Base64 of the start of a JPEG (what the service checks a photo by: its first bytes).
+PHOTO = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0a"
 
 
 def settings_for(tmp_path: Path, url: str, *, fast_kdf: bool = True, **extra: Any) -> Settings:
@@ -32,6 +34,8 @@ def settings_for(tmp_path: Path, url: str, *, fast_kdf: bool = True, **extra: An
     invitations, sealed keys) passes ``fast_kdf=False`` and gets the production default."""
     if fast_kdf:
         extra.setdefault("scrypt_n", 1024)
+    # the origins test clients use (SIWE messages must name one of them)
+    extra.setdefault("public_origins", ["http://kakawari.test", "http://testserver"])
     return Settings(data_dir=tmp_path / "data", database_url=url, passphrase="test-pass",
                     chain_id=CHAIN_ID, **extra)
 

@@ -199,10 +199,16 @@ def test_every_rule_refuses_with_its_problem(api: Api) -> None:
     problem = api.refused(f"/claims/{claim}/endorsements", vera, "Endorsement", 409,
                           "budget-exceeded", claim=claim, amount=1, note="")
     assert "0 of 20" in problem["detail"]
-    # nonces never reused
+    # nonces never reused: the same message again answers with its entry, another
+    # message with the same nonce is refused
     body = alice.body("Profile", displayName="Alice", resident=True)
-    assert api.client.post(api.url("/profile"), json=body).status_code == 201
-    r = api.client.post(api.url("/profile"), json=body)
+    first = api.client.post(api.url("/profile"), json=body)
+    assert first.status_code == 201
+    again = api.client.post(api.url("/profile"), json=body)
+    assert again.status_code == 201 and again.json() == first.json()
+    reused = alice.body("Profile", displayName="Alice B", resident=True,
+                        nonce=body["message"]["nonce"])
+    r = api.client.post(api.url("/profile"), json=reused)
     assert r.status_code == 409 and r.json()["code"] == "nonce-reused"
     # issuedAt within a window
     api.refused("/profile", alice, "Profile", 400, "stale", displayName="A", resident=True,

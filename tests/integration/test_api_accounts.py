@@ -30,7 +30,8 @@ PRODUCTION_N = Settings.model_fields["scrypt_n"].default
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     """The app on a fresh SQLite region with the production scrypt cost."""
     monkeypatch.delenv("KAKAWARI_SCRYPT_N", raising=False)
-    with database("sqlite", tmp_path) as url, world(tmp_path, url, fast_kdf=False) as w, \
+    with database("sqlite", tmp_path) as url, world(tmp_path, url, fast_kdf=False,
+                                                    public_origins=["http://kakawari.test"]) as w, \
             TestClient(create_app(w.settings, w.regions), base_url="http://kakawari.test",
                        raise_server_exceptions=False) as c:
         assert w.settings.scrypt_n == PRODUCTION_N == 2**15

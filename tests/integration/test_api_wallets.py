@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.domain.details import details_hash
 from tests.conftest import REPO, skip_or_fail
-from tests.integration.service_fixtures import ZERO32, database, world
+from tests.integration.service_fixtures import PHOTO, ZERO32, database, world
 from tests.integration.test_api import Api
 
 SIGNER = Path(__file__).with_name("ethers_sign.cjs")
@@ -30,7 +30,8 @@ SIGNER = Path(__file__).with_name("ethers_sign.cjs")
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+    with database("sqlite", tmp_path) as url, \
+            world(tmp_path, url, public_origins=["http://kakawari.test"]) as w, \
             TestClient(create_app(w.settings, w.regions), base_url="http://kakawari.test") as c:
         yield Api(c, w)
 
@@ -69,10 +70,16 @@ def test_messages_signed_by_ethers_sign_typed_data_are_accepted_as_is(api: Api) 
                          "nonce": 1, "issuedAt": now})
     r = api.client.post(api.url("/members"), json=join)
     assert r.status_code == 201, r.text
+    salt, details = secrets.token_bytes(16), {"text": "設営の写真は後で", "files": []}
+    digest = details_hash(salt, details)
+    token = api.client.app.state.services.auth.new_session(address.lower())[0]  # type: ignore[attr-defined]
+    r = api.client.put(api.url(f"/details/{digest}"), headers={"Authorization": f"Bearer {token}"},
+                       json={"salt": "0x" + salt.hex(), "details": details})
+    assert r.status_code == 204, r.text
     claim = sign("Claim", {
         "region": api.region, "contributor": address, "category": "festival",
         "title": "キンニャモニャ祭りの設営", "minutes": "120", "occurredAt": now - 86400,
-        "quest": ZERO32, "coContributors": [], "detailsHash": "0x" + "AB" * 32,
+        "quest": ZERO32, "coContributors": [], "detailsHash": "0x" + digest[2:].upper(),
         "nonce": str(2**53 - 1), "issuedAt": hex(now)})
     r = api.client.post(api.url("/claims"), json=claim)
     assert r.status_code == 201, r.text
@@ -96,7 +103,7 @@ def test_siwe_signed_by_ethers_gives_a_bearer_token(api: Api) -> None:
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (lambda t: t.replace("kakawari.test wants", "evil.example wants"), "not for this service"),
+    (lambda t: t.replace("kakawari.test wants", "evil.example wants"), "signs in at"),
     (lambda t: t.replace("Version: 1", "Version: 2"), "Version"),
     (lambda t: t.replace("Issued At: ", "Issued At: x"), "Issued At"),
     (lambda t: t.split("\n", 1)[1], "first line"),
@@ -126,7 +133,7 @@ def test_private_details_are_stored_read_and_erased(api: Api) -> None:
     api.join(bob, "Bob")
     salt = secrets.token_bytes(16)
     details = {"text": "連絡先 090-xxxx", "files": [{"name": "p.jpg", "type": "image/jpeg",
-                                                       "data": "aGVsbG8="}]}
+                                                       "data": PHOTO}]}
     digest = details_hash(salt, details)
     alice_account = Account.from_key(alice.key)
     auth = {"Authorization": f"Bearer {siwe_token(api, alice_account)}"}
@@ -153,7 +160,8 @@ def test_a_recognition_becomes_a_soulbound_badge_with_a_chain(tmp_path: Path) ->
 
     chain = FakeChainClient()
     deployment = chain.deploy_contracts()
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w, \
+    with database("sqlite", tmp_path) as url, \
+            world(tmp_path, url, public_origins=["http://kakawari.test"]) as w, \
             TestClient(create_app(w.settings, w.regions, chain=(chain, deployment.badge)),
                        base_url="http://kakawari.test") as c:
         api = Api(c, w)

@@ -61,7 +61,7 @@ def test_erasure_removes_the_details_and_the_log_still_verifies(w: World) -> Non
     details = {"text": "住所: 海士町1-2-3"}
     digest = details_hash(salt, details)
     assert w.domain.details is not None
-    w.domain.details.put(w.region, digest, salt, details)
+    w.domain.details.put(w.region, digest, salt, details, owner=m.address)
     claim = m.sign("Claim", category="cleanup", title="Beach", minutes=60,
                    occurredAt=w.regions.clock() - 60, quest=ZERO32, coContributors=[],
                    detailsHash=digest)
@@ -125,7 +125,8 @@ def test_a_group_commit_refuses_only_the_bad_submissions(w: World) -> None:
     w.domain._group(w.region, group)
     assert all(p.done for p in group)
     assert group[0].result is not None and group[0].error is None
-    assert isinstance(group[1].error, DomainError) and group[1].error.code == "nonce-reused"
+    # the replay answers with the entry already written, not a second one
+    assert group[1].error is None and group[1].result == group[0].result
     assert isinstance(group[2].error, DomainError) and group[2].error.code == "not-member"
     assert group[3].result is not None
     assert len(live(w)["svc_claims"]) == 1

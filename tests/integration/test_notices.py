@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.mail import compose
+from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import ZERO32, Person, database, world
 from tests.integration.test_api import Api, grant, setup_people
 from tests.integration.test_api_wallets import siwe_token
@@ -61,10 +62,11 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-@pytest.fixture
-def mailing_api(tmp_path: Path, smtp: tuple[Inbox, int]) -> Iterator[Api]:
+@pytest.fixture(params=SQL_ENGINES)
+def mailing_api(request: pytest.FixtureRequest, tmp_path: Path,
+                smtp: tuple[Inbox, int]) -> Iterator[Api]:
     _, port = smtp
-    with database("sqlite", tmp_path) as url, world(
+    with database(request.param, tmp_path) as url, world(
             tmp_path, url, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
             smtp_from="office@ama.example") as w:
         app = create_app(w.settings, w.regions)

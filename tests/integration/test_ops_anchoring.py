@@ -114,6 +114,10 @@ def test_one_anchorer_waits_for_new_entries_and_shows_its_state(
         ama = state["regions"]["ama"]
         assert ama["outcome"] == "waiting" and ama["error"] is None
         assert ama["lastAnchor"]["size"] == anchored and ama["behind"] == 3
+        with TestClient(create_app(w.settings, w.regions)) as http:
+            latest = http.get("/v1/regions/ama/anchors/latest").json()
+        assert latest["anchor"]["size"] == anchored and latest["behind"] == 3
+        assert latest["anchor"]["seq"] == ama["lastAnchor"]["seq"]
 
         claims(w, 1)  # three new entries now
         assert second.run_once() == {"ama": "anchored"}

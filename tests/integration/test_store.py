@@ -66,7 +66,7 @@ def entry(seq: int, origin: str = ORIGIN, **message: int) -> bytes:
         type="Join",
         signer="0x" + "11" * 20,
         message={"n": seq, **message},
-        signature="0x" + "22" * 65,
+        signature="0x" + "22" * 64 + "1c",
     ).to_bytes()
 
 

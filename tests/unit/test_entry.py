@@ -11,7 +11,7 @@ from ledger.errors import EntryError
 
 GOOD = {
     "v": 1, "origin": "kakawari/ama", "seq": 3, "time": 1_700_000_000, "type": "Join",
-    "signer": "0x" + "ab" * 20, "message": {"region": "ama"}, "signature": "0x" + "cd" * 65,
+    "signer": "0x" + "ab" * 20, "message": {"region": "ama"}, "signature": "0x" + "cd" * 64 + "1b",
 }
 
 
@@ -31,7 +31,8 @@ def test_round_trip() -> None:
         {"v": 2}, {"v": True}, {"seq": -1}, {"seq": "3"}, {"time": 1.5},
         {"origin": "other/ama"}, {"origin": "kakawari/Ama"}, {"origin": "kakawari/-a"},
         {"type": "join"}, {"signer": "0x" + "AB" * 20}, {"signer": "0x" + "ab" * 19},
-        {"signature": "0x" + "cd" * 64}, {"message": []}, {"extra": 1},
+        {"signature": "0x" + "cd" * 64}, {"signature": "0x" + "cd" * 64 + "01"},
+        {"message": []}, {"extra": 1},
     ],
 )
 def test_malformed_entries_are_refused(change: dict[str, object]) -> None:

@@ -140,6 +140,6 @@ def test_high_s_twin_of_a_valid_signature_is_refused() -> None:
     sig = bytes.fromhex(log[1].signature[2:])
     n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
     s = int.from_bytes(sig[32:64], "big")
-    twin = sig[:32] + (n - s).to_bytes(32, "big") + bytes([sig[64] ^ 1])
+    twin = sig[:32] + (n - s).to_bytes(32, "big") + bytes([55 - sig[64]])  # v 27 <-> 28
     log[1] = dataclasses.replace(log[1], signature="0x" + twin.hex())
     fails_at(as_bytes(log), 1, "bad signature")

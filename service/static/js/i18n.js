@@ -153,7 +153,7 @@ const S = {
   // home
   'home.hello': { en: 'Hello, {name}', ja: 'こんにちは、{name} さん' },
   'home.welcome': { en: 'Welcome to {region}', ja: '{region} へようこそ' },
-  'home.pitch': { en: 'Record what you did for the region, thank the people you worked with, and see your contribution grow. Every record is signed and kept in an append-only ledger that anyone can check.', ja: '地域のためにしたことを記録し、一緒に活動した仲間に「ありがとう」を送り、あなたの関わりが積み重なっていくのを見られます。記録はすべて署名され、誰でも確かめられる台帳に追記されます。' },
+  'home.pitch': { en: 'Record what you did for the region, thank the people you worked with, and see your contribution grow. Every record is kept in a public record that anyone can check and nobody can rewrite.', ja: '地域のためにしたことを記録し、一緒に活動した仲間に「ありがとう」を送り、あなたの関わりが積み重なっていくのを見られます。記録は、誰でも確かめられ、あとから誰にも書き換えられない台帳に残ります。' },
   'home.step1': { en: 'Record what you did', ja: '活動を記録' },
   'home.step1Text': { en: 'A beach clean-up, festival set-up, a translation from Tokyo — with whom, how long, a photo if you like.', ja: '海岸清掃、お祭りの設営、東京からの翻訳など。誰と、どのくらい、写真もつけられます。' },
   'home.step2': { en: 'A verifier confirms it', ja: '確認役が確認' },
@@ -271,6 +271,7 @@ const S = {
   'claim.noQuest': { en: 'No quest', ja: 'クエストなし' },
   'claim.with': { en: 'Who did it with you?', ja: '一緒に活動した人' },
   'claim.withHint': { en: 'They will be asked to confirm; then they earn the same points.', ja: '相手が確認すると、同じポイントが付きます。' },
+  'claim.everyone': { en: 'Show everyone ({n})', ja: '全員を表示（{n} 人）' },
   'claim.search': { en: 'Search by name', ja: '名前で探す' },
   'claim.private': { en: 'Private details', ja: '非公開の詳細' },
   'claim.privateHint': { en: 'Only you, the people you name and reviewers see these. They are not part of the public record, and you can have them erased.', ja: 'あなたと一緒に活動した人、確認役だけが見られます。公開の記録には載らず、あとから消去もできます。' },
@@ -667,6 +668,13 @@ const ERRORS = {
   'log-integrity': { en: ['The ledger failed its integrity check', 'The operator has been told.'], ja: ['台帳の整合性チェックに失敗しました', '運営者に通知されています。'] },
   'http-404': { en: ['Not found', 'This page or record does not exist.'], ja: ['見つかりません', 'このページや記録はありません。'] },
   'rate-limited': { en: ['Too many tries', 'Please wait a moment and try again.'], ja: ['試行回数が多すぎます', '少し待ってから、もう一度お試しください。'] },
+  'details-taken': { en: ['These details belong to another record', 'Attach your own details instead.'], ja: ['この詳細はほかの人の記録のものです', 'ご自身の詳細を添えてください。'] },
+  'details-not-yours': { en: ['Save your details first', 'Only details you saved yourself can be attached. Please try again.'], ja: ['先に詳細を保存してください', '添えられるのはご自身で保存した詳細だけです。もう一度お試しください。'] },
+  'not-image': { en: ['Only photos can be attached', 'Choose a JPEG, PNG, GIF, WebP, HEIC or AVIF photo.'], ja: ['添付できるのは写真だけです', 'JPEG、PNG、GIF、WebP、HEIC、AVIF の写真を選んでください。'] },
+  'quota-exceeded': { en: ['Storage limit reached', 'Record an activity with what you saved, or remove some details first.'], ja: ['保存できる量の上限です', '保存した詳細で活動を記録するか、先にいくつか削除してください。'] },
+  'bad-character': { en: ['A character that can\'t be saved', 'Please remove unusual characters and try again.'], ja: ['保存できない文字があります', '特殊な文字を取り除いて、もう一度お試しください。'] },
+  unavailable: { en: ['The service can\'t record anything right now', 'Nothing was recorded. Please try again in a few minutes.'], ja: ['いまは記録できません', '何も記録していません。数分後にもう一度お試しください。'] },
+  'outcome-unknown': { en: ['Not known whether this was recorded', 'Please send it again: it will not be recorded twice.'], ja: ['記録されたか分かりません', 'もう一度送ってください。二重に記録されることはありません。'] },
 };
 
 /** t() in a given language (a certificate shows both). */

@@ -1,6 +1,6 @@
 // The single-page app: header, navigation, hash routes, and the views.
 import { t, lang, setLang } from './i18n.js';
-import { ApiError, onSignedOut } from './api.js';
+import { ApiError, onSignedOut, post } from './api.js';
 import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
 import {
@@ -104,6 +104,9 @@ function renderNav(current = currentPath) {
 }
 
 function signOut() {
+  // revoke the token on the server too (a copy of it is then worthless); signed out here
+  // whatever the answer
+  post('/v1/auth/signout', {}).catch(() => {});
   saveSession(null);
   state.me = null;
   go('');

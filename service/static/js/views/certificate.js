@@ -28,7 +28,8 @@ export async function viewCertificate(root, params) {
   const first = lang(), second = first === 'ja' ? 'en' : 'ja';
   const both = (key, p) => [h('span', { class: 'l1' }, tIn(first, key, p)), h('span', { class: 'l2', lang: second }, tIn(second, key, p))];
   const row = (key, v1, v2) => [h('dt', both(key)), h('dd', h('span', { class: 'l1' }, v1), v2 && v2 !== v1 ? h('span', { class: 'l2', lang: second }, v2) : '')];
-  const who = me.memberNumber ? `${me.displayName}（${me.memberNumber}）` : me.displayName;
+  const number = me.number || me.memberNumber;
+  const who = number ? `${me.displayName}（${number}）` : me.displayName;
   const qr = `${R(state.region)}/claims/${enc(id)}/qr.svg?member=${me.address}`;
   root.append(
     h('div', { class: 'actions no-print' },

@@ -69,10 +69,22 @@ export async function viewClaim(root, params, app) {
   const people = h('div', { class: 'people', role: 'group', 'aria-label': t('claim.with') },
     members.map(([addr, name]) => h('label', { class: 'person', 'data-name': name.toLowerCase() },
       h('input', { type: 'checkbox', value: addr }), ' ', name)));
-  search.addEventListener('input', () => {
+  // A long list is not a scroll box inside the page: the first few names, the ones
+  // ticked, and whoever the search finds; "show everyone" for the rest.
+  const FEW = 12;
+  let everyone = members.length <= FEW;
+  const showAll = h('button', { type: 'button', class: 'secondary', 'data-action': 'everyone' }, t('claim.everyone', { n: members.length }));
+  const filter = () => {
     const q = search.value.trim().toLowerCase();
-    for (const el of people.children) el.hidden = q && !el.dataset.name.includes(q);
-  });
+    [...people.children].forEach((el, i) => {
+      const ticked = el.querySelector('input').checked;
+      el.hidden = q ? !el.dataset.name.includes(q) && !ticked : !(everyone || i < FEW || ticked);
+    });
+    showAll.hidden = everyone || !!q;
+  };
+  showAll.addEventListener('click', () => { everyone = true; filter(); });
+  search.addEventListener('input', filter);
+  filter();
   const text = h('textarea', { rows: 4, maxlength: 20000 });
   const photo = h('input', { type: 'file', accept: 'image/*' });
   const preview = h('div', { class: 'photo-preview' });
@@ -118,7 +130,7 @@ export async function viewClaim(root, params, app) {
       h('p', { class: 'field-error', role: 'alert', hidden: true })),
     field(t('claim.quest'), quest, { name: 'quest' }),
     h('div', { class: 'field', 'data-field': 'coContributors' }, h('span', { class: 'label' }, t('claim.with')),
-      h('p', { class: 'hint' }, t('claim.withHint')), members.length > 8 ? search : '', people,
+      h('p', { class: 'hint' }, t('claim.withHint')), members.length > 8 ? search : '', people, members.length > FEW ? showAll : '',
       h('p', { class: 'field-error', role: 'alert', hidden: true })),
     h('fieldset', { class: 'private' }, h('legend', t('claim.private')), h('p', { class: 'hint' }, t('claim.privateHint')),
       field(t('mine.details'), text, { name: 'text' }),

@@ -185,6 +185,49 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address service,bytes32 claim,address member,uint64 chainId,"
             "address contract,uint64 tokenId,bytes32 leafHash,uint64 nonce,uint64 issuedAt",
         ),
+        # --- deciding together (service/domain/governance.py) --------------------------
+        # A member at the policy's level (or an admin) proposes; `text` is the full text
+        # voters see, in the log for good. `method`: for-against (choices empty: for,
+        # against, abstain), single, approval, ranked or budget (`costs` per choice and
+        # the total `budget`; otherwise both empty/0). Its id is the signing digest.
+        _t(
+            "Proposal",
+            "proposer",
+            "string region,address proposer,string title,string text,string method,"
+            "string[] choices,uint64[] costs,uint64 budget,uint64 opensAt,uint64 closesAt,"
+            "bool hideTotals,uint64 nonce,uint64 issuedAt",
+        ),
+        # A ballot fitting the proposal's method: choice indices (one; a set; a ranking,
+        # most preferred first; a set of projects within the budget). The last vote of
+        # a voter before closing counts.
+        _t(
+            "Vote",
+            "voter",
+            "string region,address voter,bytes32 proposal,uint32[] ballot,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # The proposer withdraws a proposal nobody has voted on yet.
+        _t(
+            "Withdrawal",
+            "proposer",
+            "string region,address proposer,bytes32 proposal,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # An admin cancels a proposal before its decision, with a reason.
+        _t(
+            "Cancellation",
+            "admin",
+            "string region,address admin,bytes32 proposal,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # Written by the service key once a proposal has closed: `result` is the JSON
+        # text (RFC 8785) of the full count, which an auditor recomputes from the votes.
+        _t(
+            "Decision",
+            "service",
+            "string region,address service,bytes32 proposal,string result,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
         # Written by the service key after a checkpoint is anchored on chain.
         _t(
             "Anchor",

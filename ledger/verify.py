@@ -24,7 +24,7 @@ from .messages import MESSAGE_TYPES
 
 GENESIS_TYPE = "Region"
 #: Types only the region's own service key may write.
-SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor", "Custody", "Badge"})
+SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor", "Custody", "Badge", "Decision"})
 
 
 @dataclass(frozen=True)

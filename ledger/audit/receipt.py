@@ -235,8 +235,34 @@ def _claim_id(facts: RegionFacts, entry: Entry) -> str:
     return "0x" + digest.hex()
 
 
+def _about_proposal(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:
+    """A voter's receipt: one Proposal entry, the voter's votes on it, its decision."""
+    proposals = [e for e in entries if e.type == "Proposal"]
+    if len(proposals) != 1:
+        raise _fail(f"a vote receipt holds one Proposal entry, not {len(proposals)}")
+    digest = eip712.signing_digest(facts.domain, MESSAGE_TYPES["Proposal"],
+                                   proposals[0].message)
+    found, voter = "0x" + digest.hex(), receipt.get("voter")
+    if receipt["proposal"] != found:
+        raise _fail(f"this Proposal entry is proposal {found}, not {receipt['proposal']}",
+                    proposals[0].seq)
+    for e in entries[1:]:
+        if e.type == "Proposal":
+            continue
+        if e.type not in ("Vote", "Decision") or e.message["proposal"] != found or (
+                e.type == "Vote" and e.message["voter"] != voter):
+            raise _fail(f"this {e.type} entry is not {voter}'s vote on proposal {found} nor "
+                        "its decision", e.seq)
+    if not any(e.type == "Vote" for e in entries):
+        raise _fail(f"the receipt holds no vote of {voter}")
+    return found
+
+
 def _about(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:
-    """Every entry but the first is about one claim, and the descriptive members agree."""
+    """Every entry but the first is about one claim, and the descriptive members agree
+    (or, for a voter's receipt, about one proposal)."""
+    if receipt.get("proposal") is not None:
+        return _about_proposal(receipt, facts, entries)
     claims = [e for e in entries if e.type == "Claim"]
     claim = receipt.get("claim")
     if len(claims) != 1:

@@ -7,8 +7,8 @@ bundle and a chain):
    signature, service-written types signed by the region's service key
    (:class:`ledger.verify.LogVerifier`);
 2. the signer's authority at that point in the log: admins for role, quest, policy,
-   revocation, reinstatement and invitation entries, verifiers for reviews, as granted
-   and withdrawn by the log's own ``Role`` entries (:mod:`.authority`);
+   revocation, reinstatement, invitation and cancellation entries, verifiers for
+   reviews, as granted and withdrawn by the log's own ``Role`` entries (:mod:`.authority`);
 3. the RFC 9162 root of the entries against the signed checkpoint, whose Ed25519
    signature must verify with the checkpoint key fixed by entry 0 (or the key the
    auditor pins);

@@ -31,6 +31,7 @@ from . import (
     audit_routes,
     auth_routes,
     certificate_routes,
+    governance_routes,
     notice_routes,
     problems,
     routes,
@@ -469,6 +470,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
+    app.include_router(governance_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(notice_routes.router)
     app.include_router(certificate_routes.router)

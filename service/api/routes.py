@@ -18,6 +18,7 @@ from ledger.messages import MESSAGE_TYPES
 from ..domain import DomainError, queries
 from ..domain.details import check_files
 from ..domain.kpis import month_of, region_kpis
+from ..domain.proposals import decision_health
 from ..domain.rules import CHECKS
 from ..domain.tables import roles as roles_table
 from .deps import (
@@ -253,7 +254,9 @@ def kpis(region: RegionDep, conn: ConnDep,
                           ] = None) -> dict[str, Any]:
     """Relationship KPIs per month: active and continuing contributors, new vs
     returning, residents vs members from elsewhere, minutes by category."""
-    return region_kpis(conn, region, months=months, until=until or month_of(int(time.time())))
+    out = region_kpis(conn, region, months=months, until=until or month_of(int(time.time())))
+    out["decisions"] = decision_health(conn, region, int(time.time()))
+    return out
 
 
 # -- private details ---------------------------------------------------------------------

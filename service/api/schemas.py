@@ -42,6 +42,11 @@ def _field(typ: str) -> Any:
         return StrictBool
     if typ == "address[]":
         return Annotated[list[Address], Field(max_length=64)]
+    if typ == "string[]":
+        return Annotated[list[StrictStr], Field(max_length=64)]
+    if typ.endswith("[]"):
+        element = _field(typ[:-2])
+        return Annotated[list[element], Field(max_length=64)]  # type: ignore[valid-type]
     bits = int(typ.removeprefix("uint"))
     top = min(2**bits - 1, 2**53 - 1)
     return Annotated[int, Field(ge=0, le=top)] | UintText
@@ -543,6 +548,8 @@ class Kpis(BaseModel):
     region: str = Field(description="Region id")
     timeZoneOffsetSeconds: int = Field(description="Offset from UTC used to assign months")
     months: list[KpiMonth] = Field(description="Oldest month first")
+    decisions: list[DecisionHealthRow] = Field(
+        default_factory=list, description="Health of every decided proposal, oldest first")
 
 
 class StoredFile(BaseModel):
@@ -760,6 +767,135 @@ class Receipt(BaseModel):
                                         "entries are not anchored yet")
 
 
+# -- proposals and votes ---------------------------------------------------------------------
+
+
+class PowerCount(BaseModel):
+    voters: int = Field(description="How many members")
+    power: int = Field(description="Their voting power together")
+
+
+class Participation(PowerCount):
+    votes: int = Field(description="Vote entries, changes of mind included")
+
+
+class Quorum(BaseModel):
+    power: int = Field(description="Power that must take part")
+    reached: bool
+
+
+class IrvRoundOut(BaseModel):
+    counts: list[int | None] = Field(description="Power per choice; null: out of the race")
+    exhausted: int = Field(description="Power of ballots with no continuing choice left")
+    eliminated: int | None = Field(description="Choice eliminated after this round")
+    tie: str | None = Field(description="Tie-break used: earlier-rounds or listed-last")
+
+
+class ProposalResult(BaseModel):
+    """The count (docs/governance.md): as the Decision entry holds it, or provisional."""
+
+    model_config = ConfigDict(extra="forbid")
+    method: str
+    choices: list[str]
+    eligible: PowerCount
+    turnout: PowerCount
+    quorum: Quorum
+    votes: int = Field(description="Vote entries, changes included")
+    totals: list[int] = Field(description="Power per choice (first preferences when ranked)")
+    winners: list[int] = Field(description="Winning choices; budget: funded, in order funded")
+    passed: bool
+    rounds: list[IrvRoundOut] | None = Field(default=None, description="ranked: every round")
+    budget: int | None = None
+    costs: list[int] | None = None
+    mes: list[int] | None = Field(default=None, description="budget: what MES alone funds")
+    spent: int | None = None
+    greedy: list[int] | None = Field(default=None, description="budget: greedy by votes")
+    greedySpent: int | None = None
+
+
+class DecisionHealth(BaseModel):
+    turnoutPercent: float = Field(description="Voted power, % of eligible power")
+    top10Percent: float = Field(description="% of the voted power held by the top 10% voters")
+    nakamoto: int = Field(description="Fewest voters holding more than half the voted power")
+    changedLast24h: int = Field(description="Votes in the last 24 hours (before closing) "
+                                "that replaced an earlier vote")
+
+
+class ProposalRules(BaseModel):
+    """The governance rules of the policy in force when the proposal was made."""
+
+    policyVersion: int
+    voteLevel: int
+    power: str = Field(description="member, level or sqrtPoints")
+    capPercent: int | None
+    quorumPercent: int
+    supportPercent: int
+
+
+class ProposalSummary(BaseModel):
+    id: str = Field(description="0x-hex EIP-712 signing digest of the `Proposal`")
+    seq: int
+    proposer: str
+    title: str
+    method: str = Field(description="for-against, single, approval, ranked or budget")
+    choices: list[str]
+    opensAt: int
+    closesAt: int
+    status: str = Field(description="upcoming, open, closed (decision pending), decided, "
+                        "withdrawn or cancelled")
+    votes: int
+    eligible: PowerCount
+
+
+class ProposalPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[ProposalSummary] = Field(description="Newest first")
+
+
+class ProposalDetail(ProposalSummary):
+    text: str = Field(description="The full text voters see")
+    costs: list[int]
+    budget: int
+    hideTotals: bool
+    rules: ProposalRules = Field(description="The governance rules fixed at the proposal")
+    reason: str | None = Field(description="Why it was withdrawn or cancelled")
+    endedSeq: int | None = Field(description="Seq of its Withdrawal, Cancellation or Decision")
+    participation: Participation
+    result: ProposalResult | None = Field(description="null while totals are hidden")
+    provisional: bool = Field(description="Whether the result is a running count")
+    health: DecisionHealth | None = Field(description="Decided, or for admins")
+    myBallot: list[int] | None = Field(description="The asking voter's ballot that counts")
+
+
+class VoteReceipt(BaseModel):
+    """A voter's receipt (``kakawari-receipt/1``): the region's first entry, the proposal,
+    each vote of the voter on it and its decision (once written), each with its
+    inclusion proof in one signed tree. Verify it offline with ``kakawari audit
+    verify-receipt``."""
+
+    format: str = Field(description="`kakawari-receipt/1`")
+    region: str
+    origin: str
+    proposal: str = Field(description="The proposal's id")
+    voter: str = Field(description="The voter's address")
+    checkpointKey: str
+    checkpoint: str
+    size: int
+    entries: list[ReceiptEntry]
+    anchor: AnchorRecord | None
+
+
+class DecisionHealthRow(DecisionHealth):
+    proposal: str
+    title: str
+    method: str
+    closesAt: int
+    passed: bool
+
+
+Kpis.model_rebuild()
 # -- notices (issue 12) ----------------------------------------------------------------------
 
 NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]

@@ -51,6 +51,7 @@ from ledger.verify import RegionFacts, check_entry
 from ..domain import tables as t
 from ..domain.apply import apply
 from ..domain.errors import DomainError
+from ..domain.governance import decision_text
 from ..domain.memory import DuplicateRow, MemoryState
 from ..domain.rules import CHECKS, Check, Limits, check_common
 from ..domain.state import Projections, State
@@ -310,6 +311,8 @@ class Replay:
                 f"recognition of {member} ({points} points) before this entry; it did not", seq)
         if kind == "Recognition":
             self._recognition(entry)
+        elif kind == "Decision":
+            self._decision(entry)
         elif kind == "Badge":
             if self.state.one(t.recognitions, claim=m["claim"], member=m["member"]) is None:
                 raise VerificationError(f"a badge for a recognition of {m['member']} that the "
@@ -323,6 +326,27 @@ class Replay:
             except DomainError as exc:
                 raise VerificationError(
                     f"breaks the recognition rule '{exc.code}': {exc.text()[1]}", seq) from None
+
+    def _decision(self, entry: Entry) -> None:
+        """A decision must decide an open proposal after it closed, with exactly the
+        result its votes in the log give."""
+        m, seq = entry.message, entry.seq
+        row = self.state.one(t.proposals, id=m["proposal"])
+        if row is None:
+            raise VerificationError(f"decides proposal {m['proposal']}, which the log does "
+                                    "not hold", seq)
+        if row["status"] != "open":
+            raise VerificationError(f"decides proposal {m['proposal']}, which was already "
+                                    f"{row['status']}", seq)
+        if entry.time < row["closes_at"]:
+            raise VerificationError(f"decides proposal {m['proposal']} at {entry.time}, before "
+                                    f"its voting closed at {row['closes_at']}", seq)
+        want = decision_text(self.state, row)
+        if m["result"] != want:
+            raise VerificationError(
+                f"the decision of proposal {m['proposal']} differs from the recount of the "
+                f"votes in the log: the entry says {m['result'][:400]}, the votes give "
+                f"{want[:400]}", seq)
 
     def _recognition(self, entry: Entry) -> None:
         m = entry.message

@@ -48,6 +48,8 @@ class PointsSummary:
     points: int = 0
     claims: dict[str, int] = field(default_factory=dict)
     recognitions: int = 0
+    decisions: int = 0
+    """Decision entries, each equal to the recount of its proposal's votes."""
     policy_version: int = 0
     details: int | None = None
     views: list[str] = field(default_factory=list)
@@ -176,6 +178,8 @@ class PointsAudit:
         s.claims = dict(sorted(Counter(c["status"] for c in memory.rows[t.claims].values())
                                .items()))
         s.recognitions = len(memory.rows[t.recognitions])
+        s.decisions = sum(1 for p in memory.rows[t.proposals].values()
+                          if p["status"] == "decided")
         s.policy_version = self.replay.state.policy_version
 
 

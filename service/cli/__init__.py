@@ -10,6 +10,7 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.client`: the member's commands over HTTP (``key``, ``join``, ``claim``, ...);
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
+- :mod:`.governance`: ``propose``, ``vote``, ``proposal``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
 - :mod:`.log`: ``log publish`` (the log as static tiles);
 - :mod:`.backup`: ``backup``, ``restore``.
@@ -53,6 +54,9 @@ LAZY_COMMANDS = {
     "export": "service.cli.audit:export",
     "audit": "service.cli.audit:audit",
     "receipt": "service.cli.audit:receipt",
+    "propose": "service.cli.governance:propose",
+    "vote": "service.cli.governance:vote",
+    "proposal": "service.cli.governance:proposal_group",
     "backup": "service.cli.backup:backup",
     "restore": "service.cli.backup:restore",
     "log": "service.cli.log:log",

@@ -207,7 +207,8 @@ def _report_json(report: Any) -> dict[str, Any]:
                         for c, s, r in log.chain_latest],
         "previousSize": log.previous_size, "notes": log.notes,
         "members": pts.members, "points": pts.points, "claims": pts.claims,
-        "recognitions": pts.recognitions, "policyVersion": pts.policy_version,
+        "recognitions": pts.recognitions, "decisions": pts.decisions,
+        "policyVersion": pts.policy_version,
         "details": pts.details, "views": pts.views, "viewsMissing": pts.views_missing,
     }
 
@@ -233,6 +234,9 @@ def _report_lines(report: Any) -> Iterator[str]:
     yield (f"  points recomputed: {pts.members} members, {pts.points} lifetime points; "
            f"claims {claims}; {pts.recognitions} recognitions each as the policy in force "
            f"gives (latest policy v{pts.policy_version})")
+    if pts.decisions:
+        yield (f"  decisions recounted: {pts.decisions}, each equal to the count of the votes "
+               "in the log")
     if pts.details is not None:
         yield f"  private details: {pts.details} match their hashes; none erased is included"
     yield f"  views equal to the recomputation: {', '.join(pts.views) or 'none in the bundle'}"

@@ -11,6 +11,7 @@ Rules are not checked here — an entry in the log was checked when it was appen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from ledger.entry import Entry
 from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
+from . import governance
 from . import tables as t
 from .policy import parse_policy
 from .state import Projections
@@ -27,7 +29,7 @@ ZERO32 = "0x" + "00" * 32
 
 
 def entry_id(facts: RegionFacts, entry: Entry) -> str:
-    """The id of a claim or quest: the 0x-hex EIP-712 signing digest of its message."""
+    """The id of a claim, quest or proposal: the 0x-hex EIP-712 signing digest of its message."""
     if entry.digest is not None:  # a verifier computed it already
         return "0x" + entry.digest.hex()
     mtype = MESSAGE_TYPES[entry.type]
@@ -243,6 +245,54 @@ def _badge(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, An
                  leaf_hash=m["leafHash"])
 
 
+def _proposal(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    proposal = entry_id(facts, entry)
+    gov = state.policy.governance
+    powers = governance.electorate(state.member_points(), gov)
+    for address, power in powers.items():
+        state.insert(t.electorate, proposal=proposal, address=address, power=power)
+    state.insert(
+        t.proposals, id=proposal, seq=entry.seq, proposer=m["proposer"], title=m["title"],
+        text=m["text"], method=m["method"], choices=_json(m["choices"]),
+        costs=_json(m["costs"]), budget=m["budget"], opens_at=m["opensAt"],
+        closes_at=m["closesAt"], hide_totals=m["hideTotals"],
+        rules=_json(governance.rules_of(gov, state.policy_version)),
+        eligible_voters=len(powers), eligible_power=sum(powers.values()), votes=0,
+        status="open", ended_seq=None, reason=None, result=None, created_at=entry.time)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _vote(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    proposal, voter, ballot = m["proposal"], m["voter"], _json(m["ballot"])
+    before = state.one(t.ballots, proposal=proposal, voter=voter)
+    state.insert(t.votes, seq=entry.seq, proposal=proposal, voter=voter, ballot=ballot,
+                 time=entry.time, change=before is not None)
+    if before is None:
+        state.insert(t.ballots, proposal=proposal, voter=voter, seq=entry.seq, ballot=ballot,
+                     votes=1)
+    else:
+        state.update(t.ballots, {"proposal": proposal, "voter": voter}, seq=entry.seq,
+                     ballot=ballot, votes=int(before["votes"]) + 1)
+    row = state.one(t.proposals, id=proposal)
+    assert row is not None, "a vote on an unknown proposal was appended"
+    state.update(t.proposals, {"id": proposal}, votes=int(row["votes"]) + 1)
+
+
+def _ended(status: str) -> Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]:
+    def handler(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+        state.update(t.proposals, {"id": m["proposal"]}, status=status, ended_seq=entry.seq,
+                     reason=m["reason"])
+    return handler
+
+
+def _decision(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.update(t.proposals, {"id": m["proposal"]}, status="decided", ended_seq=entry.seq,
+                 result=m["result"])
+
+
 _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]] = {
     "Region": _region,
     "Join": _join,
@@ -263,4 +313,9 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Recovery": _recovery,
     "Custody": _custody,
     "Badge": _badge,
+    "Proposal": _proposal,
+    "Vote": _vote,
+    "Withdrawal": _ended("withdrawn"),
+    "Cancellation": _ended("cancelled"),
+    "Decision": _decision,
 }

@@ -31,10 +31,11 @@ from . import tables as t
 from .apply import apply, entry_id
 from .details import DetailsStore
 from .errors import DomainError
+from .governance import decision_text
 from .rules import CHECKS, ZERO32, Check, Limits, check_common
 from .state import Known, State
 
-_ID_TYPES = frozenset({"Claim", "Quest"})
+_ID_TYPES = frozenset({"Claim", "Quest", "Proposal"})
 
 
 @dataclass(frozen=True)
@@ -218,12 +219,14 @@ class Domain:
         with self.regions.transaction(region) as tx:
             state = self._caught_up(tx, region, facts)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
+            decided = len(batch.receipts)
             for item in items:
                 self._one(region, facts, batch, item)
             state.set_head(tx.size)
         self.known(region).learn(state)
         self._erase(region, batch.erased)
-        return batch.receipts
+        return batch.receipts[decided:] + batch.receipts[:decided]
 
     def _erase(self, region: str, digests: list[str]) -> None:
         if self.details is not None:
@@ -238,6 +241,7 @@ class Domain:
             with self.regions.transaction(region) as tx:
                 state = self._caught_up(tx, region, facts)
                 check = Check(state, facts, tx.now, self.limits, grouped=True)
+                self._decide_due(region, facts, _Batch(tx, state, check))
                 for p in group:
                     batch = _Batch(tx, state, check)
                     size = tx.size
@@ -367,6 +371,7 @@ class Domain:
             if before is not None:
                 before(state)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
             try:
                 item = self.regions.service_signed(region, type_, {**fields, "issuedAt": tx.now})
             except KeyringError:
@@ -413,6 +418,40 @@ class Domain:
                 raise DomainError("no-service-key") from None
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             self._append(facts, batch, item)
+            state.set_head(tx.size)
+        return batch.receipts
+
+    def _decide_due(self, region: str, facts: RegionFacts, batch: _Batch) -> None:
+        """Write the ``Decision`` of every proposal whose voting has closed: first thing
+        in every append transaction, so no entry after the closing time comes before
+        the decision it follows (``docs/governance.md``)."""
+        for proposal in batch.state.due_proposals(batch.tx.now):
+            row = batch.state.one(t.proposals, id=proposal)
+            assert row is not None
+            try:
+                item = self.regions.service_signed(region, "Decision", {
+                    "proposal": proposal, "result": decision_text(batch.state, row),
+                    "issuedAt": batch.tx.now})
+            except KeyringError:
+                raise DomainError("no-service-key") from None
+            self._append(facts, batch, item)
+
+    def decide_due(self, region: str) -> list[Receipt]:
+        """Write the decisions that are due (also done before every append). Looks
+        first without the append lock, so that readers do not queue behind writers when
+        nothing is due."""
+        p = t.proposals.c
+        with self.regions.store.engine.connect() as conn:
+            due = conn.execute(select(p.id).where(
+                p.region == region, p.status == "open", p.closes_at <= self.regions.clock())
+                .limit(1)).first()
+        if due is None:
+            return []
+        facts = self.regions.facts(region)
+        with self._serial(region), self.regions.transaction(region) as tx:
+            state = self._caught_up(tx, region, facts)
+            batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
             state.set_head(tx.size)
         return batch.receipts
 

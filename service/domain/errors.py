@@ -183,6 +183,39 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "busy": (
             "The service is busy", "Too many requests at once; please try again in a moment."
         ),
+        # -- proposals and votes (service/domain/governance.py) ---------------------------
+        "level-too-low": (
+            "Your level is not high enough yet",
+            "To make a proposal you need level {needed}; {who} is at level {level}. Keep "
+            "taking part in the region and it will come.",
+        ),
+        "bad-proposal": ("The proposal is not valid", "{reason}"),
+        "unknown-proposal": (
+            "No such proposal", "There is no proposal {proposal} in region '{region}'."
+        ),
+        "voting-not-open": (
+            "Voting has not started yet",
+            "Voting on this proposal opens at {opens_at}; it is now {now}. Please come back then.",
+        ),
+        "voting-closed": (
+            "Voting has ended",
+            "Voting on this proposal closed at {closes_at}; votes are no longer accepted.",
+        ),
+        "proposal-ended": (
+            "The proposal is no longer open", "Proposal {proposal} is {status}."
+        ),
+        "not-eligible": ("You can't vote on this proposal", "{reason}"),
+        "bad-ballot": ("The ballot does not fit this vote", "{reason}"),
+        "not-proposer": (
+            "Only the proposer can withdraw it",
+            "{who} did not make proposal {proposal}; its proposer can withdraw it, or an admin "
+            "can cancel it.",
+        ),
+        "proposal-has-votes": (
+            "People have voted already",
+            "Proposal {proposal} has {votes} votes; it can't be withdrawn now. An admin can "
+            "cancel it with a reason.",
+        ),
         "details-taken": (
             "These details belong to another claim",
             "Someone else's claim already names the details {details_hash}. Attach your own "
@@ -304,6 +337,20 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "badge-exists": ("バッジは発行済みです", "{who} は活動記録 {claim} のバッジをすでに持っています。"),
         "chain-refused": ("バッジを発行できませんでした", "何も記録していません。しばらくしてからもう一度お試しください。（{reason}）"),
         "busy": ("混み合っています", "ただいま混み合っています。少し待ってからもう一度お試しください。"),
+        "level-too-low": ("まだレベルが足りません",
+                          "提案するにはレベル {needed} が必要です。{who} はいまレベル {level} です。地域での活動を続けると上がります。"),
+        "bad-proposal": ("提案の内容に不備があります", "{reason_ja}"),
+        "unknown-proposal": ("提案が見つかりません", "地域「{region}」に提案 {proposal} はありません。"),
+        "voting-not-open": ("投票はまだ始まっていません",
+                            "この提案の投票は {opens_at} に始まります（いまは {now}）。その時刻以降にもう一度お越しください。"),
+        "voting-closed": ("投票は締め切られました", "この提案の投票は {closes_at} に締め切られました。もう投票できません。"),
+        "proposal-ended": ("この提案は受け付けを終えています", "提案 {proposal} の状態は {status} です。"),
+        "not-eligible": ("この提案には投票できません", "{reason_ja}"),
+        "bad-ballot": ("投票の内容がこの投票方式に合いません", "{reason_ja}"),
+        "not-proposer": ("取り下げられるのは提案者だけです",
+                         "{who} は提案 {proposal} の提案者ではありません。提案者が取り下げるか、管理者が理由を添えて中止できます。"),
+        "proposal-has-votes": ("すでに投票があります",
+                               "提案 {proposal} には {votes} 票が入っているため、取り下げられません。管理者が理由を添えて中止できます。"),
         "details-taken": ("この詳細情報はほかの人の活動記録のものです",
                           "{details_hash} の詳細情報は、すでにほかの人の活動記録が使っています。"
                           "ご自身の詳細情報を添えてください。"),

@@ -20,6 +20,7 @@ the live service wrote through SQL.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -98,6 +99,7 @@ class MemoryState(Projections):
         self._lines: dict[str, list[tuple[str, int, str, int]]] = defaultdict(list)
         self._role_count: dict[str, int] = defaultdict(int)
         self._details: set[tuple[str, str]] = set()
+        self._ballots: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self._claimant: dict[str, str] = {}  # details hash -> contributor of its first claim
         self._next_line = 0
         # one row per entry, and only ever asked whether it is there: kept as key -> seq
@@ -108,6 +110,7 @@ class MemoryState(Projections):
             t.claim_people: self._index_person, t.endorsements: self._index_endorsement,
             t.reviews: self._index_review, t.points: self._index_line,
             t.roles: self._index_role, t.claims: self._index_claim,
+            t.ballots: self._index_ballot,
         }
 
     # -- rows by primary key -------------------------------------------------------------
@@ -187,6 +190,9 @@ class MemoryState(Projections):
         self._details.add((row["contributor"], row["details_hash"]))
         self._claimant.setdefault(row["details_hash"], row["contributor"])
 
+    def _index_ballot(self, row: dict[str, Any]) -> None:
+        self._ballots[row["proposal"]].append((row["proposal"], row["voter"]))
+
     def update(self, table: Table, where: dict[str, Any], **values: Any) -> None:
         if table is t.nonces:
             raise TypeError("nonces never change")
@@ -243,6 +249,15 @@ class MemoryState(Projections):
 
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         return (contributor, details_hash) in self._details
+
+    def proposal_ballots(self, proposal: str) -> list[tuple[str, int, list[int]]]:
+        ballots, powers = self.rows[t.ballots], self.rows[t.electorate]
+        out = []
+        for key in self._ballots.get(proposal, ()):
+            row = ballots[key]
+            power = powers[(proposal, row["voter"])]["power"]
+            out.append((row["voter"], int(power), json.loads(row["ballot"])))
+        return sorted(out)
 
     def details_claimant(self, details_hash: str) -> str | None:
         return self._claimant.get(details_hash)

@@ -7,7 +7,10 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
      "caps": {"claim": 500, "endorsementsPerClaim": 50},
      "decayHalfLifeDays": null, "levels": [50, 150, 400, 1000],
      "review": {"threshold": 100, "approvals": 2},
-     "maxMinutes": 1440}
+     "maxMinutes": 1440,
+     "governance": {"proposeLevel": 2, "voteLevel": 1, "power": "member",
+                    "capPercent": null, "quorumPercent": 10, "supportPercent": 50,
+                    "minHours": 24, "maxDays": 60}}
 
 - a claim earns ``base + floor(minutes * perHour / 60)`` of its category, plus the
   points of the quest it answers, at most ``caps.claim``; each confirmed co-contributor
@@ -20,7 +23,9 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
   approvals, others one;
 - with ``decayHalfLifeDays``, a point line is worth ``points * 2^(-age/half-life)``
   when shown (levels follow lifetime points and never decay);
-- ``levels`` are ascending thresholds of lifetime points: level = 1 + thresholds reached.
+- ``levels`` are ascending thresholds of lifetime points: level = 1 + thresholds reached;
+- ``governance``: who may propose and vote and with how much power, quorum, support
+  and voting periods (:class:`Governance`; applied in :mod:`.governance`).
 
 The module is pure: no clock, no database. Until a region publishes a policy,
 :data:`DEFAULT_POLICY` applies (version 0).
@@ -31,7 +36,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -65,6 +70,28 @@ class ReviewRule(BaseModel):
                            "threshold needs")
 
 
+class Governance(BaseModel):
+    """Who decides, and how much each counts. Fixed for a proposal at its own position
+    in the log: a later policy changes nothing for proposals made before it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    proposeLevel: int = Field(default=2, ge=1, le=21, description="Level a member needs "
+                              "to propose (admins always may)")
+    voteLevel: int = Field(default=1, ge=1, le=21, description="Level a member needs to vote")
+    power: Literal["member", "level", "sqrtPoints"] = Field(
+        default="member", description="Voting power: one member one vote; the member's "
+        "level; or the square root of lifetime points, rounded down")
+    capPercent: int | None = Field(default=None, ge=1, le=100, description="Most of the "
+                                   "eligible power one member may hold, in percent (at "
+                                   "least 1); null: no cap")
+    quorumPercent: int = Field(default=10, ge=0, le=100, description="Share of the eligible "
+                               "power that must take part (abstaining counts) for a result")
+    supportPercent: int = Field(default=50, ge=0, le=99, description="For / against: `for` "
+                                "must be more than this share of for + against")
+    minHours: int = Field(default=24, ge=1, le=24 * 366, description="Shortest voting period")
+    maxDays: int = Field(default=60, ge=1, le=366, description="Longest voting period")
+
+
 class Policy(BaseModel):
     """One version of a region's points policy: what work, endorsements and reviews are
     worth (see the module docstring)."""
@@ -87,6 +114,7 @@ class Policy(BaseModel):
     review: ReviewRule = ReviewRule()
     maxMinutes: int = Field(default=1440, ge=1, le=10_080,
                             description="Most minutes one claim may state")
+    governance: Governance = Governance()
 
     @field_validator("categories")
     @classmethod

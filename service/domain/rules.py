@@ -10,6 +10,7 @@ common to every message (region, time window, nonce, field sizes) are in
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from ledger.messages import MESSAGE_TYPES
 from ledger.verify import RegionFacts
 
+from . import governance as g
 from . import tables as t
 from .errors import DomainError
 from .policy import parse_policy
@@ -32,7 +34,7 @@ MAX_RECOVERY_DAYS = 30
 #: Longest allowed value of each string field, in characters.
 STRING_LIMITS: dict[str, int] = {
     "displayName": 64, "category": 32, "title": 200, "reason": 500, "note": 280,
-    "role": 16, "policy": 8192, "region": 32,
+    "role": 16, "policy": 8192, "region": 32, "text": 8000, "method": 16,
 }
 #: Fields that must not be empty (or only spaces).
 REQUIRED_TEXT = frozenset({"displayName", "title", "category"})
@@ -325,6 +327,109 @@ def check_recovery(c: Check, m: dict[str, Any]) -> None:
                           got=m["expiresAt"])
 
 
+# -- proposals and votes (see governance.py) ----------------------------------------------
+
+
+def _bad_proposal(en: str, ja: str) -> DomainError:
+    return DomainError("bad-proposal", reason=en, reason_ja=ja)
+
+
+def check_proposal(c: Check, m: dict[str, Any]) -> None:
+    who = m["proposer"]
+    gov = c.state.policy.governance
+    if not c.state.has_role(who, "admin"):  # admins always may
+        need_member(c, who)
+        member = c.state.member(who)
+        level = int(member["level"]) if member else 0
+        if level < gov.proposeLevel:
+            raise DomainError("level-too-low", who=who, level=level, needed=gov.proposeLevel)
+    if not m["text"].strip():
+        raise DomainError("empty", field="text")
+    method, choices, costs = m["method"], m["choices"], m["costs"]
+    if method not in g.METHODS:
+        raise _bad_proposal(f"The method must be one of {', '.join(g.METHODS)}.",
+                            f"投票方式は {', '.join(g.METHODS)} のどれかです。")
+    if method == "for-against":
+        if choices:
+            raise _bad_proposal("A for / against proposal has no choices of its own.",
+                                "賛否を問う提案には選択肢を付けません（賛成・反対・棄権）。")
+    elif not 2 <= len(choices) <= g.MAX_CHOICES:
+        raise _bad_proposal(f"Give between 2 and {g.MAX_CHOICES} choices.",
+                            f"選択肢は 2〜{g.MAX_CHOICES} 個にしてください。")
+    if any(not x.strip() or len(x) > g.MAX_CHOICE_CHARS for x in choices) or \
+            len({x.strip() for x in choices}) != len(choices):
+        raise _bad_proposal(f"Each choice needs 1 to {g.MAX_CHOICE_CHARS} characters, and no "
+                            "two may be the same.",
+                            f"選択肢はそれぞれ 1〜{g.MAX_CHOICE_CHARS} 文字で、同じものを2つ"
+                            "にはできません。")
+    if method == "budget":
+        if m["budget"] < 1 or len(costs) != len(choices) or \
+                any(not 1 <= x <= m["budget"] for x in costs):
+            raise _bad_proposal("A budget proposal needs a budget, and for each project a "
+                                "cost between 1 and the budget.",
+                                "予算の提案には総予算と、事業ごとに 1 から総予算までの費用が"
+                                "必要です。")
+    elif costs or m["budget"]:
+        raise _bad_proposal("Only a budget proposal has costs and a budget.",
+                            "費用と予算を付けられるのは予算の提案だけです。")
+    opens, closes = m["opensAt"], m["closesAt"]
+    if not c.now - c.limits.window <= opens <= c.now + 90 * 86400:
+        raise DomainError("out-of-range", field="opensAt",
+                          expected="from now to 90 days ahead", got=opens)
+    shortest, longest = gov.minHours * 3600, gov.maxDays * 86400
+    if not shortest <= closes - opens <= longest:
+        raise DomainError("out-of-range", field="closesAt",
+                          expected=f"between {gov.minHours} hours and {gov.maxDays} days "
+                          "after opensAt", got=closes)
+
+
+def need_proposal(c: Check, proposal: str) -> Mapping[str, Any]:
+    row = c.state.one(t.proposals, id=proposal)
+    if row is None:
+        raise DomainError("unknown-proposal", proposal=proposal, region=c.facts.region)
+    if row["status"] != "open":
+        raise DomainError("proposal-ended", proposal=proposal, status=row["status"])
+    return row
+
+
+def check_vote(c: Check, m: dict[str, Any]) -> None:
+    who = m["voter"]
+    row = c.state.one(t.proposals, id=m["proposal"])
+    if row is not None and (row["status"] == "decided" or c.now >= row["closes_at"]):
+        raise DomainError("voting-closed", closes_at=row["closes_at"])
+    row = need_proposal(c, m["proposal"])
+    if c.now < row["opens_at"]:
+        raise DomainError("voting-not-open", opens_at=row["opens_at"], now=c.now)
+    if c.state.one(t.electorate, proposal=m["proposal"], address=who) is None:
+        rules = json.loads(row["rules"])
+        raise DomainError(
+            "not-eligible",
+            reason=f"{who} was not a member at level {rules['voteLevel']} or above when the "
+                   "proposal was made; who may vote is fixed then.",
+            reason_ja=f"{who} は、提案が出された時点でレベル {rules['voteLevel']} 以上の"
+                      "メンバーではありませんでした。投票できる人は提案の時点で決まります。")
+    problem = g.ballot_problem(row["method"], len(g.labels(row["method"],
+                               json.loads(row["choices"]))), json.loads(row["costs"]),
+                               int(row["budget"]), m["ballot"])
+    if problem is not None:
+        raise DomainError("bad-ballot", reason=problem[0], reason_ja=problem[1])
+
+
+def check_withdrawal(c: Check, m: dict[str, Any]) -> None:
+    row = need_proposal(c, m["proposal"])
+    if row["proposer"] != m["proposer"]:
+        raise DomainError("not-proposer", who=m["proposer"], proposal=m["proposal"])
+    if row["votes"]:
+        raise DomainError("proposal-has-votes", proposal=m["proposal"], votes=row["votes"])
+
+
+def check_cancellation(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    need_proposal(c, m["proposal"])
+    if not m["reason"].strip():
+        raise DomainError("reason-required", action="cancellation")
+
+
 def check_service(c: Check, m: dict[str, Any]) -> None:
     """Service-written types are made by the service itself, never submitted."""
     raise DomainError("not-allowed", reason="Only the service writes this kind of entry.")
@@ -346,5 +451,11 @@ CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Invitation": check_invitation,
     "InvitationRevocation": check_invitation_revocation,
     "Recovery": check_recovery,
+
+
+    "Proposal": check_proposal,
+    "Vote": check_vote,
+    "Withdrawal": check_withdrawal,
+    "Cancellation": check_cancellation,
 }
 """Member- and admin-signed types a client may submit, with their rules."""

@@ -17,6 +17,7 @@ every time.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -161,6 +162,11 @@ class Projections(ABC):
     @abstractmethod
     def contributed_details(self, contributor: str, details_hash: str) -> bool:
         """Whether ``contributor`` made a claim with these private details."""
+
+    @abstractmethod
+    def proposal_ballots(self, proposal: str) -> list[tuple[str, int, list[int]]]:
+        """Each voter's ballot that counts on ``proposal``: ``(voter, power, choices)``,
+        by voter."""
 
     @abstractmethod
     def details_claimant(self, details_hash: str) -> str | None:
@@ -327,6 +333,25 @@ class State(Projections):
             select(c.id).where(c.region == self.region, c.details_hash == details_hash,
                                c.contributor == contributor).limit(1)
         ).first() is not None
+
+    def proposal_ballots(self, proposal: str) -> list[tuple[str, int, list[int]]]:
+        b, e = t.ballots.c, t.electorate.c
+        rows = self.conn.execute(
+            select(b.voter, e.power, b.ballot).join(
+                t.electorate, (e.region == b.region) & (e.proposal == b.proposal) &
+                (e.address == b.voter))
+            .where(b.region == self.region, b.proposal == proposal).order_by(b.voter)
+        ).all()
+        return [(r[0], int(r[1]), json.loads(r[2])) for r in rows]
+
+    def due_proposals(self, now: int) -> list[str]:
+        """Open proposals whose voting closed at or before ``now``, by closing time."""
+        p = t.proposals.c
+        rows = self.conn.execute(
+            select(p.id).where(p.region == self.region, p.status == "open",
+                               p.closes_at <= now).order_by(p.closes_at, p.seq)
+        ).all()
+        return [r[0] for r in rows]
 
     def head(self) -> int:
         """How many of the log's entries the projections reflect. With ``known``, the

@@ -226,6 +226,63 @@ custody = Table(
     Column("seq", BigInteger, nullable=False),
 )
 
+proposals = Table(
+    "svc_proposals", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("proposer", ADDR, nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("choices", Text, nullable=False),  # JSON array of labels
+    Column("costs", Text, nullable=False),  # JSON array (budget), else []
+    Column("budget", BigInteger, nullable=False),
+    Column("opens_at", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+    Column("hide_totals", Boolean, nullable=False),
+    Column("rules", Text, nullable=False),  # JSON: the governance rules at the proposal
+    Column("eligible_voters", Integer, nullable=False),
+    Column("eligible_power", BigInteger, nullable=False),
+    Column("votes", Integer, nullable=False),  # vote entries, changes included
+    Column("status", String(12), nullable=False),  # open withdrawn cancelled decided
+    Column("ended_seq", BigInteger, nullable=True),  # withdrawal, cancellation, decision
+    Column("reason", Text, nullable=True),
+    Column("result", Text, nullable=True),  # the decision's JSON text
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_svc_proposals_status", "region", "status", "closes_at"),
+)
+
+electorate = Table(  # who may vote on a proposal, with what power: fixed at its position
+    "svc_electorate", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("proposal", HASH, primary_key=True),
+    Column("address", ADDR, primary_key=True),
+    Column("power", BigInteger, nullable=False),
+)
+
+votes = Table(  # every vote entry
+    "svc_votes", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("seq", BigInteger, primary_key=True),
+    Column("proposal", HASH, nullable=False),
+    Column("voter", ADDR, nullable=False),
+    Column("ballot", Text, nullable=False),  # JSON array of choice indices
+    Column("time", BigInteger, nullable=False),
+    Column("change", Boolean, nullable=False),  # replaced an earlier vote of the voter
+    Index("ix_svc_votes_proposal", "region", "proposal", "seq"),
+)
+
+ballots = Table(  # the ballot that counts: each voter's last vote
+    "svc_ballots", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("proposal", HASH, primary_key=True),
+    Column("voter", ADDR, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("ballot", Text, nullable=False),
+    Column("votes", Integer, nullable=False),  # how many times this voter voted
+)
+
 heads = Table(
     "svc_heads", metadata,
     Column("region", REGION, primary_key=True),
@@ -235,6 +292,7 @@ heads = Table(
 PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
     points, recognitions, badges, erasures, invitations, custody, recoveries,
+    proposals, electorate, votes, ballots,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,12 +86,14 @@ def browser_ready() -> None:
 
 
 def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None = None,
+                 prepare: Callable[[Path], None] | None = None,
                  extra_env: dict[str, str] | None = None,
                  ) -> Iterator[Server]:
     """Region `ama` in a fresh data directory under ``tmp`` (first admin: ``admin``, or
     a key the operator's data directory keeps when None), optionally seeded with demo
-    activity ``(members, claims)``, served by uvicorn on a free port, with ``extra_env``
-    (e.g. an SMTP server) besides."""
+    activity ``(members, claims)`` or by ``prepare(data directory)`` (entries written
+    in this process before the server starts), served by uvicorn on a free port, with
+    ``extra_env`` (e.g. an SMTP server) besides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KAKAWARI_")}
     env.update({
         "KAKAWARI_DATA_DIR": str(tmp / "data"), "KAKAWARI_PASSPHRASE": PASSPHRASE,
@@ -106,6 +108,8 @@ def start_server(tmp: Path, admin: str | None, *, seed: tuple[int, int] | None =
         subprocess.run([kakawari, "demo", "seed", "--region", "ama", "--members", str(seed[0]),
                         "--claims", str(seed[1])], env=env, check=True, capture_output=True,
                        timeout=300)
+    if prepare is not None:
+        prepare(tmp / "data")
     port = _free_port()
     log = tmp / "server.log"
     with log.open("wb") as out:

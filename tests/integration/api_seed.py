@@ -34,6 +34,7 @@ class Seeded:
     members: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     quests: list[str] = field(default_factory=list)
+    proposals: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
     """Digests of stored private details (the first readable by ``tokens[0]``)."""
     tokens: list[str] = field(default_factory=list)
@@ -128,6 +129,21 @@ def seed(s: Seeded) -> None:
               "decayHalfLifeDays": 30, "levels": [10, 100]}
     submit(admin, "Policy", admin=admin.address, version=1, policy=json.dumps(policy))
     claim(carol, coContributors=[])
+
+    # Proposals: a ranked one voted on (a change of mind included), a hidden budget one.
+    ranked = submit(admin, "Proposal", title="祭りの日", text="いつにしますか", method="ranked",
+                    choices=["7月", "8月", "9月"], costs=[], budget=0, opensAt=now,
+                    closesAt=now + 3 * 86400, hideTotals=False)
+    assert ranked is not None
+    s.proposals.append(ranked)
+    for who, ballot in ((alice, [2, 0]), (bob, [1]), (alice, [0, 2]), (carol, [])):
+        submit(who, "Vote", voter=who.address, proposal=ranked, ballot=ballot)
+    hidden = submit(admin, "Proposal", title="予算", text="配分", method="budget",
+                    choices=["道", "港"], costs=[50, 40], budget=60, opensAt=now,
+                    closesAt=now + 3 * 86400, hideTotals=True)
+    assert hidden is not None
+    s.proposals.append(hidden)
+    submit(bob, "Vote", voter=bob.address, proposal=hidden, ballot=[1])
 
     # Walletless members: one invitation redeemed, one not.
     code = "umi-" + secrets.token_hex(8)

@@ -168,6 +168,12 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
         ("/v1/regions/{region}/claims/{claim}/receipt", {}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[1]}, None),
         ("/v1/regions/{region}/claims/{claim}/receipt", {"member": s.members[4]}, None),
+        ("/v1/regions/{region}/proposals", {}, None),
+        ("/v1/regions/{region}/proposals", {"status": "open"}, None),
+        ("/v1/regions/{region}/proposals/{proposal}", {"voter": s.members[1]}, None),
+        ("/v1/regions/{region}/proposals/{proposal}", {"admin": s.members[0]}, None),
+        ("/v1/regions/{region}/proposals/{proposal}", {"proposal": s.proposals[1]}, None),
+        ("/v1/regions/{region}/proposals/{proposal}/receipt", {"voter": s.members[1]}, None),
         ("/v1/regions/{region}/notices", {}, alice), ("/v1/regions/{region}/notices", {}, managed),
         ("/v1/regions/{region}/contact", {}, alice),
     ]
@@ -178,7 +184,7 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
     for template, params, token in calls:
         names = {k: v for k, v in params.items() if "{" + k + "}" in template}
         url = template.format(**{"region": region, "quest": quest0, "claim": claim0,
-                                 "address": m0, **names})
+                                 "address": m0, "proposal": s.proposals[0], **names})
         query = {k: v for k, v in params.items() if k not in names}
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         current = f"GET {url} {query}: "

@@ -247,8 +247,8 @@ def value_strategy(typ: str) -> st.SearchStrategy[Any]:
         return BYTES32
     if typ == "bool":
         return st.booleans()
-    if typ == "address[]":
-        return st.lists(ADDRESSES, max_size=5)
+    if typ.endswith("[]"):  # address[], string[], uint32[], uint64[]
+        return st.lists(value_strategy(typ[:-2]), max_size=5)
     if typ.startswith("uint"):
         top = min(2 ** int(typ[4:]) - 1, MAX_SAFE)
         return st.one_of(st.just(0), st.just(top), st.integers(min_value=0, max_value=top))
@@ -315,8 +315,8 @@ def test_client_forms_normalize_to_the_canonical_form(type_name: str, data: st.D
             return data.draw(
                 st.sampled_from([value, to_checksum_address(value), "0x" + value[2:].upper()])
             )
-        if typ == "address[]":
-            return tuple(client_form("address", v) for v in value)
+        if typ.endswith("[]"):
+            return tuple(client_form(typ[:-2], v) for v in value)
         if typ == "bytes32":
             return data.draw(st.sampled_from([value, "0x" + value[2:].upper()]))
         if typ.startswith("uint"):

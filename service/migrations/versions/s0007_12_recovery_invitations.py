@@ -4,7 +4,7 @@
 ``svc_invitation_labels`` (who an invitation is for: off the log).
 
 Revision ID: s0007
-Revises: s0006
+Revises: s0003_15
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0007"
-down_revision = "s0006"
+down_revision = "s0003_15"
 branch_labels = None
 depends_on = None
 

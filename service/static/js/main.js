@@ -18,6 +18,7 @@ import { viewReview } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
 import { viewAudit } from './views/audit.js';
 import { viewConnections } from './views/connections.js';
+import { viewDecide } from './views/decide.js';
 import { viewNotices } from './views/notices.js';
 import { viewMenu } from './views/menu.js';
 import { viewCertificate } from './views/certificate.js';
@@ -34,6 +35,7 @@ const ROUTES = {
   quests: { view: viewQuests, nav: 'quests', icon: '★' },
   points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
   connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
+  decide: { view: viewDecide, nav: 'decide', icon: '☑' },
   review: { view: viewReview, nav: 'review', icon: '✓', role: 'verifier' },
   admin: { view: viewAdmin, nav: 'admin', icon: '⚙', role: 'admin' },
   audit: { view: viewAudit, nav: 'audit', icon: '⛨', seen: ['auditor', 'admin'] },

@@ -76,6 +76,9 @@ const PATHS = {
   Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
   Invitation: () => '/invitations', InvitationRevocation: () => '/invitation-revocations',
   Recovery: () => '/recoveries',
+  Proposal: () => '/proposals',
+  Vote: (f) => `/proposals/${f.proposal}/votes`, Withdrawal: (f) => `/proposals/${f.proposal}/withdrawals`,
+  Cancellation: (f) => `/proposals/${f.proposal}/cancellations`,
 };
 
 const ZERO32 = '0x' + '00'.repeat(32);
@@ -98,6 +101,11 @@ function show(type, name, value, extra) {
   if (name === 'claim') return extra.claimTitle || shortAddr(value);
   if (name === 'detailsHash') return value === ZERO32 ? t('none') : `${value.slice(0, 10)}…`;
   if (name === 'role') return t('role.' + value);
+  if (name === 'proposal') return extra.proposalTitle || shortAddr(value);
+  if (name === 'ballot') return extra.ballotText ?? value.join(', ');
+  if (name === 'method') return t('decide.method.' + value);
+  if (name === 'choices' || name === 'costs') return value.length ? value.join('、') : t('none');
+  if (name === 'text') return value.length > 160 ? value.slice(0, 160) + '…' : value;
   if (name === 'policy') return value.length > 160 ? value.slice(0, 160) + '…' : value;
   if (typeof value === 'boolean') return value ? t('yes') : t('no');
   if (typeof value === 'string' && /^0x[0-9a-f]{40}$/i.test(value)) return `${nameOf(value)} (${shortAddr(value)})`;

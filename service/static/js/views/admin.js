@@ -69,6 +69,15 @@ export async function kpi(root) {
       h('tbody', [...months].reverse().map((m) => h('tr',
         h('th', yearMonth(m.month)),
         [m.activeContributors, m.continuing, m.new, m.claims].map((v) => h('td', { class: 'num' }, fmtNum(v))))))))));
+  const decisions = data.decisions || [];
+  if (decisions.length) {
+    root.append(card(h('h3', t('decide.health')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'decision-health' },
+      h('thead', h('tr', h('th', t('decide.f.title')), ['turnout', 'top10', 'nakamoto', 'changed'].map((k) => h('th', { class: 'num' }, t('decide.' + k))))),
+      h('tbody', [...decisions].reverse().map((d) => h('tr',
+        h('th', h('a', { href: `#/decide?id=${d.proposal}` }, d.title)),
+        h('td', { class: 'num' }, `${d.turnoutPercent}%`), h('td', { class: 'num' }, `${d.top10Percent}%`),
+        h('td', { class: 'num' }, String(d.nakamoto)), h('td', { class: 'num' }, String(d.changedLast24h)))))))));
+  }
 }
 
 function yearMonth(ym) {
@@ -202,6 +211,7 @@ async function policyTab(root, app) {
       caps: { claim: int(inputs.capClaim), endorsementsPerClaim: int(inputs.capEndorse) },
       decayHalfLifeDays: inputs.decay.value ? int(inputs.decay) : null, levels,
       review: { threshold: int(inputs.threshold), approvals: int(inputs.approvals) }, maxMinutes: int(inputs.maxMinutes),
+      ...(p.governance ? { governance: p.governance } : {}), // kept as published (proposals and votes)
     });
     await busy(button, async () => {
       try {

@@ -185,6 +185,84 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address service,bytes32 claim,address member,uint64 chainId,"
             "address contract,uint64 tokenId,bytes32 leafHash,uint64 nonce,uint64 issuedAt",
         ),
+        # --- quests people can join, check-in, perks (issue 14) -------------------------
+        # A quest with everything a person needs to join it. Posted by an admin it is
+        # open at once; by another member (a resident's かかわりしろ) it waits for an
+        # admin or verifier to publish it. Its id is the EIP-712 signing digest, like a
+        # `Quest`'s (which stays valid: old quests simply lack these fields). `geo` is
+        # "lat,lon" or ""; `capacity` 0 means no limit; `contact` a member or the zero
+        # address; `tags` comma-separated.
+        _t(
+            "QuestPost",
+            "author",
+            "string region,address author,string title,string category,uint32 points,"
+            "uint64 opensAt,uint64 closesAt,string description,string place,string geo,"
+            "bool online,uint32 capacity,address contact,string tags,bytes32 detailsHash,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # An admin or verifier publishes (or declines, with a reason) a proposed quest.
+        _t(
+            "QuestDecision",
+            "reviewer",
+            "string region,address reviewer,bytes32 quest,bool publish,string reason,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # An admin replaces the public fields of a quest (either kind); the old values
+        # stay in the earlier entries.
+        _t(
+            "QuestEdit",
+            "admin",
+            "string region,address admin,bytes32 quest,string title,string category,"
+            "uint32 points,uint64 opensAt,uint64 closesAt,string description,string place,"
+            "string geo,bool online,uint32 capacity,address contact,string tags,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # An admin closes a quest: no more sign-ups or answers from then on.
+        _t(
+            "QuestClosure",
+            "admin",
+            "string region,address admin,bytes32 quest,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # A member signs up for a quest (`joined`) or cancels their sign-up.
+        _t(
+            "SignUp",
+            "member",
+            "string region,address member,bytes32 quest,bool joined,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # The organiser of a quest opens its check-in from `opensAt` to `closesAt`.
+        _t(
+            "CheckInWindow",
+            "organiser",
+            "string region,address organiser,bytes32 quest,uint64 opensAt,uint64 closesAt,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # An admin lists a perk (特典), or changes one (`perk` = its id; 32 zero bytes
+        # for a new perk, whose id is then this message's signing digest).
+        _t(
+            "Perk",
+            "admin",
+            "string region,address admin,bytes32 perk,string title,string description,"
+            "uint32 cost,uint32 stock,uint64 validUntil,string place,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # A member redeems a perk for `cost` points of their spendable balance; the id is
+        # the signing digest.
+        _t(
+            "Redemption",
+            "member",
+            "string region,address member,bytes32 perk,uint32 cost,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # The office marks a redemption `handed-over`, or the member or an admin
+        # `cancelled` it (its points return). Never edited otherwise.
+        _t(
+            "RedemptionStatus",
+            "actor",
+            "string region,address actor,bytes32 redemption,string status,string reason,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
         # --- deciding together (service/domain/governance.py) --------------------------
         # A member at the policy's level (or an admin) proposes; `text` is the full text
         # voters see, in the log for good. `method`: for-against (choices empty: for,

@@ -49,6 +49,8 @@ _LINES: dict[str, dict[str, str]] = {
                 "en": "- {byName} recorded \"{title}\" as done with you: please confirm"},
     "quest": {"ja": "・新しいクエスト「{title}」（ボーナス {points} ポイント）",
               "en": "- New quest: \"{title}\" (+{points} bonus points)"},
+    "signup": {"ja": "・{byName} さんが「{title}」に申し込みました",
+               "en": "- {byName} signed up for \"{title}\""},
 }
 
 

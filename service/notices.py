@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection
 
 from .domain import tables as t
 
-NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
-KINDS: tuple[NoticeKind, ...] = ("approved", "rejected", "thanked", "confirm", "quest")
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest", "signup"]
+KINDS: tuple[NoticeKind, ...] = ("approved", "rejected", "thanked", "confirm", "quest",
+                                 "signup")
 
 #: At most this many notices of each kind are read per request (newest first).
 PER_KIND = 100
@@ -90,11 +91,22 @@ def notices(conn: Connection, region: str, member: str, *, after: int = -1,
     if joined is not None:
         for r in conn.execute(
             select(q.seq, q.id, q.title, q.points, q.opens_at, q.admin)
-            .where(q.region == region, q.seq > max(after, int(joined)), q.admin != member)
+            .where(q.region == region, q.seq > max(after, int(joined)), q.admin != member,
+                   q.status == "open")  # not a resident's proposal not published yet
             .order_by(q.seq.desc()).limit(PER_KIND)
         ):
             add(r.seq, "quest", r.opens_at, quest=r.id, title=r.title, points=int(r.points),
                 by=r.admin)
+    # someone signed up for a quest this member organises (its author or contact)
+    s = t.signups.c
+    for su in conn.execute(
+        select(s.seq, s.member, s.time, q.id, q.title)
+        .join(t.quests, and_(q.region == s.region, q.id == s.quest))
+        .where(s.region == region, s.joined, s.seq > after, s.member != member,
+               (q.admin == member) | (q.contact == member))
+        .order_by(s.seq.desc()).limit(PER_KIND)
+    ):
+        add(su.seq, "signup", su.time, quest=su.id, title=su.title, by=su.member)
     out.sort(key=lambda n: -n["seq"])
     return out[:limit]
 

@@ -10,6 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: machines here are shared and a slow example is not a failed
+# one (speed is measured by scripts/bench*, never asserted in tests).
+settings.register_profile("kakawari", deadline=None)
+settings.load_profile("kakawari")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_VECTORS = REPO.parent / "shared" / "vectors"

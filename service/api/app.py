@@ -34,6 +34,7 @@ from . import (
     governance_routes,
     notice_routes,
     problems,
+    quest_routes,
     routes,
     tile_routes,
     web_routes,
@@ -470,6 +471,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(log_router)
     app.include_router(auth_routes.router)
     app.include_router(routes.router)
+    app.include_router(quest_routes.router)
     app.include_router(governance_routes.router)
     app.include_router(audit_routes.router)
     app.include_router(notice_routes.router)

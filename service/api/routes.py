@@ -46,7 +46,7 @@ from .schemas import (
     Ping,
     PointsExplained,
     PolicyInfo,
-    Quest,
+    QuestDetail,
     QuestPage,
     RegionInfo,
     Submitted,
@@ -224,15 +224,33 @@ def get_claim(region: RegionDep, claim: HashPath, conn: ConnDep) -> dict[str, An
 
 
 @router.get("/regions/{region}/quests", response_model=QuestPage, tags=["quests"])
-def list_quests(region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
-                open_now: Annotated[bool, Query(alias="open")] = False) -> dict[str, Any]:
-    """Quests, newest first; ``open=true`` lists only those open now."""
-    total, items = queries.quests(conn, region, offset=offset, limit=limit,
-                                  open_at=int(time.time()) if open_now else None)
+def list_quests(
+    region: RegionDep, conn: ConnDep, offset: Offset = 0, limit: Limit = 100,
+    open_now: Annotated[bool, Query(alias="open")] = False,
+    status: Annotated[str | None, Query(pattern="^(proposed|open|declined|closed)$")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="A word in the title, "
+                                   "description, place or tags")] = None,
+    tag: Annotated[str | None, Query(max_length=32)] = None,
+    place: Annotated[str | None, Query(max_length=100)] = None,
+    starts_from: Annotated[int | None, Query(alias="from", ge=0, le=2**53 - 1,
+                                             description="Not over before this time")] = None,
+    until: Annotated[int | None, Query(ge=0, le=2**53 - 1,
+                                       description="Starting by this time")] = None,
+    member: Annotated[str | None, Query(pattern=r"^0x[0-9a-fA-F]{40}$",
+                                        description="Quests this member signed up for")] = None,
+) -> dict[str, Any]:
+    """Quests, newest first; ``open=true`` lists only those open now (published, not
+    closed, in their period). Filters: status, a word, a tag, a place, a date range, a
+    member's sign-ups."""
+    total, items = queries.quests(
+        conn, region, offset=offset, limit=limit,
+        open_at=int(time.time()) if open_now else None, status=status, text=q, tag=tag,
+        place=place, starts_from=starts_from, starts_until=until,
+        signed_up=member.lower() if member else None)
     return page(total, offset, limit, items)
 
 
-@router.get("/regions/{region}/quests/{quest}", tags=["quests"], response_model=Quest)
+@router.get("/regions/{region}/quests/{quest}", tags=["quests"], response_model=QuestDetail)
 def get_quest(region: RegionDep, quest: HashPath, conn: ConnDep) -> dict[str, Any]:
     """A quest and how many claims answered it."""
     out = queries.quest(conn, region, quest.lower())

@@ -391,6 +391,10 @@ class Member(MemberSummary):
     roles: list[Role] = Field(description="Roles held, sorted")
     recognitions: list[RecognitionOut] = Field(description="In log order")
     badges: list[BadgeOut] = Field(description="In log order")
+    redeemedPoints: int = Field(default=0, description="Points spent on perks (redemptions "
+                                "not cancelled); lifetime points and level never fall by it")
+    spendablePoints: int = Field(default=0, description="Lifetime points minus redeemed "
+                                 "points: what perks can still be redeemed with")
 
 
 class PointLine(BaseModel):
@@ -488,6 +492,13 @@ class Claim(ClaimSummary):
     detailsErased: bool = Field(description="Whether its private details were erased")
 
 
+class CheckInOut(BaseModel):
+    seq: int = Field(description="Seq of the `CheckInWindow` entry")
+    organiser: str = Field(description="Who opened it")
+    opensAt: int = Field(description="Check-in opens")
+    closesAt: int = Field(description="Check-in closes")
+
+
 class Quest(BaseModel):
     id: str = Field(description="Quest id: 0x-hex EIP-712 signing digest of its `Quest`")
     seq: int = Field(description="Seq of the `Quest` entry")
@@ -499,6 +510,27 @@ class Quest(BaseModel):
     closesAt: int = Field(description="Work after this time may not")
     detailsHash: str = Field(description="Salted hash of its private details (zero: none)")
     claims: int = Field(description="Claims that answered it")
+    author: str = Field(description="Who posted or proposed it (same as `admin`)")
+    status: Literal["proposed", "open", "declined", "closed"] = Field(
+        description="proposed (waiting for an admin or verifier), open, declined, closed")
+    description: str = Field(description="Public description (empty for a `Quest` entry's)")
+    place: str = Field(description="Where (a place name; empty: not said)")
+    geo: str | None = Field(description='"latitude,longitude", or null')
+    online: bool = Field(description="Online rather than on site")
+    capacity: int = Field(description="Most sign-ups (0: no limit)")
+    contact: str | None = Field(description="The member to ask, or null")
+    tags: list[str] = Field(description="Tags")
+    signups: int = Field(description="People signed up now")
+    full: bool = Field(description="Whether every place is taken")
+    decidedSeq: int | None = Field(description="The entry that published, declined or closed it")
+    reason: str = Field(description="Reason of a decline or closure")
+    editedSeq: int | None = Field(description="The latest `QuestEdit` entry")
+
+
+class QuestDetail(Quest):
+    """A quest, with its latest check-in window."""
+
+    checkIn: CheckInOut | None = Field(description="Its latest check-in window, or null")
 
 
 class QuestPage(BaseModel):
@@ -898,14 +930,15 @@ class DecisionHealthRow(DecisionHealth):
 Kpis.model_rebuild()
 # -- notices (issue 12) ----------------------------------------------------------------------
 
-NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest"]
+NoticeKind = Literal["approved", "rejected", "thanked", "confirm", "quest", "signup"]
 
 
 class Notice(BaseModel):
     seq: int = Field(description="The entry the notice comes from")
     kind: NoticeKind = Field(description="approved (a recognition for you), rejected (with "
                              "the reason), thanked, confirm (you were named on an activity), "
-                             "quest (a new quest)")
+                             "quest (a new quest), signup (someone signed up for a quest "
+                             "you organise)")
     time: int | None = Field(description="When it happened (for a quest: when it opens)")
     read: bool = Field(description="Whether you have read it")
     claim: str | None = Field(default=None, description="The activity it is about")

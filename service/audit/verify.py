@@ -190,6 +190,9 @@ _VIEW_READS = {
     VIEWS[1]: (t.reviews, t.claims, t.members),
     VIEWS[2]: (t.endorsements, t.claims, t.members, t.points),
     VIEWS[3]: (t.members, t.recognitions, t.roles, t.points),
+    VIEWS[4]: (t.perks,),
+    VIEWS[5]: (t.redemptions, t.members, t.perks),
+    VIEWS[6]: (t.members, t.balances),
 }
 
 

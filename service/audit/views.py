@@ -6,11 +6,12 @@ details the service still holds — never for erased ones. Each must hash to a
 ``detailsHash`` an entry names (``SHA-256(salt ‖ JCS(details))``, see
 :mod:`service.domain.details`).
 
-**Views** (``views/*.csv``): contributions, reviews, endorsements and points per
-member, written from a :class:`~service.audit.replay.Replay` of the entries (so they
-show exactly what the entries give, as of the export). UTF-8 with a byte-order mark
-and CRLF line ends, so Excel opens Japanese text correctly; times in ISO 8601, Japan
-time; text cells that a spreadsheet would take for a formula (starting with ``=``,
+**Views** (``views/*.csv``): contributions, reviews, endorsements, points per
+member, perks and their stock, redemptions, and spendable balances per member,
+written from a :class:`~service.audit.replay.Replay` of the entries (so they show
+exactly what the entries give, as of the export). UTF-8 with a byte-order mark and
+CRLF line ends, so Excel opens Japanese text correctly; times in ISO 8601, Japan time;
+text cells that a spreadsheet would take for a formula (starting with ``=``,
 ``+``, ``-``, ``@``, tab or CR) are prefixed with ``'``. Erased details show as
 ``erased (entry N)``, never as a missing row. The verifier writes the same views from
 its own replay and compares them line by line with the bundle's.
@@ -37,7 +38,8 @@ __all__ = ["DETAILS", "NOT_INCLUDED", "VIEWS", "check_details", "view_rows", "wr
 
 DETAILS = "details.jsonl"
 CONTRIBUTIONS = "views/contributions.csv"
-VIEWS = (CONTRIBUTIONS, "views/reviews.csv", "views/endorsements.csv", "views/points.csv")
+VIEWS = (CONTRIBUTIONS, "views/reviews.csv", "views/endorsements.csv", "views/points.csv",
+         "views/perks.csv", "views/redemptions.csv", "views/balances.csv")
 NOT_INCLUDED = "(not in this export)"
 ZERO32 = "0x" + "00" * 32
 JST = timezone(timedelta(hours=9), "JST")
@@ -271,6 +273,43 @@ def _points(replay: Replay, now: int) -> Iterator[list[Any]]:
                recognitions, roles or "", _yes(managed)]
 
 
+def _perks(replay: Replay) -> Iterator[list[Any]]:
+    yield ["perk", "listed_by_entry", "updated_by_entry", "title", "cost", "stock",
+           "redeemed", "left", "valid_until", "place"]
+    rows = replay.query("""
+        SELECT id, seq, updated_seq, title, cost, stock, redeemed, valid_until, place
+        FROM svc_perks WHERE region = ? ORDER BY seq""", replay.region)
+    for perk, seq, updated, title, cost, stock, redeemed, until, place in rows:
+        yield [perk, seq, updated, _text(title), cost, stock, redeemed,
+               max(int(stock) - int(redeemed), 0), _time(until), _text(place)]
+
+
+def _redemptions(replay: Replay) -> Iterator[list[Any]]:
+    yield ["entry", "time", "redemption", "member", "member_name", "perk", "perk_title",
+           "cost", "status", "status_by_entry", "reason"]
+    rows = replay.query("""
+        SELECT r.seq, r.time, r.id, r.member, m.display_name, r.perk, k.title, r.cost,
+               r.status, r.status_seq, r.reason
+        FROM svc_redemptions r
+        LEFT JOIN svc_members m ON m.region = r.region AND m.address = r.member
+        LEFT JOIN svc_perks k ON k.region = r.region AND k.id = r.perk
+        WHERE r.region = ? ORDER BY r.seq""", replay.region)
+    for seq, time, ident, member, name, perk, title, cost, status, by, reason in rows:
+        yield [seq, _time(time), ident, member, _text(name), perk, _text(title), cost, status,
+               "" if by is None else by, _text(reason)]
+
+
+def _balances(replay: Replay) -> Iterator[list[Any]]:
+    yield ["member", "display_name", "lifetime_points", "redeemed_points", "spendable_points"]
+    rows = replay.query("""
+        SELECT m.address, m.display_name, m.points, coalesce(b.redeemed, 0)
+        FROM svc_members m
+        LEFT JOIN svc_balances b ON b.region = m.region AND b.member = m.address
+        WHERE m.region = ? ORDER BY m.joined_seq""", replay.region)
+    for address, name, points, redeemed in rows:
+        yield [address, _text(name), points, redeemed, int(points) - int(redeemed)]
+
+
 def view_rows(replay: Replay, now: int) -> dict[str, Iterable[list[Any]]]:
     """Each view's rows (header first), streamed from the replay's tables."""
     return {
@@ -278,6 +317,9 @@ def view_rows(replay: Replay, now: int) -> dict[str, Iterable[list[Any]]]:
         VIEWS[1]: _reviews(replay),
         VIEWS[2]: _endorsements(replay),
         VIEWS[3]: _points(replay, now),
+        VIEWS[4]: _perks(replay),
+        VIEWS[5]: _redemptions(replay),
+        VIEWS[6]: _balances(replay),
     }
 
 

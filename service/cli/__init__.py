@@ -10,6 +10,7 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.client`: the member's commands over HTTP (``key``, ``join``, ``claim``, ...);
 - :mod:`.chain`: ``chain``, ``anchor``, ``anchors``;
 - :mod:`.audit`: ``export``, ``audit``, ``receipt``;
+- :mod:`.quests`: more ``quest`` subcommands and ``perk`` (issue 14);
 - :mod:`.governance`: ``propose``, ``vote``, ``proposal``;
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
 - :mod:`.log`: ``log publish`` (the log as static tiles);
@@ -43,11 +44,14 @@ LAZY_COMMANDS = {
     "rebuild": "service.cli.domain:rebuild",
     **{name: f"service.cli.client:{attr}" for name, attr in (
         ("key", "key_group"), ("join", "join"), ("claim", "claim"), ("confirm", "confirm"),
-        ("review", "review"), ("endorse", "endorse"), ("quest", "quest_group"),
+        ("review", "review"), ("endorse", "endorse"),
         ("role", "role"), ("policy", "policy"), ("revoke", "revoke"),
         ("reinstate", "reinstate"), ("invite", "invite"), ("uninvite", "uninvite"),
         ("erase", "erase"),
         ("member", "member"))},
+    # the quest group lives in .client; .quests adds issue 14's subcommands to it
+    "quest": "service.cli.quests:quest_group",
+    "perk": "service.cli.quests:perk_group",
     "chain": "service.cli.chain:chain",
     "anchor": "service.cli.chain:anchor",
     "anchors": "service.cli.chain:anchors",

@@ -194,7 +194,120 @@ def _quest(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, An
     state.insert(t.quests, id=entry_id(facts, entry), seq=entry.seq, admin=m["admin"],
                  title=m["title"], category=m["category"], points=m["points"],
                  opens_at=m["opensAt"], closes_at=m["closesAt"],
-                 details_hash=m["detailsHash"], claims=0)
+                 details_hash=m["detailsHash"], claims=0, **_QUEST_DEFAULTS)
+
+
+# -- quests people can join, check-in, perks (issue 14) ------------------------------------
+
+ZERO_ADDRESS = "0x" + "00" * 20
+_QUEST_DEFAULTS: dict[str, Any] = {
+    "status": "open", "description": "", "place": "", "geo": "", "online": False,
+    "capacity": 0, "contact": None, "tags": "", "signups": 0, "decided_seq": None,
+    "reason": "", "edited_seq": None,
+}
+
+
+def _public(m: dict[str, Any]) -> dict[str, Any]:
+    """The quest columns of a `QuestPost`'s or `QuestEdit`'s public fields."""
+    return {
+        "title": m["title"], "category": m["category"], "points": m["points"],
+        "opens_at": m["opensAt"], "closes_at": m["closesAt"], "description": m["description"],
+        "place": m["place"], "geo": m["geo"], "online": m["online"],
+        "capacity": m["capacity"], "tags": m["tags"],
+        "contact": m["contact"] if m["contact"] != ZERO_ADDRESS else None,
+    }
+
+
+def _quest_post(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    status = "open" if state.has_role(m["author"], "admin") else "proposed"
+    state.insert(t.quests, id=entry_id(facts, entry), seq=entry.seq, admin=m["author"],
+                 details_hash=m["detailsHash"], claims=0,
+                 **{**_QUEST_DEFAULTS, **_public(m), "status": status})
+
+
+def _quest_decision(state: Projections, facts: RegionFacts, entry: Entry,
+                    m: dict[str, Any]) -> None:
+    state.update(t.quests, {"id": m["quest"]}, status="open" if m["publish"] else "declined",
+                 decided_seq=entry.seq, reason=m["reason"])
+
+
+def _quest_edit(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.update(t.quests, {"id": m["quest"]}, edited_seq=entry.seq, **_public(m))
+
+
+def _quest_closure(state: Projections, facts: RegionFacts, entry: Entry,
+                   m: dict[str, Any]) -> None:
+    state.update(t.quests, {"id": m["quest"]}, status="closed", decided_seq=entry.seq,
+                 reason=m["reason"])
+
+
+def _sign_up(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    key = {"quest": m["quest"], "member": m["member"]}
+    row = state.one(t.signups, **key)
+    was = bool(row is not None and row["joined"])
+    if row is None:
+        state.insert(t.signups, **key, joined=m["joined"], seq=entry.seq, time=entry.time)
+    else:
+        state.update(t.signups, key, joined=m["joined"], seq=entry.seq, time=entry.time)
+    quest = state.one(t.quests, id=m["quest"])
+    if quest is not None and was != m["joined"]:
+        state.update(t.quests, {"id": m["quest"]},
+                     signups=int(quest["signups"]) + (1 if m["joined"] else -1))
+
+
+def _check_in_window(state: Projections, facts: RegionFacts, entry: Entry,
+                     m: dict[str, Any]) -> None:
+    values = {"seq": entry.seq, "organiser": m["organiser"], "opens_at": m["opensAt"],
+              "closes_at": m["closesAt"]}
+    if state.one(t.checkins, quest=m["quest"]) is None:
+        state.insert(t.checkins, quest=m["quest"], **values)
+    else:
+        state.update(t.checkins, {"quest": m["quest"]}, **values)
+
+
+def perk_id(facts: RegionFacts, entry: Entry) -> str:
+    """The perk a `Perk` entry lists or changes."""
+    m = entry.message
+    return m["perk"] if m["perk"] != ZERO32 else entry_id(facts, entry)
+
+
+def _perk(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    values = {"updated_seq": entry.seq, "title": m["title"], "description": m["description"],
+              "cost": m["cost"], "stock": m["stock"], "valid_until": m["validUntil"],
+              "place": m["place"]}
+    if m["perk"] == ZERO32:
+        state.insert(t.perks, id=entry_id(facts, entry), seq=entry.seq, admin=m["admin"],
+                     redeemed=0, **values)
+    else:
+        state.update(t.perks, {"id": m["perk"]}, **values)
+
+
+def _spend(state: Projections, member: str, points: int, perk: str, count: int) -> None:
+    row = state.one(t.balances, member=member)
+    if row is None:
+        state.insert(t.balances, member=member, redeemed=points)
+    else:
+        state.update(t.balances, {"member": member}, redeemed=int(row["redeemed"]) + points)
+    found = state.one(t.perks, id=perk)
+    if found is not None:
+        state.update(t.perks, {"id": perk}, redeemed=int(found["redeemed"]) + count)
+
+
+def _redemption(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.redemptions, id=entry_id(facts, entry), seq=entry.seq, member=m["member"],
+                 perk=m["perk"], cost=m["cost"], status="requested", status_seq=None,
+                 reason="", time=entry.time)
+    _spend(state, m["member"], m["cost"], m["perk"], 1)
+
+
+def _redemption_status(state: Projections, facts: RegionFacts, entry: Entry,
+                       m: dict[str, Any]) -> None:
+    row = state.one(t.redemptions, id=m["redemption"])
+    assert row is not None, "a status of an unknown redemption was appended"
+    state.update(t.redemptions, {"id": m["redemption"]}, status=m["status"],
+                 status_seq=entry.seq, reason=m["reason"])
+    if m["status"] == "cancelled":
+        _spend(state, row["member"], -int(row["cost"]), row["perk"], -1)
 
 
 def _policy(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
@@ -313,6 +426,15 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Recovery": _recovery,
     "Custody": _custody,
     "Badge": _badge,
+    "QuestPost": _quest_post,
+    "QuestDecision": _quest_decision,
+    "QuestEdit": _quest_edit,
+    "QuestClosure": _quest_closure,
+    "SignUp": _sign_up,
+    "CheckInWindow": _check_in_window,
+    "Perk": _perk,
+    "Redemption": _redemption,
+    "RedemptionStatus": _redemption_status,
     "Proposal": _proposal,
     "Vote": _vote,
     "Withdrawal": _ended("withdrawn"),

@@ -28,14 +28,14 @@ from ledger.verify import RegionFacts
 from ..keyring import KeyringError
 from ..regions import RegionTx, Signed
 from . import tables as t
-from .apply import apply, entry_id
+from .apply import apply, entry_id, perk_id
 from .details import DetailsStore
 from .errors import DomainError
 from .governance import decision_text
 from .rules import CHECKS, ZERO32, Check, Limits, check_common
 from .state import Known, State
 
-_ID_TYPES = frozenset({"Claim", "Quest", "Proposal"})
+_ID_TYPES = frozenset({"Claim", "Quest", "Proposal", "QuestPost", "Perk", "Redemption"})
 
 
 @dataclass(frozen=True)
@@ -330,6 +330,8 @@ class Domain:
         entry = batch.tx.entries[-1]
         apply(batch.state, facts, entry)
         ident = entry_id(facts, entry) if item.type in _ID_TYPES else None
+        if item.type == "Perk":
+            ident = perk_id(facts, entry)
         batch.receipts.append(Receipt(seq, item.type, leaf, ident))
         return entry
 

@@ -183,6 +183,64 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "busy": (
             "The service is busy", "Too many requests at once; please try again in a moment."
         ),
+        "quest-not-open": (
+            "The quest is not taking part now",
+            "Quest {quest} is {status}: it takes no sign-ups or answers now.",
+        ),
+        "quest-full": (
+            "The quest is full",
+            "Quest {quest} has room for {capacity} people, and all places are taken.",
+        ),
+        "already-signed-up": ("Already signed up", "{who} has already signed up for quest {quest}."),
+        "not-signed-up": (
+            "Not signed up", "{who} has not signed up for quest {quest}, so there is nothing "
+            "to cancel.",
+        ),
+        "quest-decided": (
+            "The quest is no longer waiting for a decision",
+            "Quest {quest} is {status}; only a proposed quest can be published or declined.",
+        ),
+        "own-quest": (
+            "You can't decide on your own proposal",
+            "{who} proposed quest {quest}; another admin or verifier has to publish it.",
+        ),
+        "not-organiser": (
+            "Only the organiser can do this",
+            "{who} is not the organiser of quest {quest} (its author, contact person or an "
+            "admin).",
+        ),
+        "checkin-expired": (
+            "The check-in code has expired",
+            "This code is no longer valid (codes change every {step} seconds). Scan the code "
+            "on the organiser's screen again.",
+        ),
+        "checkin-closed": (
+            "Check-in is not open",
+            "Check-in for quest {quest} is not open now. Ask the organiser to open it.",
+        ),
+        "unknown-perk": ("No such perk", "There is no perk {perk} in region '{region}'."),
+        "perk-expired": (
+            "The perk is no longer offered", "Perk {perk} could be redeemed until {valid_until}."
+        ),
+        "perk-out-of-stock": (
+            "The perk is out of stock", "All {stock} of perk {perk} have been redeemed."
+        ),
+        "perk-changed": (
+            "The perk's cost has changed",
+            "Perk {perk} now costs {cost} points, not {got}. Look at it again before redeeming.",
+        ),
+        "balance-too-low": (
+            "Not enough points to spend",
+            "{who} has {balance} points to spend; this perk costs {cost}. Lifetime points and "
+            "levels are not affected by redeeming.",
+        ),
+        "unknown-redemption": (
+            "No such redemption", "There is no redemption {redemption} in region '{region}'."
+        ),
+        "redemption-decided": (
+            "The redemption is already settled",
+            "Redemption {redemption} is {status}; it can't be changed now.",
+        ),
         # -- proposals and votes (service/domain/governance.py) ---------------------------
         "level-too-low": (
             "Your level is not high enough yet",
@@ -337,6 +395,33 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "badge-exists": ("バッジは発行済みです", "{who} は活動記録 {claim} のバッジをすでに持っています。"),
         "chain-refused": ("バッジを発行できませんでした", "何も記録していません。しばらくしてからもう一度お試しください。（{reason}）"),
         "busy": ("混み合っています", "ただいま混み合っています。少し待ってからもう一度お試しください。"),
+        "quest-not-open": ("このクエストはいま受け付けていません",
+                           "クエスト {quest} の状態は {status} のため、申し込みや活動の記録を受け付けていません。"),
+        "quest-full": ("定員に達しています", "クエスト {quest} の定員 {capacity} 人はすべて埋まりました。"),
+        "already-signed-up": ("申し込み済みです", "{who} はクエスト {quest} にすでに申し込んでいます。"),
+        "not-signed-up": ("申し込みがありません",
+                          "{who} はクエスト {quest} に申し込んでいないので、取り消すものはありません。"),
+        "quest-decided": ("このクエストは審査待ちではありません",
+                          "クエスト {quest} の状態は {status} です。公開・見送りができるのは提案中のクエストだけです。"),
+        "own-quest": ("自分の提案は自分で決められません",
+                      "{who} はクエスト {quest} の提案者です。ほかの管理者か確認役に公開してもらってください。"),
+        "not-organiser": ("主催者だけができる操作です",
+                          "{who} はクエスト {quest} の主催者（作成者・連絡先・管理者）ではありません。"),
+        "checkin-expired": ("チェックインのコードの期限が切れています",
+                            "このコードはもう使えません（{step} 秒ごとに変わります）。主催者の画面のコードをもう一度読み取ってください。"),
+        "checkin-closed": ("チェックインは受付中ではありません",
+                           "クエスト {quest} のチェックインはいま開いていません。主催者に開いてもらってください。"),
+        "unknown-perk": ("その特典はありません", "地域「{region}」に特典 {perk} はありません。"),
+        "perk-expired": ("この特典の受付は終わりました", "特典 {perk} の交換期限は {valid_until} でした。"),
+        "perk-out-of-stock": ("この特典は品切れです", "特典 {perk} は {stock} 個すべて交換されました。"),
+        "perk-changed": ("特典のポイント数が変わりました",
+                         "特典 {perk} はいま {cost} ポイントです（{got} ではありません）。もう一度確かめてから交換してください。"),
+        "balance-too-low": ("使えるポイントが足りません",
+                            "{who} の使えるポイントは {balance} です。この特典は {cost} ポイントです。"
+                            "交換しても累計ポイントとレベルは変わりません。"),
+        "unknown-redemption": ("その交換はありません", "地域「{region}」に交換 {redemption} はありません。"),
+        "redemption-decided": ("この交換はもう手続き済みです",
+                               "交換 {redemption} の状態は {status} のため、変更できません。"),
         "level-too-low": ("まだレベルが足りません",
                           "提案するにはレベル {needed} が必要です。{who} はいまレベル {level} です。地域での活動を続けると上がります。"),
         "bad-proposal": ("提案の内容に不備があります", "{reason_ja}"),

@@ -7,7 +7,7 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
      "caps": {"claim": 500, "endorsementsPerClaim": 50},
      "decayHalfLifeDays": null, "levels": [50, 150, 400, 1000],
      "review": {"threshold": 100, "approvals": 2},
-     "maxMinutes": 1440,
+     "maxMinutes": 1440, "questProposalLevel": 1,
      "governance": {"proposeLevel": 2, "voteLevel": 1, "power": "member",
                     "capPercent": null, "quorumPercent": 10, "supportPercent": 50,
                     "minHours": 24, "maxDays": 60}}
@@ -24,6 +24,7 @@ A policy is a JSON object (the ``policy`` string of a ``Policy`` message)::
 - with ``decayHalfLifeDays``, a point line is worth ``points * 2^(-age/half-life)``
   when shown (levels follow lifetime points and never decay);
 - ``levels`` are ascending thresholds of lifetime points: level = 1 + thresholds reached;
+- a member of level ``questProposalLevel`` or more may propose a quest.
 - ``governance``: who may propose and vote and with how much power, quorum, support
   and voting periods (:class:`Governance`; applied in :mod:`.governance`).
 
@@ -114,6 +115,9 @@ class Policy(BaseModel):
     review: ReviewRule = ReviewRule()
     maxMinutes: int = Field(default=1440, ge=1, le=10_080,
                             description="Most minutes one claim may state")
+    questProposalLevel: int = Field(default=1, ge=1, le=100,
+                                    description="Lowest level at which a member may propose "
+                                    "a quest (かかわりしろ) for an admin or verifier to publish")
     governance: Governance = Governance()
 
     @field_validator("categories")

@@ -10,6 +10,9 @@ from sqlalchemy.engine import Connection
 from . import tables as t
 from .numbers import member_number
 from .policy import Policy
+from .quest_queries import quest as quest  # quests are read there (issue 14)
+from .quest_queries import quest_json as quest_json
+from .quest_queries import quests as quests
 from .state import current_policy
 
 
@@ -79,6 +82,10 @@ def member(conn: Connection, region: str, address: str, now: int) -> dict[str, A
         for r in conn.execute(select(t.recognitions).where(
             rc.region == region, rc.member == address).order_by(rc.seq)).all()
     ]
+    spent = conn.execute(select(t.balances.c.redeemed).where(
+        t.balances.c.region == region, t.balances.c.member == address)).scalar()
+    out["redeemedPoints"] = int(spent or 0)
+    out["spendablePoints"] = int(row.points) - int(spent or 0)
     b = t.badges.c
     out["badges"] = [
         {"claim": r.claim, "seq": r.seq, "chainId": r.chain_id, "contract": r.contract,
@@ -205,29 +212,6 @@ def claim(conn: Connection, region: str, claim_id: str) -> dict[str, Any] | None
     return out
 
 
-def quests(conn: Connection, region: str, *, offset: int, limit: int,
-           open_at: int | None = None) -> tuple[int, list[dict[str, Any]]]:
-    q = t.quests.c
-    cond = [q.region == region]
-    if open_at is not None:
-        cond += [q.opens_at <= open_at, q.closes_at >= open_at]
-    total = conn.execute(select(func.count()).select_from(t.quests).where(*cond)).scalar_one()
-    rows = conn.execute(
-        select(t.quests).where(*cond).order_by(q.seq.desc()).offset(offset).limit(limit)
-    ).all()
-    return int(total), [quest_json(r) for r in rows]
-
-
-def quest_json(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "seq": r.seq, "admin": r.admin, "title": r.title,
-            "category": r.category, "points": r.points, "opensAt": r.opens_at,
-            "closesAt": r.closes_at, "detailsHash": r.details_hash, "claims": r.claims}
-
-
-def quest(conn: Connection, region: str, quest_id: str) -> dict[str, Any] | None:
-    q = t.quests.c
-    row = conn.execute(select(t.quests).where(q.region == region, q.id == quest_id)).first()
-    return quest_json(row) if row is not None else None
 
 
 def policy(conn: Connection, region: str) -> dict[str, Any]:

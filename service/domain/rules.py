@@ -35,6 +35,7 @@ MAX_RECOVERY_DAYS = 30
 STRING_LIMITS: dict[str, int] = {
     "displayName": 64, "category": 32, "title": 200, "reason": 500, "note": 280,
     "role": 16, "policy": 8192, "region": 32, "text": 8000, "method": 16,
+    "description": 4000, "place": 200, "geo": 40, "tags": 200, "status": 16,
 }
 #: Fields that must not be empty (or only spaces).
 REQUIRED_TEXT = frozenset({"displayName", "title", "category"})
@@ -183,6 +184,8 @@ def check_claim(c: Check, m: dict[str, Any]) -> None:
         quest = c.state.one(t.quests, id=m["quest"])
         if quest is None:
             raise DomainError("unknown-quest", quest=m["quest"], region=c.facts.region)
+        if quest["status"] != "open":
+            raise DomainError("quest-not-open", quest=m["quest"], status=quest["status"])
         if not quest["opens_at"] <= occurred <= quest["closes_at"]:
             raise DomainError("quest-closed", quest=m["quest"], opens_at=quest["opens_at"],
                               closes_at=quest["closes_at"], occurred_at=occurred)
@@ -327,6 +330,199 @@ def check_recovery(c: Check, m: dict[str, Any]) -> None:
                           got=m["expiresAt"])
 
 
+# -- quests people can join, check-in, perks (issue 14) ----------------------------------
+
+ZERO_ADDRESS = "0x" + "00" * 20
+MAX_QUEST_POINTS = 10_000
+MAX_CAPACITY = 100_000
+MAX_TAGS = 10
+MAX_CHECK_IN_SECONDS = 24 * 3600
+MAX_PERK_COST = 1_000_000
+MAX_PERK_STOCK = 100_000
+REDEMPTION_STATUSES = ("handed-over", "cancelled")
+
+
+def need_quest(c: Check, quest_id: str) -> Mapping[str, Any]:
+    row = c.state.one(t.quests, id=quest_id)
+    if row is None:
+        raise DomainError("unknown-quest", quest=quest_id, region=c.facts.region)
+    return row
+
+
+def _quest_fields(c: Check, m: dict[str, Any]) -> None:
+    """The public fields a `QuestPost` and a `QuestEdit` share."""
+    categories = c.state.policy.categories
+    if m["category"] not in categories:
+        raise DomainError("unknown-category", category=m["category"],
+                          categories=", ".join(sorted(categories)))
+    if m["points"] > MAX_QUEST_POINTS:
+        raise DomainError("out-of-range", field="points", expected=f"at most {MAX_QUEST_POINTS}",
+                          got=m["points"])
+    if m["closesAt"] <= m["opensAt"]:
+        raise DomainError("out-of-range", field="closesAt", expected="after opensAt",
+                          got=m["closesAt"])
+    if m["capacity"] > MAX_CAPACITY:
+        raise DomainError("out-of-range", field="capacity", expected=f"at most {MAX_CAPACITY}",
+                          got=m["capacity"])
+    if m["geo"] and not _is_geo(m["geo"]):
+        raise DomainError("out-of-range", field="geo",
+                          expected='"latitude,longitude" in degrees, or empty', got=m["geo"])
+    tags = [x.strip() for x in m["tags"].split(",")] if m["tags"].strip() else []
+    if len(tags) > MAX_TAGS or any(not x or len(x) > 32 for x in tags):
+        raise DomainError("out-of-range", field="tags",
+                          expected=f"at most {MAX_TAGS} comma-separated tags of 1-32 characters",
+                          got=m["tags"])
+    if m["contact"] != ZERO_ADDRESS:
+        need_member(c, m["contact"])
+
+
+def _is_geo(text: str) -> bool:
+    parts = text.split(",")
+    try:
+        lat, lon = (float(x) for x in parts) if len(parts) == 2 else (999.0, 999.0)
+    except ValueError:
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def check_quest_post(c: Check, m: dict[str, Any]) -> None:
+    who = m["author"]
+    need_member(c, who)
+    _quest_fields(c, m)
+    if not c.state.has_role(who, "admin"):
+        member = c.state.member(who)
+        assert member is not None
+        needed = c.state.policy.questProposalLevel
+        if int(member["level"]) < needed:
+            raise DomainError("level-too-low", who=who, level=member["level"], needed=needed,
+                              action="propose a quest")
+
+
+def check_quest_decision(c: Check, m: dict[str, Any]) -> None:
+    who = m["reviewer"]
+    if not (c.state.has_role(who, "admin") or c.state.has_role(who, "verifier")):
+        raise DomainError("not-verifier", who=who, region=c.facts.region)
+    quest = need_quest(c, m["quest"])
+    if quest["status"] != "proposed":
+        raise DomainError("quest-decided", quest=m["quest"], status=quest["status"])
+    if quest["admin"] == who:
+        raise DomainError("own-quest", who=who, quest=m["quest"])
+    if not m["publish"] and not m["reason"].strip():
+        raise DomainError("reason-required", action="decline")
+
+
+def check_quest_edit(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    quest = need_quest(c, m["quest"])
+    if quest["status"] in ("closed", "declined"):
+        raise DomainError("quest-not-open", quest=m["quest"], status=quest["status"])
+    _quest_fields(c, m)
+
+
+def check_quest_closure(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    quest = need_quest(c, m["quest"])
+    if quest["status"] in ("closed", "declined"):
+        raise DomainError("quest-not-open", quest=m["quest"], status=quest["status"])
+
+
+def check_sign_up(c: Check, m: dict[str, Any]) -> None:
+    who = m["member"]
+    need_member(c, who)
+    quest = need_quest(c, m["quest"])
+    row = c.state.one(t.signups, quest=m["quest"], member=who)
+    joined = row is not None and row["joined"]
+    if not m["joined"]:
+        if not joined:
+            raise DomainError("not-signed-up", who=who, quest=m["quest"])
+        return
+    if quest["status"] != "open":
+        raise DomainError("quest-not-open", quest=m["quest"], status=quest["status"])
+    if c.now > quest["closes_at"]:
+        raise DomainError("quest-not-open", quest=m["quest"], status="over")
+    if joined:
+        raise DomainError("already-signed-up", who=who, quest=m["quest"])
+    capacity = int(quest["capacity"])
+    if capacity and int(quest["signups"]) >= capacity:
+        raise DomainError("quest-full", quest=m["quest"], capacity=capacity)
+
+
+def is_organiser(c: Check, quest: Mapping[str, Any], who: str) -> bool:
+    """The quest's author, its contact person, or an admin."""
+    return who in (quest["admin"], quest["contact"]) or c.state.has_role(who, "admin")
+
+
+def check_check_in_window(c: Check, m: dict[str, Any]) -> None:
+    who = m["organiser"]
+    quest = need_quest(c, m["quest"])
+    if not is_organiser(c, quest, who):
+        raise DomainError("not-organiser", who=who, quest=m["quest"])
+    if quest["status"] != "open":
+        raise DomainError("quest-not-open", quest=m["quest"], status=quest["status"])
+    opens, closes = m["opensAt"], m["closesAt"]
+    if not opens < closes <= opens + MAX_CHECK_IN_SECONDS or closes <= c.now:
+        raise DomainError("out-of-range", field="closesAt",
+                          expected="later than now and opensAt, at most 24 hours after opensAt",
+                          got=closes)
+
+
+def check_perk(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    if m["perk"] != ZERO32 and c.state.one(t.perks, id=m["perk"]) is None:
+        raise DomainError("unknown-perk", perk=m["perk"], region=c.facts.region)
+    if not 1 <= m["cost"] <= MAX_PERK_COST:
+        raise DomainError("out-of-range", field="cost",
+                          expected=f"between 1 and {MAX_PERK_COST}", got=m["cost"])
+    if m["stock"] > MAX_PERK_STOCK:
+        raise DomainError("out-of-range", field="stock", expected=f"at most {MAX_PERK_STOCK}",
+                          got=m["stock"])
+    if m["validUntil"] <= c.now:
+        raise DomainError("out-of-range", field="validUntil", expected="a time after now",
+                          got=m["validUntil"])
+
+
+def spendable(state: Projections, member: str) -> int:
+    """Points ``member`` may still redeem: lifetime points minus points redeemed (not
+    cancelled). Redeeming never lowers lifetime points or the level."""
+    row = state.member(member)
+    spent = state.one(t.balances, member=member)
+    return (int(row["points"]) if row else 0) - (int(spent["redeemed"]) if spent else 0)
+
+
+def check_redemption(c: Check, m: dict[str, Any]) -> None:
+    who = m["member"]
+    need_member(c, who)
+    perk = c.state.one(t.perks, id=m["perk"])
+    if perk is None:
+        raise DomainError("unknown-perk", perk=m["perk"], region=c.facts.region)
+    if c.now > perk["valid_until"]:
+        raise DomainError("perk-expired", perk=m["perk"], valid_until=perk["valid_until"])
+    if int(perk["redeemed"]) >= int(perk["stock"]):
+        raise DomainError("perk-out-of-stock", perk=m["perk"], stock=perk["stock"])
+    if m["cost"] != perk["cost"]:
+        raise DomainError("perk-changed", perk=m["perk"], cost=perk["cost"], got=m["cost"])
+    balance = spendable(c.state, who)
+    if balance < m["cost"]:
+        raise DomainError("balance-too-low", who=who, balance=balance, cost=m["cost"])
+
+
+def check_redemption_status(c: Check, m: dict[str, Any]) -> None:
+    who = m["actor"]
+    row = c.state.one(t.redemptions, id=m["redemption"])
+    if row is None:
+        raise DomainError("unknown-redemption", redemption=m["redemption"],
+                          region=c.facts.region)
+    if m["status"] not in REDEMPTION_STATUSES:
+        raise DomainError("out-of-range", field="status",
+                          expected=" or ".join(REDEMPTION_STATUSES), got=m["status"])
+    if row["status"] != "requested":
+        raise DomainError("redemption-decided", redemption=m["redemption"], status=row["status"])
+    admin = c.state.has_role(who, "admin")
+    if m["status"] == "handed-over" and not admin:
+        raise DomainError("not-admin", who=who, region=c.facts.region)
+    if m["status"] == "cancelled" and not admin and who != row["member"]:
+        raise DomainError("not-allowed", reason="Only the member who redeemed it, or an admin, "
+                          "can cancel a redemption.")
 # -- proposals and votes (see governance.py) ----------------------------------------------
 
 
@@ -453,6 +649,15 @@ CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Recovery": check_recovery,
 
 
+    "QuestPost": check_quest_post,
+    "QuestDecision": check_quest_decision,
+    "QuestEdit": check_quest_edit,
+    "QuestClosure": check_quest_closure,
+    "SignUp": check_sign_up,
+    "CheckInWindow": check_check_in_window,
+    "Perk": check_perk,
+    "Redemption": check_redemption,
+    "RedemptionStatus": check_redemption_status,
     "Proposal": check_proposal,
     "Vote": check_vote,
     "Withdrawal": check_withdrawal,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 VERSION_TABLE = "service_alembic_version"
@@ -135,6 +136,78 @@ quests = Table(
     Column("closes_at", BigInteger, nullable=False),
     Column("details_hash", HASH, nullable=False),
     Column("claims", Integer, nullable=False),
+    # issue 14: what a person needs to join (a `Quest` entry leaves them empty)
+    Column("status", String(12), nullable=False, server_default="open"),  # proposed open
+    # declined closed
+    Column("description", Text, nullable=False, server_default=""),
+    Column("place", String(400), nullable=False, server_default=""),
+    Column("geo", String(64), nullable=False, server_default=""),
+    Column("online", Boolean, nullable=False, server_default=false()),
+    Column("capacity", Integer, nullable=False, server_default="0"),  # 0: no limit
+    Column("contact", ADDR, nullable=True),
+    Column("tags", String(400), nullable=False, server_default=""),
+    Column("signups", Integer, nullable=False, server_default="0"),
+    Column("decided_seq", BigInteger, nullable=True),  # published, declined or closed by
+    Column("reason", Text, nullable=False, server_default=""),  # of a decline or closure
+    Column("edited_seq", BigInteger, nullable=True),
+)
+
+signups = Table(
+    "svc_signups", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("quest", HASH, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("joined", Boolean, nullable=False),  # False: cancelled
+    Column("seq", BigInteger, nullable=False),  # the latest SignUp entry
+    Column("time", BigInteger, nullable=False),
+)
+
+checkins = Table(
+    "svc_checkins", metadata,  # the latest check-in window of each quest
+    Column("region", REGION, primary_key=True),
+    Column("quest", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("organiser", ADDR, nullable=False),
+    Column("opens_at", BigInteger, nullable=False),
+    Column("closes_at", BigInteger, nullable=False),
+)
+
+perks = Table(
+    "svc_perks", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # the Perk entry that listed it
+    Column("updated_seq", BigInteger, nullable=False),  # the latest Perk entry for it
+    Column("admin", ADDR, nullable=False),
+    Column("title", String(400), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("cost", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),  # how many there are in all
+    Column("redeemed", Integer, nullable=False),  # redemptions not cancelled
+    Column("valid_until", BigInteger, nullable=False),
+    Column("place", String(400), nullable=False),
+)
+
+redemptions = Table(
+    "svc_redemptions", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("id", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("member", ADDR, nullable=False),
+    Column("perk", HASH, nullable=False),
+    Column("cost", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # requested handed-over cancelled
+    Column("status_seq", BigInteger, nullable=True),
+    Column("reason", Text, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Index("ix_svc_redemptions_member", "region", "member"),
+)
+
+balances = Table(
+    "svc_balances", metadata,  # spendable = lifetime points (svc_members) - redeemed
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("redeemed", BigInteger, nullable=False),  # points of redemptions not cancelled
 )
 
 policies = Table(
@@ -292,6 +365,7 @@ heads = Table(
 PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
     points, recognitions, badges, erasures, invitations, custody, recoveries,
+    signups, checkins, perks, redemptions, balances,
     proposals, electorate, votes, ballots,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""

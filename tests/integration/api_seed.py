@@ -34,6 +34,7 @@ class Seeded:
     members: list[str] = field(default_factory=list)
     claims: list[str] = field(default_factory=list)
     quests: list[str] = field(default_factory=list)
+    perks: list[str] = field(default_factory=list)
     proposals: list[str] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
     """Digests of stored private details (the first readable by ``tokens[0]``)."""
@@ -155,6 +156,26 @@ def seed(s: Seeded) -> None:
     assert r.status_code == 201, r.text
     managed_address, managed_token = r.json()["address"], r.json()["token"]
     s.members.append(managed_address)
+
+    # Quests people join (issue 14): a quest with a place and capacity, a sign-up, a
+    # check-in window, a resident's proposal, and a perk redeemed.
+    joinable = submit(admin, "QuestPost", title="浜の清掃", category="cleanup", points=20,
+                      opensAt=now - 3600, closesAt=now + 7 * 86400, description="軍手あり",
+                      place="菱浦港", geo="36.09,133.09", online=False, capacity=10,
+                      contact=alice.address, tags="海,清掃", detailsHash=ZERO32)
+    assert joinable is not None
+    s.quests.append(joinable)
+    submit(bob, "SignUp", quest=joinable, joined=True)
+    submit(admin, "CheckInWindow", quest=joinable, opensAt=now - 60, closesAt=now + 3600)
+    s.quests.append(submit(bob, "QuestPost", title="古民家の片付け", category="cleanup",
+                           points=0, opensAt=now, closesAt=now + 86400, description="",
+                           place="", geo="", online=True, capacity=0,
+                           contact="0x" + "00" * 20, tags="", detailsHash=ZERO32) or "")
+    perk = submit(admin, "Perk", perk=ZERO32, title="温泉券", description="一回", cost=10,
+                  stock=5, validUntil=now + 86400, place="役場")
+    assert perk is not None
+    s.perks.append(perk)
+    submit(alice, "Redemption", perk=perk, cost=10)
 
     alice_token = svc.auth.new_session(alice.address)[0]
     r = s.client.post(f"/v1/regions/{w.region}/claims/{approved}/badges",

@@ -98,10 +98,40 @@ def seeded(w: World, *, members: int = 20, claims: int = 80) -> dict[str, Any]:
         "contract": "0x" + "5b" * 20, "tokenId": 1, "leafHash": "0x" + "42" * 32})
     formula = alice.sign("Claim", **claim_fields(w, title="=1+1 浜の清掃", minutes=30))
     d.submit(w.region, [formula])
+    joinable_quests_and_perks(w, admin, alice, vera)
     anchor = anchor_record(w)
     return {"admin": admin, "alice": alice, "vera": vera, "kept": claim_id(w, kept),
             "kept_hash": kept_hash, "gone": claim_id(w, gone), "gone_hash": gone_hash,
             "anchor": anchor}
+
+
+def joinable_quests_and_perks(w: World, admin: Any, alice: Any, vera: Any) -> None:
+    """Issue 14's types: a quest posted, one proposed and published, sign-ups (one
+    cancelled), a check-in window, an edit and a closure; a perk listed and changed,
+    redeemed twice, one redemption cancelled and one handed over."""
+    from tests.integration.quest_fixtures import edit_fields, perk_fields, quest_fields
+
+    d, now = w.domain, w.regions.clock()
+    fields = quest_fields(w, contact=alice.address)
+    [posted] = d.submit(w.region, [admin.sign("QuestPost", **fields)])
+    [proposed] = d.submit(w.region, [alice.sign("QuestPost", **quest_fields(w, title="提案"))])
+    d.submit(w.region, [vera.sign("QuestDecision", quest=proposed.id, publish=True, reason="")])
+    for joined in (True, False, True):
+        d.submit(w.region, [alice.sign("SignUp", quest=posted.id, joined=joined)])
+    d.submit(w.region, [admin.sign("CheckInWindow", quest=posted.id, opensAt=now,
+                                   closesAt=now + 600)])
+    d.submit(w.region, [admin.sign("QuestEdit", quest=posted.id,
+                                   **edit_fields(fields, place="=福井港"))])
+    d.submit(w.region, [admin.sign("QuestClosure", quest=posted.id, reason="終了")])
+    [perk] = d.submit(w.region, [admin.sign("Perk", **perk_fields(w, stock=2))])
+    d.submit(w.region, [admin.sign("Perk", **perk_fields(w, perk=perk.id, stock=4)),
+                        admin.sign("Perk", **perk_fields(w, title="島の夕食会", cost=30))])
+    [one] = d.submit(w.region, [alice.sign("Redemption", perk=perk.id, cost=10)])
+    [two] = d.submit(w.region, [alice.sign("Redemption", perk=perk.id, cost=10)])
+    d.submit(w.region, [alice.sign("RedemptionStatus", redemption=one.id, status="cancelled",
+                                   reason="")])
+    d.submit(w.region, [admin.sign("RedemptionStatus", redemption=two.id,
+                                   status="handed-over", reason="")])
 
 
 def anchor_record(w: World, chain_id: int = 31337,

@@ -131,7 +131,9 @@ def test_the_replay_gives_exactly_the_live_projections(
         if name != "svc_heads":  # the live service's bookkeeping, not a projection of entries
             assert mine[name] == live[name], name
     for name in ("svc_points", "svc_endorsements", "svc_recognitions", "svc_badges",
-                 "svc_custody", "svc_invitations", "svc_quests", "svc_erasures"):
+                 "svc_custody", "svc_invitations", "svc_quests", "svc_erasures",
+                 "svc_signups", "svc_checkins", "svc_perks", "svc_redemptions",
+                 "svc_balances"):
         assert live[name], name
 
 
@@ -229,8 +231,38 @@ def test_a_broken_rule_is_named_with_its_code(small: World, tmp_path: Path) -> N
     fails(export_to(w, tmp_path / "b.zip"), seq, "budget-exceeded")
 
 
+def test_a_forged_redemption_is_named(small: World, tmp_path: Path) -> None:
+    """A redemption appended around the rules (every signature valid) that spends more
+    than the member's balance: the auditor's replay names it."""
+    from tests.integration.quest_fixtures import perk_fields
+
+    w = small
+    alice, _, _ = people(w)
+    [perk] = w.domain.submit(w.region, [w.admin.sign("Perk", **perk_fields(w, cost=10))])
+    [(seq, _)] = w.regions.append(w.region, [alice.sign("Redemption", perk=perk.id,
+                                                        cost=10)])
+    err = fails(export_to(w, tmp_path / "b.zip"), seq, "balance-too-low")
+    assert "0 points to spend" in err.reason
+
+
+def test_a_balance_altered_in_the_views_is_named(bundle: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(bundle) as z:
+        text = z.read("views/balances.csv").decode("utf-8-sig")
+    lines = text.split("\r\n")
+    row = next(i for i, line in enumerate(lines) if line.endswith(",10," + line.split(",")[-1])
+               and i > 0)
+    cells = lines[row].split(",")
+    cells[-1] = str(int(cells[-1]) + 10)  # 10 more points to spend than the entries give
+    lines[row] = ",".join(cells)
+    bad = rewrite(bundle, tmp_path / "v.zip",
+                  {"views/balances.csv": "\r\n".join(lines).encode("utf-8-sig")})
+    fails(bad, None, f"views/balances.csv line {row + 1} differs")
+
+
 @pytest.mark.parametrize("view", ["views/contributions.csv", "views/reviews.csv",
-                                  "views/endorsements.csv", "views/points.csv"])
+                                  "views/endorsements.csv", "views/points.csv",
+                                  "views/perks.csv", "views/redemptions.csv",
+                                  "views/balances.csv"])
 def test_each_altered_view_fails_naming_its_line(bundle: Path, tmp_path: Path,
                                                   view: str) -> None:
     # contributions is checked in this process, the others in a forked one, each

@@ -128,3 +128,11 @@ def test_two_demo_seeds_at_the_same_time_both_succeed(env: dict[str, str]) -> No
         assert joined.scalar_one() == 2 * 4 + 1  # the admin joined once
     engine.dispose()
     assert "ok:" in run(env, "verify", "--region", "ama").stdout
+
+
+def test_rebuild_check_right_after_init_finds_the_projections_identical(
+        env: dict[str, str]) -> None:
+    """``init`` appends without the domain; the check compares with what the service
+    would show (it catches up first), not with projections never applied."""
+    run(env, "init", "--region", "ama", "--name", "海士町")
+    assert "identical" in run(env, "rebuild", "--region", "ama", "--check").stdout

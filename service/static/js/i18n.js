@@ -1,6 +1,8 @@
 // Japanese and English. The language comes from the browser (navigator.languages) and
 // can be switched; the choice is remembered on this device.
 
+import { QUEST_STRINGS, QUEST_ERRORS } from './i18n_quests.js';
+
 const KEY = 'kakawari.lang';
 let current = null;
 
@@ -781,3 +783,6 @@ export function categoryIn(l, name) {
   const entry = CATEGORIES[name];
   return entry ? entry[l] : name;
 }
+
+Object.assign(S, QUEST_STRINGS);
+Object.assign(ERRORS, QUEST_ERRORS);

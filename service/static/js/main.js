@@ -12,7 +12,8 @@ import { viewSignIn, viewRecover } from './views/signin.js';
 import { viewClaim } from './views/claim.js';
 import { viewMine } from './views/mine.js';
 import { viewEndorse } from './views/endorse.js';
-import { viewQuests } from './views/quests.js';
+import { viewQuests, viewQuest, viewQuestForm, viewCheckIn } from './views/quests.js';
+import { viewPerks } from './views/perks.js';
 import { viewPoints } from './views/points.js';
 import { viewReview } from './views/review.js';
 import { viewAdmin } from './views/admin.js';
@@ -33,6 +34,10 @@ const ROUTES = {
   notices: { view: viewNotices, nav: 'notices', member: true, main: true },
   endorse: { view: viewEndorse, nav: 'endorse', icon: '♡', member: true },
   quests: { view: viewQuests, nav: 'quests', icon: '★' },
+  quest: { view: viewQuest, nav: null },
+  'quest-new': { view: viewQuestForm, nav: null },
+  checkin: { view: viewCheckIn, nav: null },
+  perks: { view: viewPerks, nav: null },
   points: { view: viewPoints, nav: 'points', icon: '◎', member: true },
   connections: { view: viewConnections, nav: 'connections', icon: '⋈' },
   decide: { view: viewDecide, nav: 'decide', icon: '☑' },

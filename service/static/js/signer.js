@@ -74,6 +74,11 @@ const PATHS = {
   Confirmation: (f) => `/claims/${f.claim}/confirmations`, Review: (f) => `/claims/${f.claim}/reviews`,
   Endorsement: (f) => `/claims/${f.claim}/endorsements`, Quest: () => '/quests', Policy: () => '/policy',
   Revocation: () => '/revocations', Reinstatement: () => '/reinstatements', Erasure: () => '/erasures',
+  QuestPost: () => '/quest-posts', QuestDecision: (f) => `/quests/${f.quest}/decisions`,
+  QuestEdit: (f) => `/quests/${f.quest}/edits`, QuestClosure: (f) => `/quests/${f.quest}/closure`,
+  SignUp: (f) => `/quests/${f.quest}/signups`, CheckInWindow: (f) => `/quests/${f.quest}/checkin-windows`,
+  Perk: () => '/perks', Redemption: (f) => `/perks/${f.perk}/redemptions`,
+  RedemptionStatus: (f) => `/redemptions/${f.redemption}/status`,
   Invitation: () => '/invitations', InvitationRevocation: () => '/invitation-revocations',
   Recovery: () => '/recoveries',
   Proposal: () => '/proposals',
@@ -99,6 +104,11 @@ function show(type, name, value, extra) {
   if (name === 'coContributors') return value.length ? value.map(nameOf).join('、') : t('none');
   if (name === 'quest') return value === ZERO32 ? t('none') : (extra.questTitle || shortAddr(value));
   if (name === 'claim') return extra.claimTitle || shortAddr(value);
+  if (name === 'perk') return value === ZERO32 ? t('none') : (extra.perkTitle || shortAddr(value));
+  if (name === 'redemption') return extra.perkTitle || shortAddr(value);
+  if (name === 'validUntil') return fmtDate(value);
+  if (name === 'capacity') return value ? String(value) : t('q.noLimit');
+  if (name === 'contact' && value === '0x' + '00'.repeat(20)) return t('none');
   if (name === 'detailsHash') return value === ZERO32 ? t('none') : `${value.slice(0, 10)}…`;
   if (name === 'role') return t('role.' + value);
   if (name === 'proposal') return extra.proposalTitle || shortAddr(value);
@@ -172,7 +182,7 @@ function plainDialog(type, message, fields, extra) {
  * submit it. Resolves with the API's {id, entries}; rejects with ApiError
  * ('wallet-rejected' when the person cancels).
  */
-export async function act(type, fields, extra = {}) {
+export async function act(type, fields, extra = {}, via = null) {
   const s = state.session;
   if (!s) throw new ApiError({ status: 401, code: 'unauthenticated' });
   const region = state.region;
@@ -181,12 +191,18 @@ export async function act(type, fields, extra = {}) {
   const message = {};
   const full = { region, [signerField]: s.address, nonce: nonce53(), issuedAt: Math.floor(Date.now() / 1000), ...fields };
   for (const { name } of td.types[type]) message[name] = full[name];
-  const ok = s.managed ? await plainDialog(type, message, fields, extra) : await signDialog(type, message, extra);
+  // `via.confirmed`: the page itself showed every field and the person pressed its one
+  // button for exactly this record (a check-in, the organiser's attendance list).
+  const ok = via && via.confirmed ? true
+    : s.managed ? await plainDialog(type, message, fields, extra) : await signDialog(type, message, extra);
   if (!ok) throw new ApiError({ code: s.managed ? 'record-cancelled' : 'sign-cancelled' });
   // The server accepts a message only shortly after it was issued: stamp it now, in
   // case the person took their time reading.
   message.issuedAt = Math.floor(Date.now() / 1000);
+  // A check-in (issue 14) sends the claim with the code scanned from the organiser's QR.
+  const checkin = via && via.checkin ? `${R(region)}/quests/${fields.quest}/checkins` : null;
   if (s.managed) {
+    if (checkin) return post(checkin, { code: via.checkin, fields: Object.fromEntries(Object.entries(fields).filter(([k]) => k !== 'quest')) });
     return post(`${R(region)}/managed/${enc(type)}`, { fields });
   }
   const eth = wallet();
@@ -196,5 +212,6 @@ export async function act(type, fields, extra = {}) {
   try {
     signature = await eth.request({ method: 'eth_signTypedData_v4', params: [s.address, JSON.stringify(payload)] });
   } catch (e) { throw walletError(e); }
+  if (checkin) return post(checkin, { code: via.checkin, message, signature });
   return post(R(region) + PATHS[type](fields), { message, signature });
 }

@@ -162,9 +162,10 @@ async function quests(root, app) {
       } catch (err) { report(form, box, err); }
     });
   });
-  root.append(card(h('h2', t('quests.new')), form),
-    card(h('h2', t('quests.title')), list.items.length ? h('ul', { class: 'feed' }, list.items.map((q) => h('li',
-      h('strong', q.title), ' ', chip(category(q.category)), ' ', chip(`+${q.points}`, 'level'),
+  root.append(card(h('h2', t('quests.new')),
+    h('p', { class: 'muted' }, t('q.adminFull')), h('div', { class: 'actions start' }, h('a', { class: 'button primary', href: '#/quest-new' }, t('q.postFull'))), form),
+    card(h('h2', t('quests.title')), h('p', { class: 'muted small' }, t('q.adminEditHint')), list.items.length ? h('ul', { class: 'feed' }, list.items.map((q) => h('li',
+      h('a', { href: `#/quest?id=${q.id}` }, h('strong', q.title)), ' ', q.status && q.status !== 'open' ? [chip(t('q.status.' + q.status), 'wait'), ' '] : '', chip(category(q.category)), ' ', chip(`+${q.points}`, 'level'),
       h('div', { class: 'muted small' }, `${fmtDate(q.opensAt)} – ${fmtDate(q.closesAt)} · ${(q.claims === 1 ? t('quests.answers1') : t('quests.answers', { n: q.claims }))}`)))) : h('p', { class: 'muted' }, t('quests.empty'))));
 }
 

@@ -7,7 +7,7 @@ import { h, card, chip, field, errorBox, busy, toast, fmtDate, emptyState, clear
 import { state } from '../state.js';
 import { report } from './home.js';
 
-const ICON = { approved: '✓', rejected: '✗', thanked: '♡', confirm: '？', quest: '★' };
+const ICON = { approved: '✓', rejected: '✗', thanked: '♡', confirm: '？', quest: '★', signup: '＋' };
 
 function text(n) {
   const who = n.byName || '';
@@ -17,12 +17,14 @@ function text(n) {
     case 'thanked': return [t('notices.thanked', { name: who, title: n.title, n: n.amount }), n.note ? `「${n.note}」` : ''];
     case 'confirm': return [t('notices.confirm', { name: who, title: n.title }), n.done ? t('notices.confirmDone') : t('notices.confirmAsk')];
     case 'quest': return [t('notices.quest', { title: n.title, points: n.points })];
+    case 'signup': return [t('notices.signup', { name: who, title: n.title })];
     default: return [n.kind];
   }
 }
 
 function link(n) {
   if (n.kind === 'quest') return `#/claim?quest=${n.quest}`;
+  if (n.kind === 'signup') return `#/quest?id=${n.quest}`;
   if (n.kind === 'thanked' || n.kind === 'approved' || n.kind === 'rejected') return `#/mine?new=${n.claim}`;
   return '#/mine';
 }

@@ -3,8 +3,8 @@
 ``svc_accounts.passphrase_seq`` (the recovery that set the passphrase) and
 ``svc_invitation_labels`` (who an invitation is for: off the log).
 
-Revision ID: s0007
-Revises: s0003_15
+Revision ID: s0008
+Revises: s0007
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0007"
-down_revision = "s0003_15"
+revision = "s0008"
+down_revision = "s0007"
 branch_labels = None
 depends_on = None
 

@@ -306,6 +306,21 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address service,bytes32 proposal,string result,uint64 nonce,"
             "uint64 issuedAt",
         ),
+        # Signed by an admin: a partnership with another region (issue 16), naming the
+        # partner's log origin, its checkpoint key (vkey), its witness key (cosigner vkey)
+        # and its log URL (the tlog-tiles prefix). `PartnershipEnd` withdraws it.
+        _t(
+            "Partnership",
+            "admin",
+            "string region,address admin,string partner,string partnerName,string logKey,"
+            "string witnessKey,string url,uint64 nonce,uint64 issuedAt",
+        ),
+        _t(
+            "PartnershipEnd",
+            "admin",
+            "string region,address admin,string partner,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
         # Written by the service key after a checkpoint is anchored on chain.
         _t(
             "Anchor",

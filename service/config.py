@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     """Lifetime of a sign-in (bearer token), seconds."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1_048_576)
     """Largest request body the API reads (private details with photos included)."""
+    witness_interval: float = Field(default=1.0, ge=0, le=3600)
+    """Seconds between rounds sending new checkpoints to partner witnesses (0: off)."""
     public_origins: list[str] = Field(default_factory=list)
     """Where people reach the service, e.g. ``["https://kakawari.example.jp"]``: sign-in
     messages (SIWE) must name one of these. Unset: local addresses only (development)."""

@@ -6,6 +6,8 @@ Layout under the data directory::
     regions/<region>/checkpoint.key Ed25519 checkpoint signing key (C2SP skey), sealed
     regions/<region>/service.key    secp256k1 key for service-written entries, sealed
     regions/<region>/admin.key      operator's admin key when `init` made one, sealed
+    regions/<region>/witness.key    Ed25519 witness cosigning key (seed), sealed
+    public/<region>/witness.vkey    its public verifier key (C2SP vkey, type 0x04)
 
 The passphrase comes from ``KAKAWARI_PASSPHRASE``, else from the ``passphrase`` file
 (which must be readable only by its owner), else from a prompt when stdin is a
@@ -29,6 +31,11 @@ from ledger.errors import KeyStoreError
 from .config import Settings
 
 PASSPHRASE_FILE = "passphrase"
+
+
+def public_path(settings: Settings, region: str, name: str) -> Path:
+    """Where a region's public key file ``name`` is kept (not sealed: it is public)."""
+    return settings.data_dir / "public" / region / name
 
 
 class KeyringError(Exception):
@@ -97,6 +104,13 @@ class Keyring:
             secret, self._secret, f"kakawari/{region} {name}", n=self.settings.scrypt_n
         )
         write_private_file(self._path(region, name), json.dumps(sealed, indent=1).encode())
+
+    def write_public(self, region: str, name: str, text: str) -> None:
+        """Write a public file (a verifier key) under ``public/<region>/``."""
+        path = public_path(self.settings, region, name)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists() or path.read_text() != text + "\n":
+            path.write_text(text + "\n")
 
     def load(self, region: str, name: str) -> bytes:
         path = self._path(region, name)

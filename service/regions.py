@@ -18,6 +18,7 @@ from typing import Any
 
 from ledger import eip712
 from ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from ledger.cosignature import Cosigner, format_cosigner_vkey
 from ledger.entry import Entry, origin_for
 from ledger.errors import EntryError, LedgerError, SignatureError
 from ledger.messages import MESSAGE_TYPES
@@ -28,6 +29,11 @@ from ledger.verify import GENESIS_TYPE, RegionFacts
 from .keyring import Keyring, KeyringError
 
 Clock = Callable[[], int]
+
+
+def witness_name(region: str) -> str:
+    """The key name of a region's witness: ``kakawari/<region>/witness``."""
+    return f"{origin_for(region)}/witness"
 
 
 def verify_note(note: str, vkey: str) -> tuple[int, bytes]:
@@ -62,6 +68,7 @@ class CreatedRegion:
     service: str
     admin: str
     admin_key_created: bool
+    witness_vkey: str
 
 
 class Regions:
@@ -74,6 +81,7 @@ class Regions:
         self._facts: dict[str, RegionFacts] = {}
         self._signers: dict[str, Callable[[int, bytes], str]] = {}
         self._service_keys: dict[str, bytes] = {}
+        self._cosigners: dict[str, Cosigner] = {}
 
     # -- keys ---------------------------------------------------------------------------
 
@@ -99,6 +107,20 @@ class Regions:
         if key is None:
             key = self._service_keys[region] = self._keys().load(region, "service")
         return key
+
+    def witness_cosigner(self, region: str) -> Cosigner:
+        """The region's witness key (C2SP cosignature/v1, Ed25519), named
+        ``kakawari/<region>/witness``. A region created before witnessing existed gets
+        its key (sealed like the others) the first time it is asked for."""
+        cosigner = self._cosigners.get(region)
+        if cosigner is None:
+            keys = self._keys()
+            if not keys.has(region, "witness"):
+                keys.store(region, "witness", secrets.token_bytes(32))
+            cosigner = Cosigner(witness_name(region), keys.load(region, "witness"))
+            keys.write_public(region, "witness.vkey", format_cosigner_vkey(cosigner.verifier))
+            self._cosigners[region] = cosigner
+        return cosigner
 
     def admin_key(self, region: str) -> bytes:
         """The operator's admin key when ``init`` created one (KeyringError otherwise)."""
@@ -131,6 +153,8 @@ class Regions:
         keys.store(region, "service", service_key)
         if admin_key is not None:
             keys.store(region, "admin", admin_key)
+        witness_seed = secrets.token_bytes(32)
+        keys.store(region, "witness", witness_seed)
         self.store.create_log(origin, vkey)
         service = eip712.address_of(service_key)
         message = {
@@ -148,8 +172,11 @@ class Regions:
         message = eip712.normalize_message(mtype, message)
         signature = eip712.sign_message(service_key, domain, mtype, message)
         self._append(region, [Signed(GENESIS_TYPE, message, signature)], domain)
+        cosigner = self._cosigners[region] = Cosigner(witness_name(region), witness_seed)
+        witness = format_cosigner_vkey(cosigner.verifier)
+        keys.write_public(region, "witness.vkey", witness)
         return CreatedRegion(
-            region, origin, vkey, service, str(message["admin"]), admin_key is not None
+            region, origin, vkey, service, str(message["admin"]), admin_key is not None, witness
         )
 
     def facts(self, region: str) -> RegionFacts:
@@ -254,5 +281,12 @@ def _check(item: Signed, domain: eip712.Domain) -> tuple[Signed, str]:
 
 
 __all__ = [
-    "CreatedRegion", "LedgerError", "RegionError", "RegionTx", "Regions", "Signed", "verify_note",
+    "CreatedRegion",
+    "LedgerError",
+    "RegionError",
+    "RegionTx",
+    "Regions",
+    "Signed",
+    "verify_note",
+    "witness_name",
 ]

@@ -26,10 +26,14 @@ __all__ = [
 ]
 
 
-def served_checkpoint(store: LogStore, origin: str) -> str | None:
-    """The checkpoint as ``/logs/<region>/checkpoint`` serves it (None: empty log)."""
+def served_checkpoint(store: LogStore, origin: str,
+                      cosignatures: Callable[[int], list[str]] | None = None) -> str | None:
+    """The checkpoint as ``/logs/<region>/checkpoint`` serves it: the latest signed one
+    and the cosignature lines ``cosignatures(size)`` stored for it (None: empty log)."""
     cp = store.latest_checkpoint(origin)
-    return None if cp is None else cp.note
+    if cp is None:
+        return None
+    return cp.note + "".join(cosignatures(cp.size) if cosignatures else [])
 
 
 def tile_in_tree(tile: Tile, size: int) -> bool:

@@ -38,6 +38,7 @@ from . import (
     routes,
     tile_routes,
     web_routes,
+    witness_routes,
 )
 from .deps import Services
 from .observe import Observe
@@ -438,9 +439,18 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
         svc.mailer = _mailer(settings, svc)
         if svc.mailer is not None:
             svc.mailer.start()
+        submitter = None
+        if owned is not None and settings.witness_interval > 0:
+            from ..witness import Submitter
+
+            submitter = Submitter(app.state.regions, owned.engine,
+                                  interval=settings.witness_interval)
+            submitter.start()
         try:
             yield
         finally:
+            if submitter is not None:
+                submitter.stop()
             if svc.mailer is not None:
                 svc.mailer.stop()
             if scheduler is not None:
@@ -477,6 +487,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(notice_routes.router)
     app.include_router(certificate_routes.router)
     app.include_router(tile_routes.router)
+    app.include_router(witness_routes.router)
     app.include_router(web_routes.router)
     app.include_router(account_routes.router)
     app.include_router(metrics_router)

@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from ..audit.export import export_region
 from ..audit.receipts import claim_receipt
 from ..domain import DomainError, queries
+from ..witness import cosignature_lines
 from .deps import ConnDep, RegionDep, ServicesDep, SessionDep
 from .schemas import Receipt
 
@@ -56,7 +57,8 @@ def export_bundle(region: RegionDep, svc: ServicesDep, session: SessionDep,
     store = svc.regions.store
     size = store.log_info(f"kakawari/{region}").size
     chunks = export_region(store, region, now=svc.regions.clock(),
-                           details=svc.domain.details if details else None)
+                           details=svc.domain.details if details else None,
+                           cosignatures=lambda n: cosignature_lines(svc.engine, region, n))
     name = f"kakawari-{region}-{size}.zip"
     return StreamingResponse(chunks, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"',

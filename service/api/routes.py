@@ -43,6 +43,7 @@ from .schemas import (
     ManagedIn,
     Member,
     MemberPage,
+    Partner,
     Ping,
     PointsExplained,
     PolicyInfo,
@@ -115,6 +116,9 @@ _signed_route("/regions/{region}/reinstatements", "Reinstatement",
               "Reinstate a revoked claim (admin)")
 _signed_route("/regions/{region}/erasures", "Erasure",
               "Erase private details (their contributor or an admin)")
+_signed_route("/regions/{region}/partners", "Partnership", "Name a partner region (admin)")
+_signed_route("/regions/{region}/partners/end", "PartnershipEnd",
+              "End a partnership (admin)")
 _signed_route("/regions/{region}/invitations", "Invitation",
               "Invite a person without a wallet (admin)")
 _signed_route("/regions/{region}/invitation-revocations", "InvitationRevocation",
@@ -375,3 +379,9 @@ def mint_badge(region: RegionDep, claim: HashPath, body: BadgeIn, svc: ServicesD
     client, contract = svc.chain
     receipts = svc.domain.mint_badge(region, claim.lower(), member, client, contract)
     return {"id": None, "entries": [r.to_json() for r in receipts]}
+
+
+@router.get("/regions/{region}/partners", tags=["partners"], response_model=list[Partner])
+def list_partners(region: RegionDep, conn: ConnDep) -> list[dict[str, Any]]:
+    """The region's partner regions (``Partnership`` entries), ended ones included."""
+    return queries.partners(conn, region)

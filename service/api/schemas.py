@@ -540,6 +540,19 @@ class QuestPage(BaseModel):
     items: list[Quest] = Field(description="Quests, newest first")
 
 
+class Partner(BaseModel):
+    """A partner region, as the region's ``Partnership`` entries name it."""
+
+    partner: str = Field(description="The partner's log origin, kakawari/<region>")
+    name: str = Field(description="The partner's name")
+    url: str = Field(description="Its log URL (C2SP tlog-tiles prefix)")
+    logKey: str = Field(description="Its checkpoint key (C2SP vkey)")
+    witnessKey: str = Field(description="Its witness key (cosigner vkey, type 0x04)")
+    seq: int = Field(description="Seq of the Partnership entry in force (or the last)")
+    active: bool = Field(description="False once a PartnershipEnd entry withdrew it")
+    endedSeq: int | None = Field(description="Seq of that PartnershipEnd entry")
+
+
 class PolicyInfo(BaseModel):
     """The points policy in force."""
 

@@ -37,7 +37,10 @@ OCTETS = "application/octet-stream"
 def checkpoint(region: RegionDep, svc: ServicesDep) -> Response:
     """The log's checkpoint (C2SP tlog-checkpoint, a signed note) with witness
     cosignatures. Not cached beyond a few seconds."""
-    note = served_checkpoint(svc.regions.store, f"kakawari/{region}")
+    from ..witness import cosignature_lines
+
+    note = served_checkpoint(svc.regions.store, f"kakawari/{region}",
+                             lambda size: cosignature_lines(svc.engine, region, size))
     if note is None:
         raise Problem(404, "no-checkpoint", "No checkpoint yet", "This log is empty.")
     return Response(note.encode("utf-8"), media_type="text/plain; charset=utf-8",

@@ -17,6 +17,7 @@ from pathlib import Path
 from ledger.audit.bundle import BundleWriter, ChunkSink
 from ledger.audit.export import LogExport, LogSource
 from ledger.entry import origin_for
+from ledger.store import StoredCheckpoint
 
 from ..domain.details import DetailsStore
 from .replay import Replay
@@ -50,16 +51,42 @@ def generator() -> str:
         return "kakawari"
 
 
+class _Cosigned:
+    """A log source whose checkpoints carry the cosignatures stored for their size."""
+
+    def __init__(self, source: LogSource, lines: Callable[[int], list[str]]) -> None:
+        self.source, self.lines = source, lines
+
+    def _with(self, cp: StoredCheckpoint | None) -> StoredCheckpoint | None:
+        if cp is None:
+            return None
+        return StoredCheckpoint(cp.size, cp.root, cp.note + "".join(self.lines(cp.size)))
+
+    def latest_checkpoint(self, origin: str) -> StoredCheckpoint | None:
+        return self._with(self.source.latest_checkpoint(origin))
+
+    def checkpoint_at(self, origin: str, size: int) -> StoredCheckpoint | None:
+        return self._with(self.source.checkpoint_at(origin, size))
+
+    def iter_entries(self, origin: str, start: int = 0, end: int | None = None,
+                     chunk: int = 1000) -> Iterator[tuple[int, bytes]]:
+        return self.source.iter_entries(origin, start, end, chunk)
+
+
 def export_region(store: LogSource, region: str, *, now: int,
                   details: DetailsStore | None = None, progress: Progress | None = None,
                   workdir: Path | None = None, problems: list[str] | None = None,
-                  size: int | None = None) -> Iterator[bytes]:
+                  size: int | None = None,
+                  cosignatures: Callable[[int], list[str]] | None = None) -> Iterator[bytes]:
     """The bundle of ``region``, in chunks. ``details``: include the private details
     this store still holds (``None``: leave them out; the views then say so). ``now`` is
     recorded as the export time (the views' decayed points are as of it). ``size``: the
     log as of its signed checkpoint at that size, instead of the latest. An entry the
     recognition rules can't apply (a log the verifier will refuse) is exported all the
-    same; ``problems`` then gets the first such entry: the views stop reflecting it."""
+    same; ``problems`` then gets the first such entry: the views stop reflecting it.
+    ``cosignatures(size)``: witness cosignature lines to add to the checkpoint."""
+    if cosignatures is not None:
+        store = _Cosigned(store, cosignatures)
     sink = ChunkSink()
     writer = BundleWriter(sink)
     with Replay(region, strict=False, directory=workdir) as replay:

@@ -15,6 +15,8 @@ data directory's ``passphrase`` file), and prompts only when one is attached.
 - :mod:`.domain`: ``rebuild``; :mod:`.demo`: ``demo``;
 - :mod:`.log`: ``log publish`` (the log as static tiles);
 - :mod:`.backup`: ``backup``, ``restore``.
+- :mod:`.witness`: ``witness key|trust|partner|submit``;
+- :mod:`.partner`: ``partner add|end|list`` (signed partnership entries).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ LAZY_COMMANDS = {
     "backup": "service.cli.backup:backup",
     "restore": "service.cli.backup:restore",
     "log": "service.cli.log:log",
+    "witness": "service.cli.witness:witness",
+    "partner": "service.cli.partner:partner",
 }
 
 

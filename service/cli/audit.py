@@ -74,9 +74,12 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 def export(region: str, out: Path, no_details: bool, size: int | None) -> None:
     """Write a region's audit bundle: every entry, the signed checkpoint, anchors,
     private details and CSV views. Verify it with `kakawari audit verify`."""
+    from functools import partial
+
     from ..audit.export import export_region
     from ..domain.details import DetailsStore
     from ..regions import RegionError
+    from ..witness import cosignature_lines
     from .base import opened
 
     with opened(keys=False) as c:
@@ -87,9 +90,11 @@ def export(region: str, out: Path, no_details: bool, size: int | None) -> None:
         problems: list[str] = []
         try:
             with part.open("wb") as f, _progress("exporting") as progress:
+                engine = c.regions.store.engine  # type: ignore[attr-defined]
+                lines = partial(cosignature_lines, engine, region)
                 for chunk in export_region(c.regions.store, region, now=c.regions.clock(),
                                            details=details, progress=progress,
-                                           problems=problems, size=size):
+                                           problems=problems, size=size, cosignatures=lines):
                     f.write(chunk)
             os.replace(part, out)
         finally:
@@ -173,8 +178,11 @@ def _failed(exc: VerificationError, as_json: bool) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Processes checking signatures, this one included (default: one per "
                    "CPU; bundles under 20,000 entries use one).")
+@click.option("--policy", "policy_file", type=click.File("rb"),
+              help="A witness policy (C2SP tlog-policy): the bundle's checkpoint must be "
+                   "signed by one of its logs and cosigned by its quorum.")
 def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str | None,
-                 as_json: bool, jobs: int | None) -> None:
+                 as_json: bool, jobs: int | None, policy_file: Any) -> None:
     """Verify an audit bundle: every entry's form, signature and signer's authority,
     the tree against the signed checkpoint, anchors, an older bundle's history, and
     every member's points recomputed from the entries."""
@@ -182,19 +190,53 @@ def audit_verify(bundle: Path, previous: Path | None, rpc: str | None, vkey: str
 
     from ..audit.verify import audit_bundle
 
+    policy = _policy(policy_file) if policy_file is not None else None
     client_for = _client_for(rpc)
     with _progress("verifying") as progress:
         try:
             report = audit_bundle(bundle, previous=previous, vkey=vkey, client_for=client_for,
                                   progress=progress, jobs=jobs or default_jobs())
+            witnessed = _check_policy(policy, report) if policy is not None else None
         except VerificationError as exc:
             _failed(exc, as_json)
             return
     if as_json:
-        click.echo(json.dumps(_report_json(report), ensure_ascii=False, indent=2))
+        out = _report_json(report)
+        if witnessed is not None:
+            out["witnessedBy"] = sorted(witnessed)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     for line in _report_lines(report):
         click.echo(line)
+    if witnessed is not None and policy is not None:
+        yes = ", ".join(sorted(witnessed)) or "no witness needed"
+        click.echo(f"  witness policy met (quorum {policy.quorum}): cosigned by {yes}")
+
+
+def _policy(file: Any) -> Any:
+    from ledger.tlog_policy import PolicyError, parse_policy
+
+    try:
+        return parse_policy(file.read())
+    except PolicyError as exc:
+        raise click.BadParameter(str(exc), param_hint="--policy") from None
+
+
+def _check_policy(policy: Any, report: Any) -> set[str]:
+    """The policy's witnesses that cosigned; VerificationError unless the checkpoint's
+    key is one of the policy's logs (when it lists any) and the quorum is met."""
+    from ledger.tlog_policy import PolicyError
+
+    note, key = report.log.checkpoint, report.log.facts.checkpoint_key
+    from ledger.note import format_vkey
+
+    if policy.logs and key not in {format_vkey(v) for v, _ in policy.logs}:
+        raise VerificationError("the checkpoint key is not one of the policy's logs")
+    try:
+        witnessed: set[str] = policy.check(note)
+    except PolicyError as exc:
+        raise VerificationError(str(exc)) from None
+    return witnessed
 
 
 def _report_json(report: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ def init(region: str, name: str, admin: str | None) -> None:
         click.echo("                (a new key, sealed in the data directory)")
     click.echo(f"service signer: {created.service}")
     click.echo(f"checkpoint key: {created.vkey}")
+    click.echo(f"witness key:    {created.witness_vkey}")
 
 
 @click.command()
@@ -58,6 +59,10 @@ def region_show(region_id: str, as_json: bool) -> None:
             raise RegionError(f"no region {region_id!r}")
         facts = c.regions.facts(region_id)
         info = c.regions.store.log_info(origin_for(region_id))
+        from ..keyring import public_path
+
+        witness_file = public_path(c.settings, region_id, "witness.vkey")
+        witness = witness_file.read_text().strip() if witness_file.exists() else None
     data = {
         "region": facts.region,
         "name": facts.name,
@@ -66,6 +71,7 @@ def region_show(region_id: str, as_json: bool) -> None:
         "admin": facts.admin,
         "service": facts.service,
         "vkey": info.vkey,
+        "witnessVkey": witness,
         "size": info.size,
         "root": "0x" + info.root.hex(),
     }

@@ -404,6 +404,20 @@ def _ended(status: str) -> Callable[[Projections, RegionFacts, Entry, dict[str, 
 def _decision(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.update(t.proposals, {"id": m["proposal"]}, status="decided", ended_seq=entry.seq,
                  result=m["result"])
+def _partnership(state: Projections, facts: RegionFacts, entry: Entry,
+                 m: dict[str, Any]) -> None:
+    values = {"seq": entry.seq, "name": m["partnerName"], "log_key": m["logKey"],
+              "witness_key": m["witnessKey"], "url": m["url"], "active": True,
+              "ended_seq": None, "time": entry.time}
+    if state.one(t.partners, partner=m["partner"]) is None:
+        state.insert(t.partners, partner=m["partner"], **values)
+    else:  # partners again after an end
+        state.update(t.partners, {"partner": m["partner"]}, **values)
+
+
+def _partnership_end(state: Projections, facts: RegionFacts, entry: Entry,
+                     m: dict[str, Any]) -> None:
+    state.update(t.partners, {"partner": m["partner"]}, active=False, ended_seq=entry.seq)
 
 
 _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]] = {
@@ -440,4 +454,6 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Withdrawal": _ended("withdrawn"),
     "Cancellation": _ended("cancelled"),
     "Decision": _decision,
+    "Partnership": _partnership,
+    "PartnershipEnd": _partnership_end,
 }

@@ -241,3 +241,13 @@ def details_readers(conn: Connection, region: str, digest: str, owner: str | Non
                                c.contributor == owner)))
     ).all()
     return {owner} | {r[0] for r in rows}
+
+
+
+def partners(conn: Connection, region: str) -> list[dict[str, Any]]:
+    """The region's partners, as its ``Partnership`` entries name them, in log order."""
+    p = t.partners.c
+    rows = conn.execute(select(t.partners).where(p.region == region).order_by(p.seq)).all()
+    return [{"partner": r.partner, "name": r.name, "url": r.url, "logKey": r.log_key,
+             "witnessKey": r.witness_key, "seq": r.seq, "active": bool(r.active),
+             "endedSeq": r.ended_seq} for r in rows]

@@ -15,7 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ledger.cosignature import parse_cosigner_vkey
+from ledger.entry import ORIGIN_PREFIX, origin_for
+from ledger.errors import EntryError, LedgerError
 from ledger.messages import MESSAGE_TYPES
+from ledger.note import parse_vkey
 from ledger.verify import RegionFacts
 
 from . import governance as g
@@ -624,6 +628,36 @@ def check_cancellation(c: Check, m: dict[str, Any]) -> None:
     need_proposal(c, m["proposal"])
     if not m["reason"].strip():
         raise DomainError("reason-required", action="cancellation")
+def check_partnership(c: Check, m: dict[str, Any]) -> None:
+    """An admin names a partner region: its origin (not this region), checkpoint key
+    (whose key name is that origin), witness key and log URL."""
+    need_admin(c, m["admin"])
+    partner = m["partner"]
+    try:
+        origin_for(partner.removeprefix(ORIGIN_PREFIX))
+        if not partner.startswith(ORIGIN_PREFIX) or partner == origin_for(c.facts.region):
+            raise EntryError("not another region's origin")
+        if parse_vkey(m["logKey"]).name != partner:
+            raise EntryError(f"the log key is not named {partner}")
+        parse_cosigner_vkey(m["witnessKey"])
+    except LedgerError as exc:
+        raise DomainError("bad-message", reason=f"Partnership with {partner!r:.80}: {exc}"
+                          ) from None
+    if not m["url"].startswith(("https://", "http://")) or not m["partnerName"].strip():
+        raise DomainError("bad-message", reason="A partnership needs the partner's name and "
+                          "an http(s) URL of its log.")
+    row = c.state.one(t.partners, partner=partner)
+    if row is not None and row["active"]:
+        raise DomainError("not-allowed", reason=f"{partner} is already a partner.")
+
+
+def check_partnership_end(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    row = c.state.one(t.partners, partner=m["partner"])
+    if row is None or not row["active"]:
+        raise DomainError("not-allowed", reason=f"{m['partner']!r:.80} is not a partner.")
+    if not m["reason"].strip():
+        raise DomainError("reason-required", action="partnership end")
 
 
 def check_service(c: Check, m: dict[str, Any]) -> None:
@@ -662,5 +696,7 @@ CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Vote": check_vote,
     "Withdrawal": check_withdrawal,
     "Cancellation": check_cancellation,
+    "Partnership": check_partnership,
+    "PartnershipEnd": check_partnership_end,
 }
 """Member- and admin-signed types a client may submit, with their rules."""

@@ -356,6 +356,20 @@ ballots = Table(  # the ballot that counts: each voter's last vote
     Column("votes", Integer, nullable=False),  # how many times this voter voted
 )
 
+partners = Table(
+    "svc_partners", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("partner", String(64), primary_key=True),  # the partner's log origin
+    Column("seq", BigInteger, nullable=False),  # the Partnership entry in force (or last)
+    Column("name", String(200), nullable=False),
+    Column("log_key", Text, nullable=False),
+    Column("witness_key", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("ended_seq", BigInteger, nullable=True),  # its PartnershipEnd entry
+    Column("time", BigInteger, nullable=False),
+)
+
 heads = Table(
     "svc_heads", metadata,
     Column("region", REGION, primary_key=True),
@@ -366,7 +380,7 @@ PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
     points, recognitions, badges, erasures, invitations, custody, recoveries,
     signups, checkins, perks, redemptions, balances,
-    proposals, electorate, votes, ballots,
+    proposals, electorate, votes, ballots, partners,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""
 
@@ -468,3 +482,45 @@ contacts = Table(
     Column("mailed_seq", BigInteger, nullable=False),  # notices up to this entry were sent
     Column("updated_at", BigInteger, nullable=False),
 )
+
+# -- witnessing (issue 16; operational state, not on the log) --------------------------
+
+witness_logs = Table(
+    "svc_witness_logs", metadata,
+    Column("region", REGION, primary_key=True),  # the local region whose witness trusts it
+    Column("origin", String(64), primary_key=True),
+    Column("vkey", Text, nullable=False),  # the log's checkpoint key (C2SP vkey)
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Logs the local regions' witnesses cosign: one row per (witness region, log)."""
+
+witness_state = Table(
+    "svc_witness_state", metadata,
+    Column("origin", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("root", String(44), nullable=False),  # base64
+    Column("note", Text, nullable=False),  # the checkpoint as submitted
+    Column("cosignatures", Text, nullable=False),  # the lines this witness returned
+    Column("updated_at", BigInteger, nullable=False),
+)
+"""The latest checkpoint this server's witness cosigned, per log: only ever grows."""
+
+partner_witnesses = Table(
+    "svc_partner_witnesses", metadata,
+    Column("region", REGION, primary_key=True),  # the local log that submits
+    Column("name", String(200), primary_key=True),  # the witness's key name
+    Column("vkey", Text, nullable=False),  # cosigner vkey (type 0x04)
+    Column("url", Text, nullable=False),  # submission prefix
+    Column("added_at", BigInteger, nullable=False),
+)
+"""Witnesses a local region's log submits its checkpoints to."""
+
+cosignatures = Table(
+    "svc_cosignatures", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("witness", String(200), primary_key=True),
+    Column("size", BigInteger, primary_key=True),
+    Column("line", Text, nullable=False),  # the verified signature line
+    Column("timestamp", BigInteger, nullable=False),
+)
+"""Cosignatures returned by partner witnesses, verified, per checkpoint size."""

@@ -352,6 +352,35 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     assert admin.page.locator("[data-testid=anchor-consistency]").get_attribute(
         "data-ok") == "true"
     admin.shot("21-audit")
+    # the region's partners, from a Partnership entry the admin's wallet key signed
+    assert "No partner regions" in admin.page.locator("[data-testid=partners]").inner_text()
+    import time
+    import urllib.request
+
+    from ledger import eip712
+    from ledger.cosignature import Cosigner, format_cosigner_vkey
+    from ledger.messages import MESSAGE_TYPES
+    from ledger.note import new_signer_keys
+
+    mtype = MESSAGE_TYPES["Partnership"]
+    message = eip712.normalize_message(mtype, {
+        "region": server.region, "admin": eip712.address_of(server.admin_key),
+        "partner": "kakawari/tabayama", "partnerName": "丹波山村",
+        "logKey": new_signer_keys("kakawari/tabayama")[1],
+        "witnessKey": format_cosigner_vkey(Cosigner("kakawari/tabayama/witness",
+                                                    bytes(32)).verifier),
+        "url": "https://tabayama.example/logs/tabayama", "nonce": secrets.randbits(53),
+        "issuedAt": int(time.time())})
+    signature = eip712.sign_message(server.admin_key, eip712.Domain(31337), mtype, message)
+    request = urllib.request.Request(
+        f"{server.url}/v1/regions/{server.region}/partners", method="POST",
+        data=json.dumps({"message": message, "signature": signature}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 201
+    open_view(admin, server, "audit")
+    partners = admin.page.locator("[data-testid=partners]").inner_text()
+    assert "丹波山村" in partners and "kakawari/tabayama" in partners
     open_view(alice, server, "quests")
     alice.shot("22-quests")
 

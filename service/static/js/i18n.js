@@ -575,6 +575,10 @@ const S = {
   'audit.exportText': { en: 'Everything needed to check the ledger without this server: every entry, the signed checkpoint, the anchors, private details and spreadsheets (CSV).', ja: 'このサーバーなしで台帳を確かめるためのすべて：全記録、署名されたチェックポイント、ブロックチェーンへの記録、非公開の詳細、表計算用のCSV。' },
   'audit.noExport': { en: 'This server does not offer an export yet.', ja: 'このサーバーはまだエクスポートに対応していません。' },
   'audit.key': { en: 'Region checkpoint key', ja: '地域のチェックポイント鍵' },
+  'partners.title': { en: 'Partner regions', ja: 'パートナー地域' },
+  'partners.none': { en: 'No partner regions yet.', ja: 'パートナー地域はまだありません。' },
+  'partners.active': { en: 'partner since entry {seq}', ja: '記録 {seq} からパートナー' },
+  'partners.ended': { en: 'partnership ended (entry {seq})', ja: 'パートナー終了（記録 {seq}）' },
 
   // connections
   'conn.title': { en: 'Connections', ja: 'つながり' },

@@ -32,6 +32,7 @@ export async function viewAudit(root) {
     ...checks, h('pre', { class: 'note', 'data-testid': 'checkpoint' }, note),
     h('p', { class: 'muted small' }, t('audit.key'), ': ', h('code', region.vkey))));
   root.append(card(h('h2', t('anchor.title')), await anchorStatus()));
+  root.append(await partnersCard());
 
   const paths = await apiPaths();
   const exportPath = paths.find((p) => /^\/v1\/regions\/\{region\}\/(export|audit)/.test(p) && !p.includes('accounts'));
@@ -70,4 +71,15 @@ export async function viewAudit(root) {
   }));
   root.append(card(h('h2', t('audit.log')), h('p', { class: 'muted' }, t('audit.logHint')),
     exportPath ? '' : h('p', { class: 'muted small' }, t('audit.noExport')), logBox, h('div', { class: 'actions' }, logB)));
+}
+
+// The region's partner regions, as its signed Partnership entries name them.
+async function partnersCard() {
+  const partners = await get(`${R(state.region)}/partners`);
+  const rows = partners.map((p) => h('li', { 'data-partner': p.partner },
+    h('strong', p.name), ' ', h('code', p.partner), ' — ',
+    p.active ? t('partners.active', { seq: p.seq }) : t('partners.ended', { seq: p.endedSeq }),
+    h('div', { class: 'muted small' }, h('a', { href: p.url, rel: 'noopener' }, p.url))));
+  return h('section', { class: 'card', 'data-testid': 'partners' }, h('h2', t('partners.title')),
+    rows.length ? h('ul', ...rows) : h('p', { class: 'muted' }, t('partners.none')));
 }

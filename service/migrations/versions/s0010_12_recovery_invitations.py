@@ -3,8 +3,8 @@
 ``svc_accounts.passphrase_seq`` (the recovery that set the passphrase) and
 ``svc_invitation_labels`` (who an invitation is for: off the log).
 
-Revision ID: s0008
-Revises: s0007
+Revision ID: s0008 (after s0006_16)
+Revises: s0006_16
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "s0008"
-down_revision = "s0007"
+down_revision = "s0006_16"
 branch_labels = None
 depends_on = None
 

@@ -160,6 +160,22 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address admin,bytes32 codeHash,uint64 expiresAt,uint64 nonce,"
             "uint64 issuedAt",
         ),
+        # An admin withdraws an invitation nobody has redeemed yet (issue 12).
+        _t(
+            "InvitationRevocation",
+            "admin",
+            "string region,address admin,bytes32 codeHash,string reason,uint64 nonce,"
+            "uint64 issuedAt",
+        ),
+        # An admin issues a recovery code for a managed member who lost her passphrase:
+        # from this entry on her old passphrase no longer signs her in; with the code
+        # (SHA-256 `codeHash`) she sets a new one. Her key and history stay hers.
+        _t(
+            "Recovery",
+            "admin",
+            "string region,address admin,address member,bytes32 codeHash,uint64 expiresAt,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
         # Written by the service key: it holds (`held`) or has handed over (not `held`)
         # the key of `member`, created for the invitation `invitation` (its codeHash).
         _t(

@@ -27,6 +27,7 @@ from ledger import eip712, keystore
 from ledger.errors import KeyStoreError
 from ledger.messages import MESSAGE_TYPES
 
+from .codes import code_hash, legacy_code_hash
 from .domain import Domain, DomainError
 from .domain import tables as t
 from .domain.core import Receipt, normalize
@@ -36,10 +37,6 @@ from .keyring import Keyring
 from .regions import Signed, new_nonce
 
 MIN_PASSPHRASE = 8
-
-
-def code_hash(code: str) -> str:
-    return "0x" + hashlib.sha256(code.strip().encode("utf-8")).hexdigest()
 
 
 SCRYPT_R, SCRYPT_P = 8, 1
@@ -81,13 +78,18 @@ class Accounts:
         self._decoy = f"scrypt${scrypt_n}${secrets.token_hex(16)}${secrets.token_hex(32)}"
 
     def _open_invitation(self, region: str, digest: str) -> None:
-        """DomainError ``bad-invitation`` unless ``digest`` names an invitation of
-        ``region`` that is unused and current (checked again when redeeming commits)."""
+        """DomainError unless ``digest`` names an invitation of ``region`` that is
+        unused (``invitation-used``), not withdrawn (``invitation-revoked``) and current
+        (``bad-invitation``); checked again when redeeming commits."""
         i = t.invitations.c
         with self.engine.connect() as conn:
-            row = conn.execute(select(i.member, i.expires_at).where(
+            row = conn.execute(select(i.member, i.expires_at, i.revoked_seq).where(
                 i.region == region, i.code_hash == digest)).first()
-        if row is None or row.member is not None or row.expires_at < self.domain.regions.clock():
+        if row is not None and row.member is not None:
+            raise DomainError("invitation-used")
+        if row is not None and row.revoked_seq is not None:
+            raise DomainError("invitation-revoked")
+        if row is None or row.expires_at < self.domain.regions.clock():
             raise DomainError("bad-invitation")
 
     def _keys(self) -> Keyring:
@@ -104,7 +106,7 @@ class Accounts:
         if len(passphrase) < MIN_PASSPHRASE:
             raise DomainError("weak-passphrase", min=MIN_PASSPHRASE)
         keys = self._keys()
-        digest = code_hash(code)
+        digest = self._invitation_hash(region, code)
         self._open_invitation(region, digest)  # before any scrypt: a wrong code costs nothing
         key = secrets.token_bytes(32)
         address = eip712.address_of(key)
@@ -115,7 +117,11 @@ class Accounts:
 
         def before(state: State) -> None:
             row = state.one(t.invitations, code_hash=digest)
-            if row is None or row["member"] is not None or row["expires_at"] < now:
+            if row is not None and row["member"] is not None:
+                raise DomainError("invitation-used")
+            if row is not None and row["revoked_seq"] is not None:
+                raise DomainError("invitation-revoked")
+            if row is None or row["expires_at"] < now:
                 raise DomainError("bad-invitation")
 
         def after(conn: Connection) -> None:
@@ -128,16 +134,70 @@ class Accounts:
             then=[join], before=before, after=after)
         return address, receipts
 
+    def _invitation_hash(self, region: str, code: str) -> str:
+        """The hash an invitation of ``code`` was issued under: of the normalized code,
+        or as invitations were hashed before (the code as typed)."""
+        digest = code_hash(code)
+        i = t.invitations.c
+        with self.engine.connect() as conn:
+            for candidate in (digest, legacy_code_hash(code)):
+                if conn.execute(select(i.code_hash).where(
+                        i.region == region, i.code_hash == candidate)).first() is not None:
+                    return candidate
+        return digest
+
     def login(self, region: str, who: str, passphrase: str) -> str:
-        """The address of the managed member ``who`` names (member number or address);
-        DomainError ``bad-login`` unless the passphrase is the account's."""
+        """The address of the managed member ``who`` names (member number, address, or
+        the invitation code she joined with); DomainError ``bad-login`` unless the
+        passphrase is the account's, ``passphrase-replaced`` when it was, before the
+        office issued her a recovery code."""
         address = self.resolve(region, who)
         row = self._account(region, address) if address is not None else None
         # an unknown account costs the same scrypt as a known one: no telling them apart
         stored = row.passphrase_hash if row is not None else self._decoy
         if not _check_passphrase(passphrase, stored) or row is None:
             raise DomainError("bad-login")
+        latest = self._latest_recovery(region, row.address)
+        if latest is not None and latest.seq > (row.passphrase_seq if row.passphrase_seq
+                                                is not None else -1):
+            raise DomainError("passphrase-replaced")
         return str(row.address)
+
+    def _latest_recovery(self, region: str, address: str) -> Any:
+        r = t.recoveries.c
+        with self.engine.connect() as conn:
+            return conn.execute(select(t.recoveries).where(
+                r.region == region, r.member == address).order_by(r.seq.desc()).limit(1)).first()
+
+    def recover(self, region: str, code: str, passphrase: str) -> str:
+        """Set a new passphrase with the recovery code the office issued (a ``Recovery``
+        entry); returns the member's address. The code works once, until it expires,
+        and only while it is her latest; the key and everything she did stay hers.
+        DomainError ``bad-recovery`` otherwise."""
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise DomainError("weak-passphrase", min=MIN_PASSPHRASE)
+        r = t.recoveries.c
+        with self.engine.connect() as conn:
+            rec = conn.execute(select(t.recoveries).where(
+                r.region == region, r.code_hash == code_hash(code))).first()
+        if rec is None or rec.expires_at < self.domain.regions.clock():
+            raise DomainError("bad-recovery")
+        latest = self._latest_recovery(region, rec.member)
+        account = self._account(region, rec.member)
+        if latest.seq != rec.seq or account is None:
+            raise DomainError("bad-recovery")
+        if account.sealed_key is None:
+            raise DomainError("not-managed", who=rec.member)
+        new_hash = _hash_passphrase(passphrase, self.scrypt_n)
+        a = t.accounts.c
+        with self.engine.begin() as conn:
+            done = conn.execute(update(t.accounts).where(
+                a.region == region, a.address == rec.member,
+                (a.passphrase_seq.is_(None)) | (a.passphrase_seq < rec.seq))
+                .values(passphrase_hash=new_hash, passphrase_seq=rec.seq))
+        if done.rowcount != 1:
+            raise DomainError("bad-recovery")  # used already
+        return str(rec.member)
 
     def number_of(self, region: str, address: str) -> str:
         """The member number of a member, as shown (``AMA-0042``)."""
@@ -148,13 +208,19 @@ class Accounts:
         return member_number(region, int(number))
 
     def resolve(self, region: str, who: str) -> str | None:
-        """The address ``who`` names: a 0x address, or a member number of ``region``."""
+        """The address ``who`` names: a 0x address, a member number of ``region``, or
+        the invitation code a member redeemed."""
         text = who.strip()
         if len(text) == 42 and text[:2].lower() == "0x":
             return text.lower()
         number = parse_member_number(region, text)
         if number is None:
-            return None
+            i = t.invitations.c
+            with self.engine.connect() as conn:
+                row = conn.execute(select(i.member).where(
+                    i.region == region, i.code_hash == self._invitation_hash(region, text),
+                    i.member.is_not(None))).first()
+            return None if row is None else str(row[0])
         m = t.members.c
         with self.engine.connect() as conn:
             row = conn.execute(select(m.address).where(

@@ -3,10 +3,11 @@ authority its type needs then.
 
 The log format (``docs/log-format.md``, "Signatures") says who writes each type:
 ``Role``, ``Quest``, ``Policy``, ``Revocation``, ``Reinstatement``, ``Invitation``,
-``Cancellation``, ``Partnership`` and ``PartnershipEnd`` entries are signed by an
-admin, ``Review`` entries by a verifier. Roles come from the log itself: the
-``Region`` entry's ``admin`` is the first admin, and every ``Role`` entry grants
-(``granted: true``) or withdraws a role of a member from that entry on.
+``InvitationRevocation``, ``Recovery``, ``Cancellation``, ``Partnership`` and
+``PartnershipEnd`` entries are signed by an admin, ``Review`` entries by a verifier.
+Roles come from the log itself: the ``Region`` entry's ``admin`` is the first admin, and
+every ``Role`` entry grants (``granted: true``) or withdraws a role of a member from
+that entry on.
 Service-written types are checked by :func:`ledger.verify.check_entry`; membership and
 the other recognition rules by the service's own rules, replayed by the auditor.
 
@@ -28,6 +29,8 @@ ROLE_FOR_TYPE: dict[str, str] = {
     "Revocation": "admin",
     "Reinstatement": "admin",
     "Invitation": "admin",
+    "InvitationRevocation": "admin",
+    "Recovery": "admin",
     "Cancellation": "admin",
     "Partnership": "admin",
     "PartnershipEnd": "admin",

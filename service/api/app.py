@@ -27,6 +27,7 @@ from ..ratelimit import RateLimits
 from ..regions import Regions
 from ..web import mount_web
 from . import (
+    account_routes,
     audit_routes,
     auth_routes,
     certificate_routes,
@@ -488,6 +489,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
     app.include_router(tile_routes.router)
     app.include_router(witness_routes.router)
     app.include_router(web_routes.router)
+    app.include_router(account_routes.router)
     app.include_router(metrics_router)
     mount_web(app)  # the web app at / and /static (service/web.py)
     _with_problem_schema(app)

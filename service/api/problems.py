@@ -41,6 +41,9 @@ class Problem(Exception):
 #: HTTP status of each recognition refusal code (service/domain/errors.py).
 DOMAIN_STATUS: dict[str, int] = {
     "bad-login": 401,
+    "passphrase-replaced": 401,
+    "unknown-invitation": 404,
+    **dict.fromkeys(("invitation-used", "invitation-revoked", "bad-recovery"), 409),
     **dict.fromkeys(("not-member", "not-admin", "not-verifier", "own-claim",
                      "not-co-contributor", "not-allowed", "not-managed"), 403),
     **dict.fromkeys(("level-too-low", "not-eligible", "not-proposer"), 403),

@@ -76,7 +76,15 @@ def _submit(svc: Services, region: str, type_: str, body: Any,
             raise DomainError("bad-message", reason=f"The message's {name} is "
                               f"{signed.message[name]}, but it was sent to {value.lower()}.")
     receipts = svc.domain.submit(region, [signed])
+    _after(svc, region, signed)
     return {"id": receipts[0].id, "entries": [r.to_json() for r in receipts]}
+
+
+def _after(svc: Services, region: str, signed: Any) -> None:
+    """What follows an entry outside the log: a ``Recovery`` ends the member's sign-ins
+    (her passphrase no longer works)."""
+    if signed.type == "Recovery":
+        svc.auth.end_all(signed.message["member"])
 
 
 def _signed_route(path: str, type_: str, summary: str, expect: str | None = None) -> None:
@@ -123,6 +131,10 @@ _signed_route("/regions/{region}/partners/end", "PartnershipEnd",
               "End a partnership (admin)")
 _signed_route("/regions/{region}/invitations", "Invitation",
               "Invite a person without a wallet (admin)")
+_signed_route("/regions/{region}/invitation-revocations", "InvitationRevocation",
+              "Withdraw an unused invitation (admin)")
+_signed_route("/regions/{region}/recoveries", "Recovery",
+              "Issue a recovery code for a managed member (admin); her passphrase stops working")
 
 
 @router.get("/ping", tags=["log"], response_model=Ping)
@@ -414,6 +426,7 @@ def managed_action(region: RegionDep, type_: Annotated[str, Path(alias="type",
                           f"{', '.join(sorted(set(CHECKS) - {'Join'}))}.")
     signed = svc.accounts.sign_for(region, session.address, type_, body.fields)
     receipts = svc.domain.submit(region, [signed])
+    _after(svc, region, signed)
     return {"id": receipts[0].id, "entries": [r.to_json() for r in receipts]}
 
 

@@ -725,6 +725,9 @@ class Invitation(BaseModel):
     admin: str = Field(description="The admin who issued it")
     expiresAt: int = Field(description="When the code stops working")
     member: str | None = Field(description="Who redeemed it; null while unused")
+    revokedSeq: int | None = Field(default=None, description="Seq of the "
+                                   "`InvitationRevocation` that withdrew it; null if none")
+    label: str | None = Field(default=None, description="Who it is for (kept off the log)")
 
 
 class InvitationPage(BaseModel):

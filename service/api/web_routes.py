@@ -102,8 +102,12 @@ def list_invitations(region: RegionDep, conn: ConnDep, session: SessionDep, offs
                          .where(i.region == region)).scalar_one()
     rows = conn.execute(select(t.invitations).where(i.region == region)
                         .order_by(i.seq.desc()).offset(offset).limit(limit)).all()
+    lab = t.invitation_labels.c
+    labels = dict(conn.execute(select(lab.code_hash, lab.label).where(
+        lab.region == region, lab.code_hash.in_([r.code_hash for r in rows]))).all())
     items = [{"codeHash": r.code_hash, "seq": r.seq, "admin": r.admin,
-              "expiresAt": r.expires_at, "member": r.member} for r in rows]
+              "expiresAt": r.expires_at, "member": r.member, "revokedSeq": r.revoked_seq,
+              "label": labels.get(r.code_hash)} for r in rows]
     return page(int(total), offset, limit, items)
 
 

@@ -48,7 +48,8 @@ LAZY_COMMANDS = {
         ("key", "key_group"), ("join", "join"), ("claim", "claim"), ("confirm", "confirm"),
         ("review", "review"), ("endorse", "endorse"),
         ("role", "role"), ("policy", "policy"), ("revoke", "revoke"),
-        ("reinstate", "reinstate"), ("invite", "invite"), ("erase", "erase"),
+        ("reinstate", "reinstate"), ("invite", "invite"), ("uninvite", "uninvite"),
+        ("erase", "erase"),
         ("member", "member"))},
     # the quest group lives in .client; .quests adds issue 14's subcommands to it
     "quest": "service.cli.quests:quest_group",

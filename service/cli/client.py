@@ -311,15 +311,44 @@ def reinstate(c: Client, claim_id: str, reason: str) -> None:
 
 @click.command()
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1, 90))
+@click.option("--label", default="", help="Who it is for (kept by the service, off the log).")
+@click.option("--qr", "qr_file", type=click.Path(dir_okay=False),
+              help="Also write the link that carries the code as a QR code (.svg or .png).")
 @client_options()
-def invite(c: Client, days: int) -> None:
-    """Issue an invitation code for a person without a wallet (admins); prints the code."""
-    from ..accounts import code_hash
+def invite(c: Client, days: int, label: str, qr_file: str | None) -> None:
+    """Issue an invitation code for a person without a wallet (admins); prints the code
+    (K7QM-3WXP-9RTD: any case, with or without hyphens, full-width too) and the link
+    that carries it."""
+    from ..cards import card_link
+    from ..codes import code_hash, new_code
 
-    code = "-".join(secrets.token_hex(3) for _ in range(3))
-    c.submit("/invitations", "Invitation", {"admin": c.address, "codeHash": code_hash(code),
+    code = new_code()
+    digest = code_hash(code)
+    c.submit("/invitations", "Invitation", {"admin": c.address, "codeHash": digest,
                                             "expiresAt": int(time.time()) + days * 86400})
+    if label.strip():
+        c.sign_in()
+        c.request("PUT", f"/v1/regions/{c.region}/invitations/{digest}/label",
+                  json={"label": label})
+    link = card_link(c.server, "invitation", c.region, code)
+    if qr_file:
+        import segno
+
+        segno.make(link, error="m").save(qr_file, scale=8, border=4)
     click.echo(code)
+    click.echo(link)
+
+
+@click.command("uninvite")
+@click.argument("code")
+@click.option("--reason", default="", help="Why (written to the log).")
+@client_options()
+def uninvite(c: Client, code: str, reason: str) -> None:
+    """Withdraw an invitation nobody has used yet (admins): an InvitationRevocation entry."""
+    from ..codes import code_hash
+
+    _receipt(c.submit("/invitation-revocations", "InvitationRevocation",
+                      {"admin": c.address, "codeHash": code_hash(code), "reason": reason}))
 
 
 @click.command()
@@ -349,4 +378,4 @@ def member(c: Client, address: str | None, explain: bool) -> None:
 
 
 COMMANDS = [key_group, join, claim, confirm, review, endorse, quest_group, role, policy,
-            revoke, reinstate, invite, erase, member]
+            revoke, reinstate, invite, uninvite, erase, member]

@@ -333,7 +333,17 @@ def _erasure(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, 
 
 def _invitation(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
     state.insert(t.invitations, code_hash=m["codeHash"], seq=entry.seq, admin=m["admin"],
-                 expires_at=m["expiresAt"], member=None)
+                 expires_at=m["expiresAt"], member=None, revoked_seq=None)
+
+
+def _invitation_revocation(state: Projections, facts: RegionFacts, entry: Entry,
+                           m: dict[str, Any]) -> None:
+    state.update(t.invitations, {"code_hash": m["codeHash"]}, revoked_seq=entry.seq)
+
+
+def _recovery(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
+    state.insert(t.recoveries, code_hash=m["codeHash"], seq=entry.seq, admin=m["admin"],
+                 member=m["member"], expires_at=m["expiresAt"])
 
 
 def _custody(state: Projections, facts: RegionFacts, entry: Entry, m: dict[str, Any]) -> None:
@@ -431,6 +441,8 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Policy": _policy,
     "Erasure": _erasure,
     "Invitation": _invitation,
+    "InvitationRevocation": _invitation_revocation,
+    "Recovery": _recovery,
     "Custody": _custody,
     "Badge": _badge,
     "QuestPost": _quest_post,

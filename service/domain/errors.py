@@ -131,6 +131,28 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "invitation-exists": (
             "Invitation already issued", "An invitation with this code already exists."
         ),
+        "unknown-invitation": (
+            "No such invitation", "Region '{region}' has no invitation with this code."
+        ),
+        "invitation-used": (
+            "This invitation code has been used",
+            "Someone has already joined with this code. If it was you, sign in with your "
+            "member number and passphrase.",
+        ),
+        "invitation-revoked": (
+            "This invitation was withdrawn",
+            "The region office withdrew this invitation. Ask them for a new one.",
+        ),
+        "bad-recovery": (
+            "The recovery code is not valid",
+            "This recovery code is unknown, already used, replaced by a newer one or expired. "
+            "Ask the region office for a new one.",
+        ),
+        "passphrase-replaced": (
+            "This passphrase no longer works",
+            "The region office issued you a recovery code. Enter it to choose a new "
+            "passphrase; your record and points stay as they are.",
+        ),
         "bad-email": (
             "This e-mail address does not look right",
             "Please check the address (it looks like name@example.jp).",
@@ -353,6 +375,18 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
                            "この招待コードは見つからないか、使用済みか、期限切れです。地域の管理者に新しいコードを"
                            "もらってください。"),
         "invitation-exists": ("招待はすでに発行されています", "同じコードの招待がすでにあります。"),
+        "unknown-invitation": ("その招待はありません", "地域「{region}」にこのコードの招待はありません。"),
+        "invitation-used": ("この招待コードは使用済みです",
+                            "このコードではもう参加の手続きがすんでいます。ご本人なら、会員番号と合言葉で"
+                            "ログインしてください。"),
+        "invitation-revoked": ("この招待は取り消されました",
+                               "事務局がこの招待を取り消しました。新しい招待をもらってください。"),
+        "bad-recovery": ("再設定コードが使えません",
+                         "この再設定コードは見つからないか、使用済みか、新しいコードに置き換えられたか、"
+                         "期限切れです。事務局に新しいコードをもらってください。"),
+        "passphrase-replaced": ("この合言葉は使えなくなりました",
+                                "事務局が合言葉の再設定コードを発行しました。コードを入れて新しい合言葉を"
+                                "決めてください。これまでの記録とポイントはそのままです。"),
         "bad-email": ("メールアドレスの形が正しくないようです",
                       "アドレスを確かめてください（name@example.jp のような形です）。"),
         "weak-passphrase": ("合言葉が短すぎます",

@@ -34,6 +34,7 @@ ZERO32 = "0x" + "00" * 32
 MAX_CO_CONTRIBUTORS = 20
 MAX_PAST_DAYS = 400
 MAX_INVITATION_DAYS = 90
+MAX_RECOVERY_DAYS = 30
 
 #: Longest allowed value of each string field, in characters.
 STRING_LIMITS: dict[str, int] = {
@@ -310,12 +311,39 @@ def check_erasure(c: Check, m: dict[str, Any]) -> None:
 
 def check_invitation(c: Check, m: dict[str, Any]) -> None:
     need_admin(c, m["admin"])
-    if c.state.one(t.invitations, code_hash=m["codeHash"]) is not None:
+    if c.state.one(t.invitations, code_hash=m["codeHash"]) is not None or \
+            c.state.one(t.recoveries, code_hash=m["codeHash"]) is not None:
         raise DomainError("invitation-exists")
     latest = c.now + MAX_INVITATION_DAYS * 86400
     if not c.now < m["expiresAt"] <= latest:
         raise DomainError("out-of-range", field="expiresAt",
                           expected=f"a time within {MAX_INVITATION_DAYS} days from now",
+                          got=m["expiresAt"])
+
+
+def check_invitation_revocation(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    row = c.state.one(t.invitations, code_hash=m["codeHash"])
+    if row is None:
+        raise DomainError("unknown-invitation", region=c.facts.region)
+    if row["member"] is not None:
+        raise DomainError("invitation-used")
+    if row["revoked_seq"] is not None:
+        raise DomainError("invitation-revoked")
+
+
+def check_recovery(c: Check, m: dict[str, Any]) -> None:
+    need_admin(c, m["admin"])
+    held = c.state.one(t.custody, member=m["member"])
+    if held is None or not held["held"]:
+        raise DomainError("not-managed", who=m["member"])
+    if c.state.one(t.recoveries, code_hash=m["codeHash"]) is not None or \
+            c.state.one(t.invitations, code_hash=m["codeHash"]) is not None:
+        raise DomainError("invitation-exists")
+    latest = c.now + MAX_RECOVERY_DAYS * 86400
+    if not c.now < m["expiresAt"] <= latest:
+        raise DomainError("out-of-range", field="expiresAt",
+                          expected=f"a time within {MAX_RECOVERY_DAYS} days from now",
                           got=m["expiresAt"])
 
 
@@ -665,6 +693,10 @@ CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Reinstatement": check_reinstatement,
     "Erasure": check_erasure,
     "Invitation": check_invitation,
+    "InvitationRevocation": check_invitation_revocation,
+    "Recovery": check_recovery,
+
+
     "QuestPost": check_quest_post,
     "QuestDecision": check_quest_decision,
     "QuestEdit": check_quest_edit,

@@ -277,6 +277,18 @@ invitations = Table(
     Column("admin", ADDR, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
     Column("member", ADDR, nullable=True),  # set when redeemed (Custody entry)
+    Column("revoked_seq", BigInteger, nullable=True),  # its InvitationRevocation entry
+)
+
+recoveries = Table(
+    "svc_recoveries", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("code_hash", HASH, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("admin", ADDR, nullable=False),
+    Column("member", ADDR, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_svc_recoveries_member", "region", "member", "seq"),
 )
 
 custody = Table(
@@ -367,7 +379,7 @@ heads = Table(
 
 PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
-    points, recognitions, badges, erasures, invitations, custody,
+    points, recognitions, badges, erasures, invitations, custody, recoveries,
     signups, checkins, perks, redemptions, balances,
     proposals, electorate, votes, ballots, partners,
 )
@@ -381,6 +393,17 @@ accounts = Table(
     Column("address", ADDR, primary_key=True),
     Column("sealed_key", Text, nullable=True),  # None once exported
     Column("passphrase_hash", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    # the Recovery entry whose code set the passphrase; null: set when she redeemed her
+    # invitation. A later Recovery of hers voids the passphrase.
+    Column("passphrase_seq", BigInteger, nullable=True),
+)
+
+invitation_labels = Table(
+    "svc_invitation_labels", metadata,  # who an invitation is for: personal, off the log
+    Column("region", REGION, primary_key=True),
+    Column("code_hash", HASH, primary_key=True),
+    Column("label", String(200), nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
 

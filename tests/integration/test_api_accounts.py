@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service import accounts
-from service.accounts import code_hash
 from service.api.app import create_app
+from service.codes import code_hash, new_code
 from service.config import Settings
 from service.domain import tables as t
 from tests.integration.service_fixtures import ZERO32, database, world
@@ -92,7 +92,7 @@ def test_walletless_member_from_invitation_to_exported_key(api: Api) -> None:
     assert [e["type"] for e in r.json()["entries"]] == ["Custody", "Join"]
     again = api.client.post(api.url("/accounts"), json={"code": code, "displayName": "x",
                                                         "passphrase": "another passphrase"})
-    assert again.status_code == 409 and again.json()["code"] == "bad-invitation"
+    assert again.status_code == 409 and again.json()["code"] == "invitation-used"
     auth = {"Authorization": f"Bearer {token}"}
     fields = {"category": "farming", "title": "田植え", "minutes": 120,
               "occurredAt": int(time.time()) - 3600, "quest": ZERO32, "coContributors": [],
@@ -147,3 +147,142 @@ def test_a_managed_member_signs_in_with_her_member_number(api: Api) -> None:
         r = api.client.post(api.url("/accounts/login"), json={
             "member": typed, "passphrase": "うみ と やま と"})
         assert r.status_code == 401 and r.json()["code"] == "bad-login", (typed, r.text)
+
+
+def admin_auth(api: Api) -> dict[str, str]:
+    return {"Authorization": "Bearer " + siwe_token(api, Account.from_key(api.w.admin.key))}
+
+
+def test_an_invitation_code_is_read_however_it_is_typed(api: Api) -> None:
+    code = new_code()
+    assert len(code) == 14 and code[4] == code[9] == "-"
+    invite(api, code)
+    typed = code.lower().replace("-", " ")
+    full_width = "".join(chr(ord(ch) + 0xFEE0) if ch != "-" else "－" for ch in code.lower())
+    for variant in (full_width, typed):  # the first redeems, the second finds it used
+        r = api.client.post(api.url("/accounts"), json={
+            "code": variant, "displayName": "花子", "passphrase": "うみ と やま と"})
+        if variant is full_width:
+            assert r.status_code == 201, r.text
+            address = r.json()["address"]
+        else:
+            assert r.status_code == 409 and r.json()["code"] == "invitation-used", r.text
+    # the used code signs her in (with her passphrase) instead of leading nowhere
+    login = api.client.post(api.url("/accounts/login"), json={
+        "member": typed, "passphrase": "うみ と やま と"})
+    assert login.status_code == 200 and login.json()["address"] == address
+
+
+def test_an_invitation_issued_before_codes_were_normalized_still_works(api: Api) -> None:
+    import hashlib
+
+    old = "a1b2c3-d4e5f6-a7b8c9"  # what `kakawari invite` printed before
+    api.post("/invitations", api.w.admin, "Invitation",
+             codeHash="0x" + hashlib.sha256(old.encode()).hexdigest(),
+             expiresAt=int(time.time()) + 86400)
+    r = api.client.post(api.url("/accounts"), json={
+        "code": old, "displayName": "健二", "passphrase": "umi to yama no shima"})
+    assert r.status_code == 201, r.text
+
+
+def test_an_invitation_has_a_label_a_card_and_can_be_withdrawn_while_unused(api: Api) -> None:
+    auth = admin_auth(api)
+    code, other = new_code(), new_code()
+    invite(api, code)
+    invite(api, other)
+    r = api.client.put(api.url(f"/invitations/{code_hash(code)}/label"),
+                       json={"label": "佐藤 ハナさん（港の近く）"}, headers=auth)
+    assert r.status_code == 204, r.text
+    listed = {i["codeHash"]: i for i in api.client.get(
+        api.url("/invitations"), headers=auth).json()["items"]}
+    assert listed[code_hash(code)]["label"] == "佐藤 ハナさん（港の近く）"
+    assert listed[code_hash(other)]["label"] is None
+    card = api.client.post(api.url("/cards"), json={"kind": "invitation", "code": code.lower()},
+                           headers=auth)
+    assert card.status_code == 200, card.text
+    body = card.json()
+    assert body["code"] == code and body["label"] == "佐藤 ハナさん（港の近く）"
+    assert body["link"] == f"http://kakawari.test/#/signin?region=ama&code={code}"
+    assert body["qrSvg"].startswith("<svg") and "<path" in body["qrSvg"]
+    nobody = api.client.post(api.url("/cards"), json={"kind": "invitation", "code": new_code()},
+                             headers=auth)
+    assert nobody.status_code == 404 and nobody.json()["code"] == "unknown-invitation"
+    # withdrawn: a signed entry; the code no longer works
+    api.post("/invitation-revocations", api.w.admin, "InvitationRevocation",
+             codeHash=code_hash(code), reason="渡し間違い")
+    r = api.client.post(api.url("/accounts"), json={
+        "code": code, "displayName": "花子", "passphrase": "うみ と やま と"})
+    assert r.status_code == 409 and r.json()["code"] == "invitation-revoked"
+    again = api.refused("/invitation-revocations", api.w.admin, "InvitationRevocation", 409,
+                        "invitation-revoked", codeHash=code_hash(code), reason="")
+    assert again
+    redeem_other = api.client.post(api.url("/accounts"), json={
+        "code": other, "displayName": "健二", "passphrase": "umi to yama no shima"})
+    assert redeem_other.status_code == 201
+    api.refused("/invitation-revocations", api.w.admin, "InvitationRevocation", 409,
+                "invitation-used", codeHash=code_hash(other), reason="")
+    stranger = api.w.person()
+    api.join(stranger, "Stranger")
+    api.refused("/invitation-revocations", stranger, "InvitationRevocation", 403, "not-admin",
+                codeHash=code_hash(new_code()), reason="")
+
+
+def test_a_recovery_code_replaces_the_passphrase_and_keeps_her_key_and_history(
+        api: Api) -> None:
+    hana = redeem(api, "花子", passphrase="うみ と やま と")
+    token = {"Authorization": f"Bearer {hana['token']}"}
+    fields = {"category": "farming", "title": "田植え", "minutes": 90,
+              "occurredAt": int(time.time()) - 3600, "quest": ZERO32, "coContributors": [],
+              "detailsHash": ZERO32}
+    claim = api.client.post(api.url("/managed/Claim"), json={"fields": fields}, headers=token)
+    assert claim.status_code == 201
+    code = new_code()
+    out = api.post("/recoveries", api.w.admin, "Recovery", member=hana["address"],
+                   codeHash=code_hash(code), expiresAt=int(time.time()) + 7 * 86400)
+    assert [e["type"] for e in out["entries"]] == ["Recovery"]
+    # her old passphrase and her open sign-ins stop working
+    old = api.client.post(api.url("/accounts/login"), json={
+        "member": hana["number"], "passphrase": "うみ と やま と"})
+    assert old.status_code == 401 and old.json()["code"] == "passphrase-replaced"
+    assert api.client.get("/v1/auth/me", headers=token).status_code == 401
+    wrong = api.client.post(api.url("/accounts/recover"), json={
+        "code": new_code(), "passphrase": "a new passphrase"})
+    assert wrong.status_code == 409 and wrong.json()["code"] == "bad-recovery"
+    r = api.client.post(api.url("/accounts/recover"), json={
+        "code": code.lower().replace("-", ""), "passphrase": "しま の あたらしい ことば"})
+    assert r.status_code == 200, r.text
+    assert r.json()["address"] == hana["address"] and r.json()["number"] == hana["number"]
+    again = api.client.post(api.url("/accounts/recover"), json={
+        "code": code, "passphrase": "someone else's passphrase"})
+    assert again.status_code == 409 and again.json()["code"] == "bad-recovery"
+    login = api.client.post(api.url("/accounts/login"), json={
+        "member": hana["number"], "passphrase": "しま の あたらしい ことば"})
+    assert login.status_code == 200, login.text
+    new_token = {"Authorization": f"Bearer {login.json()['token']}"}
+    mine = api.get("/claims", member=hana["address"])["items"]
+    assert [c["id"] for c in mine] == [claim.json()["id"]]
+    again_claim = api.client.post(api.url("/managed/Claim"), json={"fields": fields},
+                                  headers=new_token)
+    assert again_claim.status_code == 201
+    assert api.get(f"/claims/{again_claim.json()['id']}")["contributor"] == hana["address"]
+
+
+def test_only_an_admin_issues_recovery_codes_and_only_for_managed_members(api: Api) -> None:
+    hana = redeem(api, "花子")
+    wallet = api.w.person()
+    api.join(wallet, "Wallet user")
+    later = int(time.time()) + 86400
+    api.refused("/recoveries", wallet, "Recovery", 403, "not-admin", member=hana["address"],
+                codeHash=code_hash(new_code()), expiresAt=later)
+    api.refused("/recoveries", api.w.admin, "Recovery", 403, "not-managed",
+                member=wallet.address, codeHash=code_hash(new_code()), expiresAt=later)
+    api.refused("/recoveries", api.w.admin, "Recovery", 400, "out-of-range",
+                member=hana["address"], codeHash=code_hash(new_code()),
+                expiresAt=int(time.time()) + 31 * 86400)
+    first, second = new_code(), new_code()
+    for code in (first, second):
+        api.post("/recoveries", api.w.admin, "Recovery", member=hana["address"],
+                 codeHash=code_hash(code), expiresAt=later)
+    stale = api.client.post(api.url("/accounts/recover"), json={
+        "code": first, "passphrase": "a new passphrase"})
+    assert stale.status_code == 409 and stale.json()["code"] == "bad-recovery"

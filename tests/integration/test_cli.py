@@ -103,6 +103,33 @@ def test_non_interactive_passphrase_file(tmp_path: Path) -> None:
     assert "chmod 600" in run(env, "demo", "seed", "--region", "ama", code=3).stderr
 
 
+def test_two_demo_seeds_at_the_same_time_both_succeed(env: dict[str, str]) -> None:
+    """Issue 12 §7: each seed had the operator's admin join, and the slower one failed
+    with "has already joined region"."""
+    import subprocess
+    import sys
+
+    run(env, "init", "--region", "ama", "--name", "海士町")
+    full = {**os.environ, **env}
+    kakawari = str(Path(sys.executable).with_name("kakawari"))
+    seeds = [subprocess.Popen([kakawari, "demo", "seed", "--region",
+                               "ama", "--members", "4", "--claims", "3"], env=full,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outcomes = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read())  # type: ignore[union-attr]
+                for p in seeds]
+    assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+    assert all(len(out.split()) == 3 for _, out, _ in outcomes)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["KAKAWARI_DATABASE_URL"])
+    with engine.connect() as conn:
+        joined = conn.execute(text("SELECT count(*) FROM svc_members WHERE region = 'ama'"))
+        assert joined.scalar_one() == 2 * 4 + 1  # the admin joined once
+    engine.dispose()
+    assert "ok:" in run(env, "verify", "--region", "ama").stdout
+
+
 def test_rebuild_check_right_after_init_finds_the_projections_identical(
         env: dict[str, str]) -> None:
     """``init`` appends without the domain; the check compares with what the service

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -80,8 +81,14 @@ def test_members_and_admin_do_everything_from_the_command_line(
     assert {ln["kind"] for ln in shown["lines"]} == {"recognition", "endorsement"}
     run(env, admin, "revoke", claim, "--reason", "mistake")
     assert json.loads(run(env, alice, "member", alice_address))["points"] == 0
-    code = run(env, admin, "invite")
-    assert len(code) == 20
+    card = tmp_path / "card.svg"
+    code, link = run(env, admin, "invite", "--label", "佐藤 ハナさん", "--qr", str(card)).split()
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}", code)
+    assert link.endswith(f"/#/signin?region=ama&code={code}")
+    assert "<svg" in card.read_text()
+    withdrawn = CliRunner().invoke(main, ["uninvite", code.lower().replace("-", " ")],
+                                   env={**env, "KAKAWARI_KEY": str(admin)})
+    assert withdrawn.exit_code == 0 and ": InvitationRevocation" in withdrawn.stderr
     refused = CliRunner().invoke(main, ["review", claim, "--approve"],
                                  env={**env, "KAKAWARI_KEY": str(alice)})
     assert refused.exit_code == 1 and "verifier" in refused.output

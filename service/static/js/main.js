@@ -8,7 +8,7 @@ import {
   loadUnread, textSize, setTextSize,
 } from './state.js';
 import { viewHome } from './views/home.js';
-import { viewSignIn } from './views/signin.js';
+import { viewSignIn, viewRecover } from './views/signin.js';
 import { viewClaim } from './views/claim.js';
 import { viewMine } from './views/mine.js';
 import { viewEndorse } from './views/endorse.js';
@@ -48,6 +48,7 @@ const ROUTES = {
   certificate: { view: viewCertificate, nav: null, member: true },
   check: { view: viewCheck, nav: null },
   signin: { view: viewSignIn, nav: null },
+  recover: { view: viewRecover, nav: null },
 };
 
 /** The places this person can go, in navigation order. */

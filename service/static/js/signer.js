@@ -52,8 +52,17 @@ export async function redeemInvitation(region, code, displayName, passphrase) {
   return out;
 }
 
-export async function loginManaged(region, address, passphrase) {
-  const out = await post(`${R(region)}/accounts/login`, { address, passphrase }, { auth: false });
+/** Sign in a managed member: `member` is her member number (AMA-0042), her address,
+ *  or the invitation code she joined with. */
+export async function loginManaged(region, member, passphrase) {
+  const out = await post(`${R(region)}/accounts/login`, { member, passphrase }, { auth: false });
+  saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
+  return out;
+}
+
+/** A new passphrase with the recovery code the office issued. */
+export async function recoverAccount(region, code, passphrase) {
+  const out = await post(`${R(region)}/accounts/recover`, { code, passphrase }, { auth: false });
   saveSession({ token: out.token, address: out.address, managed: true, region, expiresAt: out.expiresAt });
   return out;
 }
@@ -70,7 +79,9 @@ const PATHS = {
   SignUp: (f) => `/quests/${f.quest}/signups`, CheckInWindow: (f) => `/quests/${f.quest}/checkin-windows`,
   Perk: () => '/perks', Redemption: (f) => `/perks/${f.perk}/redemptions`,
   RedemptionStatus: (f) => `/redemptions/${f.redemption}/status`,
-  Invitation: () => '/invitations', Proposal: () => '/proposals',
+  Invitation: () => '/invitations', InvitationRevocation: () => '/invitation-revocations',
+  Recovery: () => '/recoveries',
+  Proposal: () => '/proposals',
   Vote: (f) => `/proposals/${f.proposal}/votes`, Withdrawal: (f) => `/proposals/${f.proposal}/withdrawals`,
   Cancellation: (f) => `/proposals/${f.proposal}/cancellations`,
   Reading: () => '/reading',

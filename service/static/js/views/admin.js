@@ -1,9 +1,11 @@
 import { t, category, lang } from '../i18n.js';
-import { get, all, maybe, R } from '../api.js';
+import { get, all, maybe, put, R } from '../api.js';
 import { h, card, errorBox, busy, toast, chip, fmtDate, fmtDateTime, fmtNum, field, modal, clearErrors, setFieldError, shortAddr } from '../ui.js';
 import { state, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
-import { sha256, hex } from '../hash.js';
+import { barChart, legend, hBars, color, fitWidth } from '../charts.js';
+import { newCode, codeHash } from '../codes.js';
+import { codeCard } from './cards.js';
 import { report } from './home.js';
 import { kpi } from './kpi.js';
 import { memberList } from './members.js';
@@ -192,20 +194,16 @@ async function roles(root, app) {
       h('td', h('div', { class: 'inline' }, ['verifier', 'auditor', 'admin'].map((r) => toggle(m, r)))))))))));
 }
 
-// -- invitations -----------------------------------------------------------------------
-
-function newCode() {
-  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  const chars = Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-  return `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8, 12)}`;
-}
+// -- invitations and recovery codes -------------------------------------------------------
 
 async function invites(root, app) {
+  const label = h('input', { type: 'text', maxlength: 200, placeholder: t('invite.labelExample') });
   const days = h('input', { type: 'number', min: 1, max: 90, value: 30, inputmode: 'numeric' });
   const box = errorBox();
   const button = h('button', { type: 'submit', class: 'primary' }, t('invite.create'));
+  const made = h('div', { class: 'made-card', 'data-testid': 'made-card' });
   const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'invite' },
+    field(t('invite.label'), label, { name: 'label', hint: t('invite.labelHint') }),
     field(t('invite.days'), days, { name: 'expiresAt' }), box, h('div', { class: 'actions' }, button));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -215,22 +213,60 @@ async function invites(root, app) {
     await busy(button, async () => {
       try {
         const code = newCode();
-        const codeHash = hex(await sha256(new TextEncoder().encode(code)));
-        await act('Invitation', { codeHash, expiresAt: Math.floor(Date.now() / 1000) + n * 86400 });
-        await modal((close) => h('div', { class: 'sign-dialog' },
-          h('h2', t('invite.created')), h('p', h('code', { class: 'code-box', 'data-testid': 'invite-code' }, code)),
-          h('p', t('invite.hand')),
-          h('p', { class: 'muted small' }, `${location.origin}/#/signin?code=${code}`),
-          h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: () => close(true) }, t('close')))));
-        await app.render();
+        const digest = await codeHash(code);
+        await act('Invitation', { codeHash: digest, expiresAt: Math.floor(Date.now() / 1000) + n * 86400 });
+        if (label.value.trim()) await put(`${R(state.region)}/invitations/${digest}/label`, { label: label.value.trim() });
+        const { paper, button: print } = await codeCard('invitation', code);
+        made.replaceChildren(h('h2', t('invite.created')), h('p', t('invite.hand')), paper, h('div', { class: 'actions' }, print));
+        label.value = '';
       } catch (err) { report(form, box, err); }
     });
   });
   const list = await maybe(`${R(state.region)}/invitations?limit=50`);
-  root.append(card(h('h2', t('invite.title')), h('p', { class: 'muted' }, t('invite.intro')), form),
-    list && list.items.length ? card(h('h2', t('invite.list')), h('ul', { class: 'feed' }, list.items.map((i) => h('li',
-      h('code', i.codeHash.slice(0, 12) + '…'), ' ',
-      i.member ? chip(t('invite.used', { name: nameOf(i.member) }), 'ok') : chip(t('invite.open', { date: fmtDate(i.expiresAt) }), 'wait'))))) : '');
+  const status = (i) => {
+    if (i.member) return chip(t('invite.used', { name: nameOf(i.member) }), 'ok');
+    if (i.revokedSeq != null) return chip(t('invite.revoked'), 'bad');
+    return chip(t('invite.open', { date: fmtDate(i.expiresAt) }), 'wait');
+  };
+  const revoke = (i) => {
+    const b = h('button', { type: 'button', class: 'link', 'data-action': 'InvitationRevocation' }, t('invite.revoke'));
+    b.addEventListener('click', () => busy(b, async () => {
+      try { await act('InvitationRevocation', { codeHash: i.codeHash, reason: '' }); await app.render(); } catch (err) { report(null, box, err); }
+    }));
+    return b;
+  };
+  root.append(card(h('h2', t('invite.title')), h('p', { class: 'muted' }, t('invite.intro')), form, made),
+    list && list.items.length ? card(h('h2', t('invite.list')), h('ul', { class: 'feed' }, list.items.map((i) => h('li', { 'data-invitation': i.codeHash },
+      h('strong', i.label || t('invite.noLabel')), ' ', status(i), ' ',
+      !i.member && i.revokedSeq == null && i.expiresAt * 1000 > Date.now() ? revoke(i) : '')))) : '',
+    await recoveries(app));
+}
+
+/** The office issues a recovery code for a managed member who lost her passphrase. */
+async function recoveries(app) {
+  const members = (await all(`${R(state.region)}/members`)).filter((m) => m.managed);
+  if (!members.length) return '';
+  const who = h('select', {}, h('option', { value: '' }, '—'),
+    members.map((m) => h('option', { value: m.address }, `${m.number} ${m.displayName}`)));
+  const box = errorBox();
+  const button = h('button', { type: 'submit', class: 'primary' }, t('recovery.create'));
+  const made = h('div', { class: 'made-card', 'data-testid': 'made-recovery' });
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'recovery' },
+    field(t('recovery.member'), who, { name: 'member' }), box, h('div', { class: 'actions' }, button));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearErrors(form);
+    if (!who.value) { setFieldError(form, 'member', t('err.required')); return; }
+    await busy(button, async () => {
+      try {
+        const code = newCode();
+        await act('Recovery', { member: who.value, codeHash: await codeHash(code), expiresAt: Math.floor(Date.now() / 1000) + 7 * 86400 });
+        const { paper, button: print } = await codeCard('recovery', code);
+        made.replaceChildren(h('p', t('recovery.hand')), paper, h('div', { class: 'actions' }, print));
+      } catch (err) { report(form, box, err); }
+    });
+  });
+  return card(h('h2', t('recovery.title')), h('p', { class: 'muted' }, t('recovery.intro')), form, made);
 }
 
 // -- anchoring -------------------------------------------------------------------------

@@ -177,4 +177,5 @@ export async function viewClaim(root, params, app) {
   });
 
   root.append(h('h1', t('claim.title')), h('p', { class: 'lead' }, t('claim.intro')), card(form));
+  if (!params.get('quest')) title.focus({ preventScroll: true }); // the first thing to type: no tap
 }

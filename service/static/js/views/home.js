@@ -4,6 +4,7 @@ import { h, card, field, errorBox, showError, busy, toast, fmtNum, fmtDate, chip
 import { state, hasRole, nameOf, policy } from '../state.js';
 import { act } from '../signer.js';
 import { readingCard } from './reading.js';
+import { memberNumberBox } from './cards.js';
 
 export async function viewHome(root, _params, app) {
   const regionName = state.info.name;
@@ -50,6 +51,7 @@ export async function viewHome(root, _params, app) {
 
   root.append(
     h('h1', t('home.hello', { name: me.displayName })),
+    memberNumberBox(me),
     me.resident == null ? residenceCard(app) : '',
     h('div', { class: 'grid two' },
       card(

@@ -2,8 +2,8 @@
 set by ``Reading`` entries; null for everyone until they write one, so a log from
 before this type needs no rebuild.
 
-Revision ID: s0010
-Revises: s0006_16
+Revision ID: s0011
+Revises: s0008
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0010"
-down_revision = "s0006_16"
+revision = "s0011"
+down_revision = "s0008"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """Partner regions (issue 16): ``svc_partners``, the projection of the log's
 ``Partnership`` and ``PartnershipEnd`` entries. See service/domain/tables.py.
 
-Revision ID: s0006_16
-Revises: s0005_16
+Revision ID: s0010
+Revises: s0009
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0006_16"
-down_revision = "s0005_16"
+revision = "s0010"
+down_revision = "s0009"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 set by ``Reading`` entries; null for everyone until they write one, so a log from
 before this type needs no rebuild.
 
-Revision ID: s0011
-Revises: s0008
+Revision ID: s0012
+Revises: s0011
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0011"
-down_revision = "s0008"
+revision = "s0012"
+down_revision = "s0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Proposals and votes (issue 15): proposals, their electorate fixed at the proposal's
 position, every vote entry and each voter's ballot that counts.
 
-Revision ID: s0003_15
+Revision ID: s0007
 Revises: s0006
 Create Date: 2026-12-03
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0003_15"
+revision = "s0007"
 down_revision = "s0006"
 branch_labels = None
 depends_on = None

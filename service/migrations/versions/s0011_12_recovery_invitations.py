@@ -3,8 +3,8 @@
 ``svc_accounts.passphrase_seq`` (the recovery that set the passphrase) and
 ``svc_invitation_labels`` (who an invitation is for: off the log).
 
-Revision ID: s0008 (after s0006_16)
-Revises: s0006_16
+Revision ID: s0011
+Revises: s0010
 Create Date: 2026-12-03
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0008"
-down_revision = "s0006_16"
+revision = "s0011"
+down_revision = "s0010"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 cosigned per log; the partner witnesses a local log submits to and the cosignatures
 they returned. See service/domain/tables.py.
 
-Revision ID: s0005_16
-Revises: s0007
+Revision ID: s0009
+Revises: s0008
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0005_16"
-down_revision = "s0007"
+revision = "s0009"
+down_revision = "s0008"
 branch_labels = None
 depends_on = None
 

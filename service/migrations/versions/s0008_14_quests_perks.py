@@ -3,8 +3,8 @@
 ``svc_signups``, ``svc_checkins``, ``svc_perks``, ``svc_redemptions``, ``svc_balances``.
 All are projections: ``kakawari rebuild`` fills them from the log.
 
-Revision ID: s0007
-Revises: s0003_15
+Revision ID: s0008
+Revises: s0007
 Create Date: 2026-12-03
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "s0007"
-down_revision = "s0003_15"
+revision = "s0008"
+down_revision = "s0007"
 branch_labels = None
 depends_on = None
 

@@ -15,7 +15,7 @@ from ..cards import card_link, qr_svg
 from ..codes import code_hash, display_code
 from ..domain import DomainError, queries
 from ..domain import tables as t
-from .deps import ConnDep, RegionDep, ServicesDep, SessionDep
+from .deps import ClientDep, ConnDep, RegionDep, ServicesDep, SessionDep
 from .schemas import TokenOut
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
@@ -102,10 +102,19 @@ def make_card(region: RegionDep, body: CardIn, request: Request, conn: ConnDep,
 
 
 @router.post("/regions/{region}/accounts/recover", response_model=RecoverOut)
-def recover(region: RegionDep, body: RecoverIn, svc: ServicesDep) -> dict[str, Any]:
+def recover(region: RegionDep, body: RecoverIn, svc: ServicesDep, client: ClientDep
+            ) -> dict[str, Any]:
     """Choose a new passphrase with the recovery code the office issued; signs the
-    member in. Her earlier sign-ins end."""
-    address = svc.accounts.recover(region, body.code, body.passphrase)
+    member in. Her earlier sign-ins end. Twenty wrong codes from one client address in
+    15 minutes lock it out for 15 minutes (429, ``Retry-After``)."""
+    key = ("recover-client", client)
+    svc.limits.check(key)
+    try:
+        address = svc.accounts.recover(region, body.code, body.passphrase)
+    except DomainError as exc:
+        if exc.code == "bad-recovery":
+            svc.limits.fail(key)
+        raise
     svc.auth.end_all(address)
     token, expires = svc.auth.new_session(address, region=region, managed=True)
     return {"token": token, "address": address, "expiresAt": expires, "region": region,

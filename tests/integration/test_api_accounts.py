@@ -286,3 +286,17 @@ def test_only_an_admin_issues_recovery_codes_and_only_for_managed_members(api: A
     stale = api.client.post(api.url("/accounts/recover"), json={
         "code": first, "passphrase": "a new passphrase"})
     assert stale.status_code == 409 and stale.json()["code"] == "bad-recovery"
+
+
+def test_recovery_codes_cannot_be_guessed_without_limit(api: Api) -> None:
+    """Wrong recovery codes count against the client address like wrong invitation
+    codes: twenty in 15 minutes lock it out (429 problem+json with Retry-After)."""
+    url = api.url("/accounts/recover")
+    for _ in range(20):
+        r = api.client.post(url, json={"code": new_code(), "passphrase": "a new passphrase"})
+        assert r.status_code == 409 and r.json()["code"] == "bad-recovery", r.text
+    r = api.client.post(url, json={"code": new_code(), "passphrase": "a new passphrase"},
+                        headers={"Accept-Language": "ja"})
+    assert r.status_code == 429 and r.json()["code"] == "rate-limited", r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert int(r.headers["retry-after"]) > 0

@@ -1,12 +1,12 @@
 """Issue 12's "done when", on a phone in Japanese, on the production defaults: a resident
 without a wallet opens the link of her invitation card (its QR code), joins, records a
-90-minute activity with a photo, sees it pending, gets it approved, then signs in on a
-fresh browser with her member number and passphrase, and once through a recovery code.
+90-minute activity with a photo, sees it pending, gets it approved, reads the thanks and
+the notice, opens her certificate, then signs in on a fresh browser with her member
+number and passphrase, and once through a recovery code.
 
 Each step leaves a screenshot in test-artifacts/ (``w…``). Every tap and typed character
 from opening the link to the recorded activity is counted (:class:`Effort`) and written
-to test-artifacts/walletless-effort.json. Later steps (thanks, notices, certificate) go
-between "approved" and "a fresh browser".
+to test-artifacts/walletless-effort.json.
 """
 
 from __future__ import annotations
@@ -210,6 +210,30 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
     hana.shot("w08-points-approved-ja-phone")
     hana.check_clean()
 
+    # -- the office thanks her; she reads the notice, the thanks, and her certificate ----
+    post_signed(server, admin, "Endorsement", f"/claims/{claim_id}/endorsements",
+                claim=claim_id, amount=3, note="いつもありがとうございます")
+    open_view(hana, server, "notices")
+    notices = page.locator("[data-testid=notices]").inner_text()
+    assert "「浜の清掃」が承認されました（20 ポイント）" in notices, notices
+    assert "いつもありがとうございます" in notices, notices
+    hana.shot("w08a-notices-approved-thanked-ja-phone")
+    open_view(hana, server, f"mine?new={claim_id}")
+    card = page.locator(f"article[data-claim='{claim_id}'][data-status=approved]")
+    assert "「いつもありがとうございます」" in card.locator("[data-testid=thanks]").inner_text()
+    card.locator("a[data-action=certificate]").click()
+    page.locator("[data-testid=certificate]").wait_for()
+    cert = page.locator("[data-testid=certificate]")
+    assert "浜の清掃" in cert.inner_text() and "活動証明書" in cert.inner_text()
+    assert cert.locator("[data-testid=cert-points]").inner_text() == "20"
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=cert-qr]').naturalWidth > 0")
+    hana.shot("w08b-certificate-ja-phone")
+    hana.check_clean()
+    open_view(hana, server, "points")
+    lifetime = int(page.locator("[data-testid=points-lifetime] .v").inner_text())
+    assert lifetime > 20  # the thanks count too
+
     # -- on a new phone: member number and passphrase ------------------------------------
     again = actors("hana-new-phone", locale="ja-JP", viewport=PHONE)
     open_view(again, server, "signin")
@@ -249,7 +273,7 @@ def test_a_resident_joins_from_her_card_and_comes_back_on_another_phone(
     wait_rendered(third, "home")
     assert third.page.locator("[data-testid=home-member-number]").inner_text() == number
     open_view(third, server, "points")
-    assert int(third.page.locator("[data-testid=points-lifetime] .v").inner_text()) == 20
+    assert int(third.page.locator("[data-testid=points-lifetime] .v").inner_text()) == lifetime
     third.shot("w13-recovered-same-points-ja-phone")
     assert login_api(server, number, NEW_PASSPHRASE) == 200
     third.check_clean()

@@ -4,7 +4,9 @@ at import time — so tests can run several apps side by side."""
 from __future__ import annotations
 
 import base64
+import itertools
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ledger.canonical import MAX_DEPTH
 from ledger.entry import origin_for
 from ledger.errors import EntryError
 from ledger.store import LogStore
@@ -239,10 +242,40 @@ def consistency(
             "proof": [_b64(p) for p in proof]}
 
 
+MAX_BODY_DEPTH = MAX_DEPTH + 8
+"""Deepest JSON nesting of a request body: the canonical limit plus the envelope
+(``{"message": …, "signature": …}`` and the like)."""
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")
+_DELTA = [0] * 256
+_DELTA[ord("[")] = _DELTA[ord("{")] = 1
+_DELTA[ord("]")] = _DELTA[ord("}")] = -1
+
+
+def json_depth(body: bytes) -> int:
+    """How deep ``body``'s arrays and objects nest, strings left out, found without
+    parsing it: Python's JSON parser recurses in C and, once a library raises the
+    recursion limit (py-evm sets 12,288), a body of ``[`` × 100,000 crashed the whole
+    process instead of failing one request."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _BRACKETS)
+    return max(itertools.accumulate(map(_DELTA.__getitem__, brackets)), default=0)
+
+
+def _is_json(scope: Scope) -> bool:
+    """Would FastAPI parse this body as JSON (no content type, or a JSON one)?"""
+    value: bytes | None = dict(scope.get("headers") or ()).get(b"content-type")
+    if value is None:
+        return True
+    kind = value.split(b";", 1)[0].strip().lower()
+    return kind == b"application/json" or kind.endswith(b"+json")
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413 problem+json, whether the
     client declares the length or streams the body (pure ASGI, so nothing is read
-    past the limit)."""
+    past the limit), and JSON bodies nested deeper than :data:`MAX_BODY_DEPTH` with 400
+    before anything parses them."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -273,6 +306,13 @@ class BodyLimit:
             chunks.append(body)
             if not message.get("more_body", False):
                 break
+        if _is_json(scope) and json_depth(b"".join(chunks)) > MAX_BODY_DEPTH:
+            response = problems.problem_response(
+                400, "too-deep", "Request nested too deeply",
+                f"JSON bodies may nest at most {MAX_BODY_DEPTH} arrays and objects deep.",
+                scope.get("path"))
+            await response(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:

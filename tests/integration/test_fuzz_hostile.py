@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import secrets
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -173,3 +174,24 @@ def test_random_mutations_of_signed_bodies(seeded: Seeded) -> None:
         route = rng.choice(routes)
         answered(s.client.post(f"/v1/regions/{s.region}{route}",
                                json={"message": message, "signature": body["signature"]}))
+
+
+def test_bug_deeply_nested_body_crashes_the_process_once_py_evm_is_loaded(
+        seeded: Seeded) -> None:
+    """py-evm raises the recursion limit to 12,288 on import (the service loads it for
+    an in-process chain); Python's JSON parser then recursed past the C stack on a body
+    of 100,000 ``[`` and the whole process died (the full suite segfaulted here). Such
+    bodies are now refused before anything parses them."""
+    url = f"/v1/regions/{seeded.region}/claims"
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(12_288)
+    try:
+        for body in (b"[" * 100_000 + b"]" * 100_000, b'{"message": ' * 20_000 + b"1"):
+            r = seeded.client.post(url, content=body,
+                                   headers={"content-type": "application/json"})
+            assert r.status_code == 400 and r.json()["type"].endswith(":too-deep"), r.text
+        # brackets inside strings are text, not nesting
+        r = seeded.client.post(url, json={"message": {"title": "[" * 10_000}, "signature": "0x"})
+        assert r.status_code < 500 and not r.json()["type"].endswith(":too-deep"), r.text
+    finally:
+        sys.setrecursionlimit(before)

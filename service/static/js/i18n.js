@@ -749,6 +749,7 @@ const ERRORS = {
   'siwe-refused': { en: ['Sign-in refused', 'Please try again.'], ja: ['ログインできませんでした', 'もう一度お試しください。'] },
   'bad-siwe': { en: ['Sign-in refused', 'Please try again.'], ja: ['ログインできませんでした', 'もう一度お試しください。'] },
   'invalid-request': { en: ['Please check what you entered', '{detail}', 'Some of what you entered is not valid.'], ja: ['入力内容を確認してください', '入力の一部が正しくありません。', '入力の一部が正しくありません。'] },
+  'too-deep': { en: ['Nested too deeply', 'The request nests too many lists or objects inside each other.'], ja: ['入れ子が深すぎます', '送られた内容の入れ子が深すぎます。'] },
   'too-large': { en: ['Too large', 'The photo or text is too large. Choose a smaller photo.'], ja: ['大きすぎます', '写真や文章が大きすぎます。小さい写真を選んでください。'] },
   'http-413': { en: ['Too large', 'The photo or text is too large. Choose a smaller photo.'], ja: ['大きすぎます', '写真や文章が大きすぎます。小さい写真を選んでください。'] },
   'no-region': { en: ['Region not found', 'This region does not exist on this server.'], ja: ['地域が見つかりません', 'このサーバーにその地域はありません。'] },

@@ -70,8 +70,14 @@ def sign(actor: Actor, expect: dict[str, str] | None = None) -> None:
 
 
 def wait_rendered(actor: Actor, view: str) -> None:
+    """Wait until ``view`` is rendered for the address the page is at now: after a click
+    or a select changes the address, the page left behind is still marked rendered until
+    the browser's hashchange runs, so a wait on the mark alone can read the old page."""
     settle(actor)
-    actor.page.wait_for_selector(f"[data-view='{view}'][data-rendered=true]")
+    actor.page.wait_for_function(
+        """(view) => { const el = document.querySelector(`[data-view='${view}'][data-rendered=true]`);
+                     return !!el && el.dataset.address === location.hash; }""", arg=view)
+    settle(actor)
 
 
 def wallet_sign_in_and_join(actor: Actor, server: Server, name: str, resident: bool) -> None:

@@ -130,6 +130,9 @@ export async function render() {
 
 async function renderNow() {
   const { path, params } = parseHash();
+  // The address this render is for: a view marks itself rendered for it, so a reader
+  // (or a test) can tell the page now shown from the one left behind a moment ago.
+  const address = location.hash;
   const route = ROUTES[path];
   document.documentElement.lang = lang();
   document.querySelector('.skip').textContent = t('skip');
@@ -146,7 +149,7 @@ async function renderNow() {
     return;
   }
   if (route.role === 'verifier' && !hasRole('verifier') && hasRole('admin')) {
-    const view = h('div', { class: 'view', 'data-view': path });
+    const view = h('div', { class: 'view', 'data-view': path, 'data-address': address });
     main.append(view);
     verifierOffer(view, { go, refresh, render });
     view.dataset.rendered = 'true';
@@ -157,7 +160,7 @@ async function renderNow() {
     return;
   }
   if (route.member && !state.me) { go(''); return; }
-  const view = h('div', { class: 'view', 'data-view': path || 'home' });
+  const view = h('div', { class: 'view', 'data-view': path || 'home', 'data-address': address });
   main.append(view);
   try {
     await route.view(view, params, { go, refresh, render, places, renderNav: () => renderNav() });

@@ -9,7 +9,9 @@ spreadsheet views are queried. Strict replays (the verifier)
 also require every ``Recognition`` entry to be exactly one the rules give at that
 point — the claim just approved, each credited person once, the points the policy in
 force gives — and every one the rules give to be there, which catches points
-inflated (or withheld) by whoever holds the service key.
+inflated (or withheld) by whoever holds the service key; likewise every
+``RecordSummary`` (issue 16) to follow the ``RecordLink`` that asked for it and to hold
+exactly the recount of the member's record at that point.
 
 Two things differ from the live path, both documented in ``docs/audit-bundle.md``:
 the clock is the entry's own ``time`` (the server time it was appended at, which is
@@ -55,6 +57,7 @@ from ..domain.governance import decision_text
 from ..domain.memory import DuplicateRow, MemoryState
 from ..domain.rules import CHECKS, Check, Limits, check_common
 from ..domain.state import Projections, State
+from ..domain.travel import summary_fields
 
 __all__ = ["Replay", "ReplayState"]
 
@@ -221,6 +224,7 @@ class Replay:
         self.facts: RegionFacts | None = None
         self.count = 0
         self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
+        self.summary_due: tuple[str, str] | None = None  # member, partner (a RecordLink's)
         self.problem: str | None = None  # lenient mode: the first entry that did not apply
 
     @property
@@ -267,6 +271,10 @@ class Replay:
 
     def end(self) -> None:
         """After the last entry: a recognition the rules gave must not be missing."""
+        if self.summary_due is not None:
+            raise VerificationError(
+                f"showed {self.summary_due[0]}'s record to {self.summary_due[1]}, but the "
+                "RecordSummary the service then writes is not in the log", self.count - 1)
         if self.due:
             claim, member, points, seq = self.due[0]
             raise VerificationError(
@@ -304,6 +312,11 @@ class Replay:
 
     def _before(self, entry: Entry) -> None:
         seq, kind, m = entry.seq, entry.type, entry.message
+        if self.summary_due is not None and kind != "RecordSummary":
+            raise VerificationError(
+                f"entry {seq - 1} showed {self.summary_due[0]}'s record to "
+                f"{self.summary_due[1]}, so the service had to write its RecordSummary "
+                "before this entry; it did not", seq)
         if self.due and kind != "Recognition":
             claim, member, points, given = self.due[0]
             raise VerificationError(
@@ -313,6 +326,8 @@ class Replay:
             self._recognition(entry)
         elif kind == "Decision":
             self._decision(entry)
+        elif kind == "RecordSummary":
+            self._record_summary(entry)
         elif kind == "Badge":
             if self.state.one(t.recognitions, claim=m["claim"], member=m["member"]) is None:
                 raise VerificationError(f"a badge for a recognition of {m['member']} that the "
@@ -348,6 +363,24 @@ class Replay:
                 f"votes in the log: the entry says {m['result'][:400]}, the votes give "
                 f"{want[:400]}", seq)
 
+    def _record_summary(self, entry: Entry) -> None:
+        """A record summary must follow the member's RecordLink that shows, at once, and
+        hold exactly what the projections give then."""
+        m = entry.message
+        due, self.summary_due = self.summary_due, None
+        if due != (m["member"], m["partner"]):
+            raise VerificationError(f"summarises {m['member']}'s record for {m['partner']}, "
+                                    "which no RecordLink just before asked for", entry.seq)
+        want = summary_fields(self.state, m["member"], m["partner"])
+        got = {k: m[k] for k in want}
+        if got != want:
+            diff = sorted(k for k in want if got[k] != want[k])
+            raise VerificationError(
+                f"the record summary of {m['member']} differs from the recount of the log "
+                f"in {', '.join(diff)}: the entry says "
+                f"{', '.join(f'{k} {got[k]!r:.80}' for k in diff)}, the log gives "
+                f"{', '.join(f'{k} {want[k]!r:.80}' for k in diff)}", entry.seq)
+
     def _recognition(self, entry: Entry) -> None:
         m = entry.message
         for i, (claim, member, points, _) in enumerate(self.due):
@@ -364,9 +397,12 @@ class Replay:
             "was recognised already)", entry.seq)
 
     def _after(self, entry: Entry) -> None:
-        """The recognitions the service must write next (as Domain._consequences)."""
+        """The recognitions (record summaries) the service must write next (as
+        Domain._consequences)."""
         m = entry.message
-        if entry.type == "Review" and m["approve"]:
+        if entry.type == "RecordLink" and m["shown"]:
+            self.summary_due = (m["member"], m["partner"])
+        elif entry.type == "Review" and m["approve"]:
             claim = self.state.claim(m["claim"])
             if claim is not None and claim["status"] == "approved" and \
                     claim["decided_seq"] == entry.seq:

@@ -1,4 +1,4 @@
-"""Proposals and votes end to end on SQLite: the rules (window, eligibility fixed at the
+"""Proposals and votes end to end on SQLite and PostgreSQL: the rules (window, eligibility fixed at the
 proposal's position, last vote counts, ballots that fit, withdrawal, cancellation), the
 service's decision after closing, replay == live, and the audit naming a forged
 decision and a vote dropped from a bundle."""
@@ -20,6 +20,7 @@ from service.audit.verify import audit_bundle
 from service.domain import DomainError, snapshot
 from service.domain import tables as t
 from tests.integration.audit_fixtures import export_to
+from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import Person, World, database, world
 from tests.unit.audit_log import (
     anchors_for,
@@ -43,9 +44,9 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def w(tmp_path: Path) -> Iterator[World]:
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w:
+@pytest.fixture(params=SQL_ENGINES)
+def w(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with database(request.param, tmp_path) as url, world(tmp_path, url) as w:
         w.regions.clock = Clock()
         yield w
 

@@ -117,6 +117,7 @@ def check_layout(actor: Actor, where: str) -> None:
     assert not got["small"], f"{where}: tap targets under 48 px: {got['small']}"
     assert not got["tiny"], f"{where}: text under 16 px: {got['tiny']}"
     assert not got["boxes"], f"{where}: scroll boxes inside the page: {got['boxes']}"
+    assert not got["wrapped"], f"{where}: bottom-bar labels not on one line: {got['wrapped']}"
     assert got["wide"] <= 0, f"{where}: {got['wide']} px wider than the screen"
 
 
@@ -352,6 +353,26 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
             check_layout(hana, where)
             for fold in page.locator("details").all():
                 assert fold.get_attribute("open") is None, f"{where}: a fold is open"
+        # the quest calendar: seven days across the phone, each a 48 px tap target (the
+        # quest posted above is on today's)
+        open_page(hana, server, "quests?show=calendar")
+        assert page.locator(".cal-day.has").count() >= 1
+        days = page.locator(".cal-day:not(.blank)")
+        assert days.count() >= 28
+        sizes = [days.nth(i).bounding_box() for i in range(days.count())]
+        assert min(b["width"] for b in sizes) >= 48, [round(b["width"], 1) for b in sizes]
+        assert min(b["height"] for b in sizes) >= 48, [round(b["height"], 1) for b in sizes]
+        check_layout(hana, f"the quest calendar ({lang})")
+        check_words(hana, "the quest calendar", lang)
+        # the bottom bar: every label on one line, inside its place
+        labels = page.locator("#nav li:visible .nav-label")
+        assert labels.count() == 5
+        for i in range(labels.count()):
+            label = labels.nth(i)
+            assert label.evaluate(
+                "el => { const r = document.createRange(); r.selectNodeContents(el);"
+                " return new Set([...r.getClientRects()].filter(b => b.width > 0)"
+                ".map(b => Math.round(b.top))).size; }") == 1, label.inner_text()
         # the confirmation in this language too, and what cancelling it says
         open_page(hana, server, "claim")
         form = page.locator("form[data-form=claim]")
@@ -382,6 +403,8 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
     assert page.evaluate(root_size) == "23px"
     open_page(hana, server, "claim")
     check_layout(hana, "claim form, largest text")
+    open_page(hana, server, "quests?show=calendar")
+    check_layout(hana, "the quest calendar, largest text")
     hana.shot("plain-14-claim-largest-text-ja-phone")
     open_page(hana, server, "menu")
     page.locator("[data-setting=text-size] label", has_text="標準").click()

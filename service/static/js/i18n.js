@@ -619,6 +619,8 @@ const S = {
   // bottom navigation, menu, text size (issue 12 §4)
   'nav.notices': { en: 'Notices', ja: 'お知らせ' },
   'nav.menu': { en: 'Menu', ja: 'メニュー' },
+  'bar.claim': { en: 'Record', ja: '記録する' },
+  'bar.mine': { en: 'Activity', ja: '私の活動' },
   'menu.title': { en: 'Menu', ja: 'メニュー' },
   'menu.places': { en: 'Places', ja: 'ページ' },
   'menu.settings': { en: 'Settings on this device', ja: 'この端末の設定' },

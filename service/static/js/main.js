@@ -93,6 +93,9 @@ function renderHeader() {
         : h('a', { class: 'button small', href: '#/signin' }, t('signIn'))));
 }
 
+/** Places whose label is too long for a fifth of a phone's width. */
+const BAR = { claim: true, mine: true };
+
 let currentPath = '';
 function renderNav(current = currentPath) {
   currentPath = current;
@@ -106,7 +109,12 @@ function renderNav(current = currentPath) {
       h('a', { href: '#/' + r.path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '', 'data-place': r.path || 'home' },
         h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav),
           count ? h('span', { class: 'badge', 'data-testid': 'unread' }, String(count)) : ''),
-        h('span', { class: 'nav-label' }, t('nav.' + r.nav)),
+        // on a phone's bottom bar a short label, one line within a fifth of the screen
+        // (the full one wrapped onto two in Japanese at 390 px)
+        r.main && BAR[r.nav]
+          ? h('span', { class: 'nav-label' }, h('span', { class: 'label-long' }, t('nav.' + r.nav)),
+            h('span', { class: 'label-short' }, t('bar.' + r.nav)))
+          : h('span', { class: 'nav-label' }, t('nav.' + r.nav)),
         count ? h('span', { class: 'visually-hidden' }, ` (${t('unread', { n: count })})`) : '')));
   }
   nav.append(ul);

@@ -34,6 +34,7 @@ projections.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -49,7 +50,7 @@ from ledger.errors import VerificationError
 from ledger.verify import RegionFacts, check_entry
 
 from ..domain import tables as t
-from ..domain.apply import apply
+from ..domain.apply import apply, entry_id
 from ..domain.errors import DomainError
 from ..domain.governance import decision_text
 from ..domain.memory import DuplicateRow, MemoryState
@@ -221,6 +222,10 @@ class Replay:
         self.facts: RegionFacts | None = None
         self.count = 0
         self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
+        # proposals by closing time (closesAt, seq, id): each must be decided before the
+        # first entry at or after its closing time (strict replays)
+        self.closing: list[tuple[int, int, str]] = []
+        self.last_time: int | None = None
         self.problem: str | None = None  # lenient mode: the first entry that did not apply
 
     @property
@@ -256,6 +261,7 @@ class Replay:
             self._before(entry)
             self._apply(entry)
             self._after(entry)
+            self.last_time = entry.time
         else:
             try:
                 self._apply(entry)
@@ -266,13 +272,32 @@ class Replay:
             self.db.commit()  # bounds SQLite's dirty pages; the file is ours alone
 
     def end(self) -> None:
-        """After the last entry: a recognition the rules gave must not be missing."""
+        """After the last entry: a recognition the rules gave must not be missing, nor
+        the decision of a proposal whose voting had closed by the last entry's time."""
         if self.due:
             claim, member, points, seq = self.due[0]
             raise VerificationError(
                 f"approves claim {claim}, but the recognition of {member} ({points} points) "
                 "the rules then give is not in the log", seq)
+        if self.strict and self.last_time is not None:
+            undecided = self._undecided(self.last_time)
+            if undecided is not None:
+                closes, seq, proposal = undecided
+                raise VerificationError(
+                    f"proposal {proposal} closed at {closes}, before the log's last entry "
+                    f"(at {self.last_time}), but the log holds no Decision of it", seq)
         self.db.commit()
+
+    def _undecided(self, now: int) -> tuple[int, int, str] | None:
+        """The first proposal (by closing time) still open although its voting closed
+        at or before ``now``; proposals decided, withdrawn or cancelled are forgotten."""
+        while self.closing and self.closing[0][0] <= now:
+            closes, seq, proposal = self.closing[0]
+            row = self.state.one(t.proposals, id=proposal)
+            if row is not None and row["status"] == "open":
+                return closes, seq, proposal
+            heapq.heappop(self.closing)
+        return None
 
     def materialise(self, tables: Iterable[Table], db: sqlite3.Connection | None = None,
                     ) -> None:
@@ -304,6 +329,14 @@ class Replay:
 
     def _before(self, entry: Entry) -> None:
         seq, kind, m = entry.seq, entry.type, entry.message
+        if kind != "Decision" and self.closing:
+            undecided = self._undecided(entry.time)
+            if undecided is not None:
+                closes, _, proposal = undecided
+                raise VerificationError(
+                    f"comes at {entry.time}, after proposal {proposal} closed at {closes}, "
+                    "but no Decision of it precedes it (the service decides a closed "
+                    "proposal first thing in its next append)", seq)
         if self.due and kind != "Recognition":
             claim, member, points, given = self.due[0]
             raise VerificationError(
@@ -364,9 +397,14 @@ class Replay:
             "was recognised already)", entry.seq)
 
     def _after(self, entry: Entry) -> None:
-        """The recognitions the service must write next (as Domain._consequences)."""
+        """The recognitions the service must write next (as Domain._consequences), and
+        the decisions it will owe."""
         m = entry.message
-        if entry.type == "Review" and m["approve"]:
+        if entry.type == "Proposal":
+            assert self.facts is not None
+            heapq.heappush(self.closing, (int(m["closesAt"]), entry.seq,
+                                          entry_id(self.facts, entry)))
+        elif entry.type == "Review" and m["approve"]:
             claim = self.state.claim(m["claim"])
             if claim is not None and claim["status"] == "approved" and \
                     claim["decided_seq"] == entry.seq:

@@ -105,11 +105,27 @@ def health(request: Request, regions: RegionsDep) -> dict[str, Any]:
         anchoring = _anchoring(svc)
     except Exception:  # the database is gone: storage says why
         refused, count, anchoring = {}, 0, None
-    status = "degraded" if refused or state["files"] == "low" else "ok"
+    witnessing = _witnessing(request.app)
+    failing = [r for r, run in ((anchoring or {}).get("regions") or {}).items()
+               if run["outcome"] == "failed"]
+    status = ("degraded" if refused or state["files"] == "low" or failing
+              or (witnessing and witnessing["failing"]) else "ok")
     if state["database"] != "ok" or state["files"] not in ("ok", "low"):
         status = "unhealthy"
     return {"status": status, "regions": count, "refused": refused, "storage": state,
-            "anchoring": anchoring}
+            "anchoring": anchoring, "witnessing": witnessing}
+
+
+def _witnessing(app: FastAPI) -> dict[str, Any] | None:
+    """The partner witnesses this server's checkpoints are sent to, and the error of
+    each that failed its last round (None when no submitter runs)."""
+    submitter = getattr(app.state, "submitter", None)
+    if submitter is None:
+        return None
+    errors = dict(submitter.errors)
+    failing = [{"region": region, "witness": name, "error": error}
+               for (region, name), error in sorted(errors.items())]
+    return {"interval": submitter.interval, "failing": failing}
 
 
 def _anchoring(svc: Services) -> dict[str, Any] | None:
@@ -486,6 +502,7 @@ def create_app(settings: Settings | None = None, regions: Regions | None = None,
             submitter = Submitter(app.state.regions, owned.engine,
                                   interval=settings.witness_interval)
             submitter.start()
+        app.state.submitter = submitter
         try:
             yield
         finally:

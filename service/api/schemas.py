@@ -251,9 +251,21 @@ class AnchoringHealth(BaseModel):
     regions: dict[str, AnchorRunState] = Field(description="Each region's last run")
 
 
+class WitnessFailure(BaseModel):
+    region: str = Field(description="The local region whose checkpoints are sent")
+    witness: str = Field(description="The partner witness's name (its vkey's name)")
+    error: str = Field(description="Why its last round failed (the next round retries)")
+
+
+class WitnessingHealth(BaseModel):
+    interval: float = Field(description="Seconds between rounds of sending checkpoints")
+    failing: list[WitnessFailure] = Field(description="Witnesses whose last round failed")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded", "unhealthy"] = Field(
-        description="`degraded` when a log failed its integrity check or space runs low; "
+        description="`degraded` when a log failed its integrity check, space runs low, "
+        "a region's last anchoring run failed or a partner witness's last round failed; "
         "`unhealthy` when storage takes no write")
     regions: int = Field(description="How many region logs the store holds")
     refused: dict[str, str] = Field(
@@ -262,6 +274,9 @@ class Health(BaseModel):
         None, description="Anchoring on chain: null when no chain is configured and no "
         "region was ever anchored")
     storage: StorageHealth | None = Field(default=None, description="Whether writes work")
+    witnessing: WitnessingHealth | None = Field(
+        None, description="Sending checkpoints to partner witnesses: null when this "
+        "server does not (KAKAWARI_WITNESS_INTERVAL=0, or not `kakawari serve`)")
 
 
 class RegionListed(BaseModel):

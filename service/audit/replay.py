@@ -36,6 +36,7 @@ projections.
 
 from __future__ import annotations
 
+import heapq
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -51,7 +52,7 @@ from ledger.errors import VerificationError
 from ledger.verify import RegionFacts, check_entry
 
 from ..domain import tables as t
-from ..domain.apply import apply
+from ..domain.apply import apply, entry_id
 from ..domain.errors import DomainError
 from ..domain.governance import decision_text
 from ..domain.memory import DuplicateRow, MemoryState
@@ -225,6 +226,10 @@ class Replay:
         self.count = 0
         self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
         self.summary_due: tuple[str, str] | None = None  # member, partner (a RecordLink's)
+        # proposals by closing time (closesAt, seq, id): each must be decided before the
+        # first entry at or after its closing time (strict replays)
+        self.closing: list[tuple[int, int, str]] = []
+        self.last_time: int | None = None
         self.problem: str | None = None  # lenient mode: the first entry that did not apply
 
     @property
@@ -260,6 +265,7 @@ class Replay:
             self._before(entry)
             self._apply(entry)
             self._after(entry)
+            self.last_time = entry.time
         else:
             try:
                 self._apply(entry)
@@ -270,7 +276,9 @@ class Replay:
             self.db.commit()  # bounds SQLite's dirty pages; the file is ours alone
 
     def end(self) -> None:
-        """After the last entry: a recognition the rules gave must not be missing."""
+        """After the last entry: a recognition the rules gave must not be missing, nor
+        the decision of a proposal whose voting had closed by the last entry's time, nor
+        the record summary a RecordLink asked for."""
         if self.summary_due is not None:
             raise VerificationError(
                 f"showed {self.summary_due[0]}'s record to {self.summary_due[1]}, but the "
@@ -280,7 +288,25 @@ class Replay:
             raise VerificationError(
                 f"approves claim {claim}, but the recognition of {member} ({points} points) "
                 "the rules then give is not in the log", seq)
+        if self.strict and self.last_time is not None:
+            undecided = self._undecided(self.last_time)
+            if undecided is not None:
+                closes, seq, proposal = undecided
+                raise VerificationError(
+                    f"proposal {proposal} closed at {closes}, before the log's last entry "
+                    f"(at {self.last_time}), but the log holds no Decision of it", seq)
         self.db.commit()
+
+    def _undecided(self, now: int) -> tuple[int, int, str] | None:
+        """The first proposal (by closing time) still open although its voting closed
+        at or before ``now``; proposals decided, withdrawn or cancelled are forgotten."""
+        while self.closing and self.closing[0][0] <= now:
+            closes, seq, proposal = self.closing[0]
+            row = self.state.one(t.proposals, id=proposal)
+            if row is not None and row["status"] == "open":
+                return closes, seq, proposal
+            heapq.heappop(self.closing)
+        return None
 
     def materialise(self, tables: Iterable[Table], db: sqlite3.Connection | None = None,
                     ) -> None:
@@ -317,6 +343,14 @@ class Replay:
                 f"entry {seq - 1} showed {self.summary_due[0]}'s record to "
                 f"{self.summary_due[1]}, so the service had to write its RecordSummary "
                 "before this entry; it did not", seq)
+        if kind != "Decision" and self.closing:
+            undecided = self._undecided(entry.time)
+            if undecided is not None:
+                closes, _, proposal = undecided
+                raise VerificationError(
+                    f"comes at {entry.time}, after proposal {proposal} closed at {closes}, "
+                    "but no Decision of it precedes it (the service decides a closed "
+                    "proposal first thing in its next append)", seq)
         if self.due and kind != "Recognition":
             claim, member, points, given = self.due[0]
             raise VerificationError(
@@ -397,11 +431,15 @@ class Replay:
             "was recognised already)", entry.seq)
 
     def _after(self, entry: Entry) -> None:
-        """The recognitions (record summaries) the service must write next (as
-        Domain._consequences)."""
+        """The recognitions and record summaries the service must write next (as
+        Domain._consequences), and the decisions it will owe."""
         m = entry.message
         if entry.type == "RecordLink" and m["shown"]:
             self.summary_due = (m["member"], m["partner"])
+        elif entry.type == "Proposal":
+            assert self.facts is not None
+            heapq.heappush(self.closing, (int(m["closesAt"]), entry.seq,
+                                          entry_id(self.facts, entry)))
         elif entry.type == "Review" and m["approve"]:
             claim = self.state.claim(m["claim"])
             if claim is not None and claim["status"] == "approved" and \

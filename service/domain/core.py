@@ -383,6 +383,7 @@ class Domain:
                 before(state)
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
             self._decide_due(region, facts, batch)
+            decided = len(batch.receipts)
             try:
                 item = self.regions.service_signed(region, type_, {**fields, "issuedAt": tx.now})
             except KeyringError:
@@ -393,7 +394,8 @@ class Domain:
             if after is not None:
                 after(state.conn)
             state.set_head(tx.size)
-        return batch.receipts
+        # the entry asked for first (callers read receipts[0]), decisions written before it last
+        return batch.receipts[decided:] + batch.receipts[:decided]
 
     def mint_badge(self, region: str, claim_id: str, member: str, chain: Any,
                    contract: str) -> list[Receipt]:
@@ -428,9 +430,11 @@ class Domain:
             except KeyringError:
                 raise DomainError("no-service-key") from None
             batch = _Batch(tx, state, Check(state, facts, tx.now, self.limits))
+            self._decide_due(region, facts, batch)
+            decided = len(batch.receipts)
             self._append(facts, batch, item)
             state.set_head(tx.size)
-        return batch.receipts
+        return batch.receipts[decided:] + batch.receipts[:decided]
 
     def _decide_due(self, region: str, facts: RegionFacts, batch: _Batch) -> None:
         """Write the ``Decision`` of every proposal whose voting has closed: first thing

@@ -1,6 +1,6 @@
 // What a phone layout for older members must not have (issue 12 §4), in the page:
-// interactive elements under 48 px, text under 16 px, scroll boxes inside the page, and
-// anything sticking out sideways. Evaluated by tests/browser/test_plain_phone.py.
+// interactive elements under 48 px, text under 16 px, scroll boxes inside the page,
+// bottom-bar labels on more than one line (or cut off), and anything sticking out sideways. Evaluated by tests/browser/test_plain_phone.py.
 () => {
   const shown = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
     return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0 && cs.visibility !== 'hidden'; };
@@ -22,6 +22,17 @@
     const scrollsX = /(auto|scroll)/.test(cs.overflowX) && el.scrollWidth > el.clientWidth + 1;
     if ((scrollsX || scrollsY) && el.tagName !== 'DIALOG') boxes.push(name(el));
   }
+  // a label's lines: the distinct tops of its text's boxes
+  const wrapped = [];
+  for (const el of document.querySelectorAll('#nav .nav-label')) {
+    if (!shown(el)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    const link = el.closest('a').getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (tops.size > 1 || el.scrollWidth > el.clientWidth + 1 || r.left < link.left - 0.5 || r.right > link.right + 0.5)
+      wrapped.push(`${name(el)} ${tops.size} lines, ${Math.round(r.width)} px in ${Math.round(link.width)} px`);
+  }
   const wide = document.documentElement.scrollWidth - document.documentElement.clientWidth;
-  return { small, tiny, boxes, wide };
+  return { small, tiny, boxes, wrapped, wide };
 }

@@ -1,4 +1,4 @@
-"""Proposals and votes end to end on SQLite: the rules (window, eligibility fixed at the
+"""Proposals and votes end to end on SQLite and PostgreSQL: the rules (window, eligibility fixed at the
 proposal's position, last vote counts, ballots that fit, withdrawal, cancellation), the
 service's decision after closing, replay == live, and the audit naming a forged
 decision and a vote dropped from a bundle."""
@@ -20,6 +20,7 @@ from service.audit.verify import audit_bundle
 from service.domain import DomainError, snapshot
 from service.domain import tables as t
 from tests.integration.audit_fixtures import export_to
+from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import Person, World, database, world
 from tests.unit.audit_log import (
     anchors_for,
@@ -43,9 +44,9 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def w(tmp_path: Path) -> Iterator[World]:
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w:
+@pytest.fixture(params=SQL_ENGINES)
+def w(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    with database(request.param, tmp_path) as url, world(tmp_path, url) as w:
         w.regions.clock = Clock()
         yield w
 
@@ -294,3 +295,73 @@ def test_a_voters_receipt_proves_their_votes_and_the_decision(w: World) -> None:
                            about={"proposal": made["ranked"], "voter": people[0].address})
     with pytest.raises(VerificationError, match=r"not .*'s vote on proposal"):
         verify_receipt(forged, vkey=w.regions.facts(w.region).checkpoint_key)
+
+
+def _without(w: World, path: Path, out: Path, dropped: int) -> Path:
+    """The bundle at ``path`` with entry ``dropped`` left out, renumbered, under a
+    checkpoint the operator signs over what is left."""
+    lines = entry_lines(path)
+    kept = renumbered([x for i, x in enumerate(lines) if i != dropped])
+    cp = w.regions.checkpoint_signer(w.region)(len(kept), root_hash([leaf_hash(x) for x in kept]))
+    return rewrite(path, out, {ENTRIES: joined(kept), CHECKPOINT: cp.encode(),
+                               MANIFEST: manifest_for(path, kept), ANCHORS: anchors_for(kept)})
+
+
+def test_audit_names_the_first_entry_after_a_closing_with_no_decision(
+        w: World, tmp_path: Path) -> None:
+    _people, made = governed(w)
+    path = export_to(w, tmp_path / "b.zip")
+    entries = [Entry.from_bytes(x) for x in entry_lines(path)]
+    decision = next(e for e in entries if e.type == "Decision"
+                    and e.message["proposal"] == made["approval"])
+    after = next(e for e in entries if e.seq > decision.seq and e.type != "Decision")
+    assert after.type == "Profile"
+    forged = _without(w, path, tmp_path / "forged.zip", decision.seq)
+    err = fails_both_ways(audit_bundle, forged, after.seq - 1, "no Decision of it precedes")
+    assert made["approval"] in err.reason
+
+
+def test_audit_fails_when_the_last_decision_is_dropped(w: World, tmp_path: Path) -> None:
+    join(w, "花子")
+    first, second = proposal(w, w.admin), proposal(w, w.admin, "single", choices=["a", "b"])
+    advance(w, 2 * DAY)
+    assert [r.type for r in w.domain.decide_due(w.region)] == ["Decision", "Decision"]
+    path = export_to(w, tmp_path / "b.zip")
+    entries = [Entry.from_bytes(x) for x in entry_lines(path)]
+    assert entries[-1].type == "Decision" and entries[-1].message["proposal"] == second
+    # the log ends after both closed: the second proposal's decision is owed
+    forged = _without(w, path, tmp_path / "forged.zip", entries[-1].seq)
+    proposed = next(e.seq for e in entries if e.type == "Proposal"
+                    and entry_id_of(w, e) == second)
+    err = fails_both_ways(audit_bundle, forged, proposed, "holds no Decision of it")
+    assert second in err.reason and first not in err.reason
+
+
+def test_audit_names_a_second_decision_of_a_proposal(w: World, tmp_path: Path) -> None:
+    _people, made = governed(w)
+    again = row(w, made["ranked"])["result"]  # the very result, signed by the service again
+    [(seq, _)] = w.regions.append(w.region, [w.regions.service_signed(
+        w.region, "Decision", {"proposal": made["ranked"], "result": again})])
+    fails_both_ways(audit_bundle, export_to(w, tmp_path / "b.zip"), seq, "already decided")
+
+
+def entry_id_of(w: World, e: Entry) -> str:
+    from service.domain.apply import entry_id
+
+    return entry_id(w.regions.facts(w.region), e)
+
+
+def test_a_service_entry_after_closing_comes_after_the_decision(
+        w: World, tmp_path: Path) -> None:
+    from tests.integration.audit_fixtures import anchor_record
+
+    join(w, "花子")
+    pid = proposal(w, w.admin)
+    advance(w, 2 * DAY)
+    record = anchor_record(w)  # the anchoring command reads receipts[0] as its entry
+    entries = [Entry.from_bytes(d) for _, d in w.regions.store.iter_entries(
+        origin_for(w.region))]
+    assert entries[record["seq"]].type == "Anchor"
+    assert entries[record["seq"] - 1].type == "Decision"
+    assert entries[record["seq"] - 1].message["proposal"] == pid
+    assert audit_bundle(export_to(w, tmp_path / "b.zip")).points.decisions == 1

@@ -80,9 +80,13 @@ def anchors_of(w: World) -> list[tuple[int, int]]:
     return [(a.seq, a.record.size) for a in recorded_anchors(w.regions.store, ORIGIN)]
 
 
-def health(w: World) -> dict[str, Any]:
+def health(w: World, status: str | None = None) -> dict[str, Any]:
+    """/v1/health's anchoring part; its overall ``status`` checked when given."""
     with TestClient(create_app(w.settings, w.regions)) as client:
-        body: dict[str, Any] = client.get("/v1/health").json()["anchoring"]
+        whole = client.get("/v1/health").json()
+    if status is not None:
+        assert whole["status"] == status, whole
+    body: dict[str, Any] = whole["anchoring"]
     return body
 
 
@@ -137,7 +141,7 @@ def test_rpc_down_mid_anchor_then_back(tmp_path: Path, own_anvil: str) -> None:
         result = s.run_once()
         assert result is not None and result["ama"].startswith("failed: ChainUnavailableError")
         assert size(w) == before  # nothing recorded
-        ama = health(w)["regions"]["ama"]
+        ama = health(w, "degraded")["regions"]["ama"]  # an office must see it
         assert ama["outcome"] == "failed" and ama["failures"] == 1
         assert "did not answer" in ama["error"]
 
@@ -150,7 +154,7 @@ def test_rpc_down_mid_anchor_then_back(tmp_path: Path, own_anvil: str) -> None:
         sizes = [s for _, s in anchors_of(w)]
         assert sizes == [sizes[0], before]  # recorded once, never sent twice
         assert proxy.methods.count("eth_sendRawTransaction") == sent + 1
-        ama = health(w)["regions"]["ama"]
+        ama = health(w, "ok")["regions"]["ama"]
         assert ama["outcome"] == "recovered" and ama["error"] is None and ama["failures"] == 0
         verify_stored_log(w.regions.store, ORIGIN)
 

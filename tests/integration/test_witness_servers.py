@@ -187,6 +187,27 @@ def test_two_servers_witness_each_other(servers: tuple[Server, Server], tmp_path
                                 "--json"))
     assert report["witnessedBy"] == ["tabayama"]
 
+    # a partner witness that is down shows on the log's health, and clears once it is back
+    taba.stop()
+    ama.cli("demo", "seed", "--region", "ama", "--members", "1", "--claims", "1")
+    down = wait_health(ama, "degraded")
+    assert [(f["region"], f["error"] != "") for f in down["witnessing"]["failing"]] == [
+        ("ama", True)]
+    taba.start()
+    wait_cosigned(ama, taba, _size_now(ama))
+    assert wait_health(ama, "ok")["witnessing"]["failing"] == []
+
+
+def wait_health(s: Server, status: str) -> dict[str, Any]:
+    """``/v1/health`` once its status is ``status``."""
+    deadline = time.monotonic() + 60
+    while True:
+        body: dict[str, Any] = httpx.get(f"{s.url}/v1/health").json()
+        if body["status"] == status:
+            return body
+        assert time.monotonic() < deadline, body
+        time.sleep(0.2)
+
 
 def _size_now(s: Server) -> int:
     r = httpx.get(f"{s.url}/v1/regions/{s.region}/checkpoint")

@@ -1,5 +1,6 @@
 // The single-page app: header, navigation, hash routes, and the views.
-import { t, lang, setLang } from './i18n.js';
+import { t, lang, setLang, setPlain } from './i18n.js';
+import { wallet } from './signer.js';
 import { ApiError, onSignedOut, post } from './api.js';
 import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
@@ -93,6 +94,9 @@ function renderHeader() {
         : h('a', { class: 'button small', href: '#/signin' }, t('signIn'))));
 }
 
+/** Places whose label is too long for a fifth of a phone's width. */
+const BAR = { claim: true, mine: true };
+
 let currentPath = '';
 function renderNav(current = currentPath) {
   currentPath = current;
@@ -106,7 +110,12 @@ function renderNav(current = currentPath) {
       h('a', { href: '#/' + r.path, 'aria-current': active ? 'page' : null, class: active ? 'active' : '', 'data-place': r.path || 'home' },
         h('span', { class: 'nav-icon', 'aria-hidden': 'true' }, icon(r.nav),
           count ? h('span', { class: 'badge', 'data-testid': 'unread' }, String(count)) : ''),
-        h('span', { class: 'nav-label' }, t('nav.' + r.nav)),
+        // on a phone's bottom bar a short label, one line within a fifth of the screen
+        // (the full one wrapped onto two in Japanese at 390 px)
+        r.main && BAR[r.nav]
+          ? h('span', { class: 'nav-label' }, h('span', { class: 'label-long' }, t('nav.' + r.nav)),
+            h('span', { class: 'label-short' }, t('bar.' + r.nav)))
+          : h('span', { class: 'nav-label' }, t('nav.' + r.nav)),
         count ? h('span', { class: 'visually-hidden' }, ` (${t('unread', { n: count })})`) : '')));
   }
   nav.append(ul);
@@ -135,6 +144,8 @@ async function renderNow() {
   const address = location.hash;
   const route = ROUTES[path];
   document.documentElement.lang = lang();
+  // plain words for a member the service signs for, or for anyone without a wallet
+  setPlain(state.session ? Boolean(state.session.managed) : !wallet());
   document.querySelector('.skip').textContent = t('skip');
   document.getElementById('nav').setAttribute('aria-label', t('mainNav'));
   renderHeader();

@@ -96,7 +96,7 @@ function calendar(items, monthText) {
   const agenda = [...byDay.entries()].map(([d, qs]) => h('li', { id: `cal-${d}` },
     h('strong', new Date(year, month, d).toLocaleDateString(locale(), { month: 'short', day: 'numeric', weekday: 'short' })),
     h('ul', { class: 'feed' }, qs.map((q) => h('li', h('a', { href: `#/quest?id=${q.id}` }, q.title), h('span', { class: 'muted small' }, ' · ', where(q)))))));
-  return card(
+  return h('section', { class: 'card cal-card' },
     h('div', { class: 'cal-head' }, h('a', { class: 'button secondary small', href: link(shift(-1)) }, '‹'), h('h2', label), h('a', { class: 'button secondary small', href: link(shift(1)) }, '›')),
     h('div', { class: 'cal-grid', 'aria-hidden': 'true' }, ['日', '月', '火', '水', '木', '金', '土'].map((x, i) => h('span', { class: 'cal-dow' }, t('q.dow' + i) || x)), cells),
     agenda.length ? h('ul', { class: 'cal-agenda' }, agenda) : h('p', { class: 'muted' }, t('q.noneThisMonth')));

@@ -13,6 +13,7 @@ import re
 import secrets
 import socket
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -34,7 +35,7 @@ PASSPHRASE = "umi to yama no shima"
 FORBIDDEN = {
     "ja": [r"署名", r"鍵", r"EIP-?712", r"0x[0-9a-fA-F]{4,}", r"指紋", r"一回限りの番号",
            r"ルール\s*v\d", r"台帳の記録\s*#"],
-    "en": [r"\bsign(s|ed|ing)?\b(?!\s*(in|out)\b)", r"\bsignatures?\b", r"\bkeys?\b",
+    "en": [r"\bsign(s|ed|ing)?\b(?![\s-]*(in|out|ups?)\b)", r"\bsignatures?\b", r"\bkeys?\b",
            r"EIP-?712", r"0x[0-9a-fA-F]{4,}", r"fingerprint", r"\bnonce",
            r"\b(rule|policy)\s*v\d", r"ledger entry", r"entry\s*#\d"],
 }
@@ -412,3 +413,128 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
 
     hana.check_clean()
     stranger.check_clean()
+
+
+def _join_office(server: Server) -> Person:
+    """The region's admin as a member (once per server)."""
+    admin = Person("ama", key=server.admin_key)
+    try:
+        signed(server, admin, "/members", "Join", displayName="役場 まちづくり課")
+    except urllib.error.HTTPError as e:
+        assert json.loads(e.read())["code"] == "already-member"
+    return admin
+
+
+def test_sign_in_and_refusals_in_plain_words(actors: Any, server: Server) -> None:
+    """The sign-in page as a member without a wallet sees it, and what she reads when
+    something goes wrong (a wrong passphrase, the service busy, a refused record): plain
+    words in Japanese and English, the wallet's way in behind a closed fold. Every refusal
+    the app has words for is plain for her, and unchanged for a wallet user."""
+    from service.accounts import code_hash
+    from service.domain.errors import DomainError
+
+    admin = _join_office(server)
+    code = "YAMA" + secrets.token_hex(4).upper()
+    signed(server, admin, "/invitations", "Invitation", codeHash=code_hash(code),
+           expiresAt=int(time.time()) + 86400)
+    joined = call(server, "POST", "/v1/regions/ama/accounts",
+                  {"code": code, "displayName": "山田 タロウ", "passphrase": PASSPHRASE})
+    number = call(server, "GET", f"/v1/regions/ama/members/{joined['address']}")["number"]
+
+    taro = actors("taro", locale="ja-JP", viewport=PHONE)  # no wallet in this browser
+    page = taro.page
+    page.goto(server.url + "/")
+    page.evaluate("n => localStorage.setItem('kakawari.memberNumber', n)", number)
+    now = int(time.time())
+    for lang in ("ja", "en"):
+        page.evaluate("l => localStorage.setItem('kakawari.lang', l)", lang)
+        # -- the sign-in page, her member number remembered on this device -------------
+        open_page(taro, server, "signin")
+        login = page.locator("form[data-form=login]")
+        assert login.locator("[data-field=member] input").input_value() == number
+        fold = page.locator("[data-card=wallet] details")
+        assert fold.get_attribute("open") is None
+        check_words(taro, f"the sign-in page ({lang})", lang)
+        check_layout(taro, f"the sign-in page ({lang})")
+        taro.shot(f"plain-20-signin-{lang}-phone")
+        open_page(taro, server, "recover")
+        check_words(taro, f"the recovery page ({lang})", lang)
+
+        # -- a wrong passphrase ---------------------------------------------------------
+        open_page(taro, server, "signin")
+        login = page.locator("form[data-form=login]")
+        login.locator("[data-field=passphrase] input[name=passphrase]").fill("not my passphrase")
+        with taro.expecting_refusal():
+            login.locator("button[type=submit]").click()
+            login.locator("[data-field=passphrase] .field-error:not([hidden])").wait_for()
+        assert ("会員番号か合言葉が違います" if lang == "ja"
+                else "member number or passphrase is not right") in login.inner_text()
+        check_words(taro, f"a wrong passphrase ({lang})", lang)
+        taro.shot(f"plain-21-wrong-passphrase-{lang}-phone")
+
+        # -- the service busy: the answer a locked database gives (503, Retry-After) -----
+        title, detail = DomainError("busy").text(lang)
+        busy = {"type": "urn:kakawari:problem:busy", "title": title, "status": 503,
+                "detail": detail, "code": "busy"}
+        page.route("**/accounts/login", lambda r: r.fulfill(
+            status=503, headers={"Retry-After": "2"}, content_type="application/problem+json",
+            body=json.dumps(busy)))
+        login.locator("[data-field=passphrase] input[name=passphrase]").fill(PASSPHRASE)
+        with taro.expecting_refusal():
+            login.locator("button[type=submit]").click()
+            page.wait_for_selector("form[data-form=login] .form-error:not([hidden])")
+        page.unroute("**/accounts/login")
+        assert ("混み合っています" if lang == "ja" else "The service is busy") in login.inner_text()
+        check_words(taro, f"the service busy ({lang})", lang)
+        taro.shot(f"plain-22-busy-{lang}-phone")
+
+        # -- signed in; a record refused: the quest she chose closed meanwhile ----------
+        login.locator("button[type=submit]").click()
+        page.wait_for_selector("[data-view=home][data-rendered=true]")
+        quest = signed(server, admin, "/quests", "Quest", title=f"浜の見回り {lang}",
+                       category="cleanup", points=5, opensAt=now - 60, closesAt=now + 86400,
+                       detailsHash=ZERO32)["id"]
+        open_page(taro, server, f"claim?quest={quest}")
+        form = page.locator("form[data-form=claim]")
+        form.locator("[data-field=title] input").fill("浜を見回りました")
+        form.locator("button.preset[data-minutes='30']").click()
+        signed(server, admin, f"/quests/{quest}/closure", "QuestClosure", quest=quest,
+               reason="雨天中止")
+        form.locator("button[type=submit]").click()
+        with taro.expecting_refusal():
+            confirm(taro, lang, f"the confirmation ({lang})")
+            form.locator(".form-error:not([hidden])").wait_for()
+        assert ("いまは受け付けていません" if lang == "ja" else "Not taking part now") in \
+            form.inner_text()
+        check_words(taro, f"a refused record ({lang})", lang)
+        taro.shot(f"plain-23-refused-{lang}-phone")
+        page.locator("#top .who button.link").click()  # sign out
+        page.wait_for_selector("[data-view=home][data-rendered=true]")
+
+    # -- every refusal the app has words for: plain for her, exact for a wallet ---------
+    texts = page.evaluate("""async () => {
+      const i18n = await import('/static/js/i18n.js');
+      const saved = i18n.lang(), out = {};
+      for (const l of ['ja', 'en']) {
+        i18n.setLang(l);
+        for (const mode of [true, false]) {
+          i18n.setPlain(mode);
+          for (const code of i18n.problemCodes())
+            out[`${l} ${mode ? 'plain' : 'wallet'} ${code}`] = i18n.problemText(code, {}).join(' ');
+        }
+      }
+      i18n.setLang(saved);
+      i18n.setPlain(true);
+      return out;
+    }""")
+    assert len(texts) > 4 * 60
+    for key, words in texts.items():
+        lang, mode, code = key.split(" ")
+        if mode != "plain":
+            continue
+        for pattern in FORBIDDEN[lang]:
+            found = re.search(pattern, words, flags=re.IGNORECASE if lang == "en" else 0)
+            assert found is None, f"{code} ({lang}) says {found.group(0)!r}: {words}"
+    assert "署名" in texts["ja wallet bad-signature"]  # a wallet user reads what happened
+    assert "signed" in texts["en wallet bad-signature"]
+    taro.check_clean()

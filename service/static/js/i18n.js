@@ -47,8 +47,18 @@ export function roleName(name) { return t('role.' + name); }
 
 /** [title, detail] of a problem code in the current language; `params` fill in what
  *  the server said (who, left, budget, …); without them a general sentence is used. */
+// Plain words (issue 12 §3): a member whose account the service keeps (or someone
+// signed out with no wallet in the browser) never reads of signatures, keys or nonces,
+// in a refusal either; wallet users keep the exact words about what they sign.
+let plainMode = false;
+export function setPlain(on) { plainMode = Boolean(on); }
+export function plainWords() { return plainMode; }
+
+/** Every problem code the app has words for. */
+export function problemCodes() { return Object.keys(ERRORS); }
+
 export function problemText(code, params = {}) {
-  const e = ERRORS[code];
+  const e = (plainMode && PLAIN_ERRORS[code]) || ERRORS[code];
   if (!e) return null;
   const [title, detail, plain] = e[lang()];
   const needed = [...(detail || '').matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -110,6 +120,7 @@ const S = {
   'signin.intro': { en: 'Choose how you take part. Either way, what you record is kept so that nobody can change it later.', ja: 'どちらの方法でも参加できます。記録した内容は、あとから誰にも書き換えられない形で残ります。' },
   'signin.wallet': { en: 'With a wallet', ja: 'ウォレットでログイン' },
   'signin.walletText': { en: 'If you use an Ethereum wallet in this browser, sign a short message to prove it is you. No fee, nothing is sent to a blockchain.', ja: 'このブラウザでイーサリアムのウォレットをお使いの方は、短いメッセージに署名してログインします。手数料はかからず、ブロックチェーンにも送られません。' },
+  'signin.walletFold': { en: 'I use an Ethereum wallet', ja: 'イーサリアムのウォレットをお使いの方' },
   'signin.walletButton': { en: 'Sign in with wallet', ja: 'ウォレットで署名してログイン' },
   'signin.noWallet': { en: 'No wallet was found in this browser. Use an invitation code instead, or install a wallet.', ja: 'このブラウザにウォレットが見つかりません。招待コードでの参加をご利用ください。' },
   'signin.managed': { en: 'With an invitation code', ja: '招待コードで参加' },
@@ -777,6 +788,19 @@ const ERRORS = {
   'bad-character': { en: ['A character that can\'t be saved', 'Please remove unusual characters and try again.'], ja: ['保存できない文字があります', '特殊な文字を取り除いて、もう一度お試しください。'] },
   unavailable: { en: ['The service can\'t record anything right now', 'Nothing was recorded. Please try again in a few minutes.'], ja: ['いまは記録できません', '何も記録していません。数分後にもう一度お試しください。'] },
   'outcome-unknown': { en: ['Not known whether this was recorded', 'Please send it again: it will not be recorded twice.'], ja: ['記録されたか分かりません', 'もう一度送ってください。二重に記録されることはありません。'] },
+};
+
+// The same refusals in plain words, for a member without a wallet: the service signs
+// for her, so what went wrong is never "your signature" — she sends it again.
+const PLAIN_ERRORS = {
+  'bad-signature': { en: ['This could not be recorded', 'Please sign in again and send it once more.'], ja: ['記録できませんでした', 'もう一度ログインして、送り直してください。'] },
+  'wrong-region': { en: ['Wrong region', 'This was meant for another region. Reload the page and try again.'], ja: ['地域が違います', '別の地域あての内容です。ページを読み込み直して、もう一度お試しください。'] },
+  stale: { en: ['Your device clock seems off', 'Check your device\'s date and time, then send it again.'], ja: ['端末の時計がずれているようです', '端末の日付と時刻を確かめて、もう一度送ってください。'] },
+  'nonce-reused': { en: ['Already sent', 'This was already sent once. Please send it again.'], ja: ['すでに送信済みです', 'この内容はすでに一度送られています。もう一度送ってください。'] },
+  'no-service-key': { en: ['Nothing can be recorded right now', 'Please tell the region office.'], ja: ['いまは記録できません', '事務局にお知らせください。'] },
+  'wrong-signer': { en: ['Not your record', 'You can only record things in your own name.'], ja: ['ご本人の記録ではありません', 'ご自身の名前の記録だけを送れます。'] },
+  'not-managed': { en: ['This account uses its own wallet', 'Sign in with your wallet instead.'], ja: ['このアカウントはウォレットを使います', 'ウォレットでログインしてください。'] },
+  'bad-siwe': { en: ['Sign-in refused', 'Please try again.'], ja: ['ログインできませんでした', 'もう一度お試しください。'] },
 };
 
 // -- the region office and the municipality (issue 12 §6) ------------------------------

@@ -1,5 +1,6 @@
 // The single-page app: header, navigation, hash routes, and the views.
-import { t, lang, setLang } from './i18n.js';
+import { t, lang, setLang, setPlain } from './i18n.js';
+import { wallet } from './signer.js';
 import { ApiError, onSignedOut, post } from './api.js';
 import { h, clear, card, showError, errorBox, busyMark } from './ui.js';
 import { icon } from './icons.js';
@@ -143,6 +144,8 @@ async function renderNow() {
   const address = location.hash;
   const route = ROUTES[path];
   document.documentElement.lang = lang();
+  // plain words for a member the service signs for, or for anyone without a wallet
+  setPlain(state.session ? Boolean(state.session.managed) : !wallet());
   document.querySelector('.skip').textContent = t('skip');
   document.getElementById('nav').setAttribute('aria-label', t('mainNav'));
   renderHeader();

@@ -119,8 +119,12 @@ export async function viewSignIn(root, params, app) {
       app.go('');
     } catch (err) { report(null, wBox, err); }
   }));
-  const wCard = card(h('h2', t('signin.wallet')), h('p', t('signin.walletText')),
-    wallet() ? '' : h('p', { class: 'notice' }, t('signin.noWallet')), wBox, h('div', { class: 'actions' }, wButton));
+  // with no wallet in this browser (a member the office invited), the wallet's way in
+  // and its words about signing wait behind a closed fold
+  const wCard = wallet()
+    ? card(h('h2', t('signin.wallet')), h('p', t('signin.walletText')), wBox, h('div', { class: 'actions' }, wButton))
+    : h('section', { class: 'card', 'data-card': 'wallet' }, h('details', { class: 'wallet-fold' }, h('summary', t('signin.walletFold')),
+      h('p', t('signin.walletText')), h('p', { class: 'notice' }, t('signin.noWallet')), wBox, h('div', { class: 'actions' }, wButton)));
 
   if (fromLink) {
     root.append(card(h('h2', t('signin.managed')), redeem, returning));

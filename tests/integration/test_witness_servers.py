@@ -2,7 +2,9 @@
 database and port, witnessing each other's logs (C2SP tlog-witness): cosigned
 checkpoints appear on both sides; a rollback, a fork and a bad proof are refused with
 the spec's statuses; the witness state survives a restart; a bundle fetched from the
-tiles over HTTP verifies as the export of the same tree does, and meets the policy."""
+tiles over HTTP verifies as the export of the same tree does, and meets the policy; a
+walletless member's record in one region is shown in the other, verified, and refused
+when the receipt is altered."""
 
 from __future__ import annotations
 
@@ -219,3 +221,100 @@ def _root(note: str) -> bytes:
 
     return base64.b64decode(note.split("\n")[2])
 
+
+
+# -- recognition that travels (issue 16) ----------------------------------------------------
+
+
+def _admin(s: Server) -> Any:
+    from tests.integration.service_fixtures import Person
+
+    assert s.show is not None
+    keyring = Keyring(Settings(data_dir=s.data), PASS.encode())
+    return Person(s.region, keyring.load(s.region, "admin"), int(s.show["chainId"]))
+
+
+def _post(s: Server, path: str, body: dict[str, Any], token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    r = httpx.post(f"{s.url}/v1/regions/{s.region}{path}", json=body, headers=headers,
+                   timeout=60)
+    assert r.status_code == 201, (path, r.text)
+    return r.json()
+
+
+def _walletless(s: Server, name: str) -> tuple[str, str]:
+    """A walletless member: an admin's invitation redeemed over HTTP with a passphrase
+    (the production scrypt cost: the servers run on the defaults). Her address, token."""
+    from service.accounts import code_hash
+
+    code = "TRAV-" + name.upper()
+    admin = _admin(s)
+    _post(s, "/invitations", admin.body("Invitation", codeHash=code_hash(code),
+                                        expiresAt=int(time.time()) + 86400))
+    r = httpx.post(f"{s.url}/v1/regions/{s.region}/accounts", timeout=60, json={
+        "code": code, "displayName": "山田 花子", "passphrase": "うみ と やま と 2026"})
+    assert r.status_code == 201, r.text
+    return r.json()["address"], r.json()["token"]
+
+
+def test_a_walletless_members_record_is_shown_across_regions_and_refused_altered(
+        servers: tuple[Server, Server]) -> None:
+    ama, taba = servers
+    assert ama.show is not None and taba.show is not None
+    for s, other in ((ama, taba), (taba, ama)):
+        assert other.show is not None
+        s.cli("partner", "add", "--region", s.region, "--partner", other.region, "--name",
+              other.name, "--log-key", other.show["vkey"], "--witness-key",
+              other.show["witnessVkey"], "--url", f"{other.url}/logs/{other.region}")
+    # Hanako has no wallet: a managed key in each region (two addresses)
+    in_ama, ama_token = _walletless(ama, "ama")
+    in_taba, taba_token = _walletless(taba, "taba")
+    # her work in Ama, approved by the admin as verifier
+    admin = _admin(ama)
+    _post(ama, "/roles", admin.body("Role", member=admin.address, role="verifier",
+                                    granted=True))
+    for title in ("海岸清掃", "祭りの準備"):
+        claim = _post(ama, "/managed/Claim", {"fields": {
+            "category": "cleanup", "title": title, "minutes": 120,
+            "occurredAt": int(time.time()) - 3600, "quest": "0x" + "00" * 32,
+            "coContributors": [], "detailsHash": "0x" + "00" * 32}}, ama_token)["id"]
+        _post(ama, f"/claims/{claim}/reviews", admin.body("Review", claim=claim,
+                                                          approve=True, reason="確認"))
+    # her consent in both logs, signed with her held keys
+    _post(ama, "/managed/RecordLink", {"fields": {"partner": "kakawari/tabayama",
+                                                  "partnerMember": in_taba, "shown": True}},
+          ama_token)
+    _post(taba, "/managed/RecordLink", {"fields": {"partner": "kakawari/ama",
+                                                   "partnerMember": in_ama, "shown": True}},
+          taba_token)
+    # Ama gives her record receipt once Tabayama's witness has cosigned a checkpoint
+    # covering it (the servers submit to each other in the background)
+    deadline = time.monotonic() + 60
+    while True:
+        r = httpx.get(f"{ama.url}/v1/regions/ama/members/{in_ama}/record",
+                      params={"partner": "kakawari/tabayama"})
+        if r.status_code == 200:
+            break
+        assert r.status_code == 409 and r.json()["type"].endswith("not-cosigned"), r.text
+        assert time.monotonic() < deadline, "Tabayama never cosigned Ama's checkpoint"
+        time.sleep(0.2)
+    receipt = r.json()
+    profile = httpx.get(f"{ama.url}/v1/regions/ama/members/{in_ama}").json()
+    put = f"{taba.url}/v1/regions/tabayama/members/{in_taba}/partner-records/ama"
+    # altered: one more recognised activity than the signed summary says
+    altered = {**receipt, "recognised": receipt["recognised"] + 10}
+    refused = httpx.put(put, json={"receipt": altered}, headers={"Accept-Language": "ja"})
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["title"] == "パートナー地域の記録を確認できませんでした"
+    assert "海士町" in refused.json()["detail"]
+    assert httpx.get(f"{taba.url}/v1/regions/tabayama/members/{in_taba}").json()[
+        "partnerRecords"] == []
+    shown = httpx.put(put, json={"receipt": receipt})
+    assert shown.status_code == 200, shown.text
+    mine = httpx.get(f"{taba.url}/v1/regions/tabayama/members/{in_taba}").json()
+    [record] = mine["partnerRecords"]
+    assert (record["partnerName"], record["recognised"], record["level"]) == (
+        "海士町", 2, profile["level"])
+    assert record["lifetimePoints"] == profile["lifetimePoints"] > 0
+    assert mine["lifetimePoints"] == 0  # points never move between regions

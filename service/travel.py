@@ -34,7 +34,7 @@ from .domain.errors import DomainError
 from .domain.travel import TravelRecord, record_of
 from .regions import Regions
 
-__all__ = ["accept_record", "partner_records", "record_receipt"]
+__all__ = ["accept_record", "fetch_record", "partner_records", "record_receipt"]
 
 
 def _partner(conn: Connection, region: str, partner: str) -> Any:
@@ -117,6 +117,41 @@ def accept_record(regions: Regions, engine: Engine, region: str, member: str, pa
     record = record_of(summary, receipt, shown_in=here, shown_to=member, partner_name=name)
     _store(engine, region, member, record, receipt, now)
     return _json(record, partner_row.name, now)
+
+
+def fetch_record(regions: Regions, engine: Engine, region: str, member: str, partner: str,
+                 now: int, timeout: float = 30.0) -> dict[str, Any]:
+    """Ask the partner region itself for ``member``'s record receipt (at the API beside
+    the log URL of its ``Partnership`` entry, ``…/logs/<partner>`` → ``…/v1/…``) and
+    show it as :func:`accept_record` does. The partner's refusal (no consent there, not
+    witnessed yet) comes back as the same problem; an unreachable partner is
+    ``unavailable``."""
+    import httpx
+
+    member = member.lower()
+    with engine.connect() as conn:
+        partner_row = _partner(conn, region, partner)
+        link = _link(conn, region, member, partner)
+    base, sep, _ = str(partner_row.url).rstrip("/").rpartition("/logs/")
+    api = base if sep else str(partner_row.url).rstrip("/")
+    other = partner.removeprefix("kakawari/")
+    try:
+        r = httpx.get(f"{api}/v1/regions/{other}/members/{link.partner_member}/record",
+                      params={"partner": origin_for(region)}, timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise DomainError("unavailable", reason=f"{partner_row.name}: {exc}") from None
+    if r.status_code != 200:
+        code = str(r.json().get("type", "")).rsplit("/", 1)[-1] if r.headers.get(
+            "content-type", "").startswith("application/problem+json") else ""
+        if code == "record-not-consented":
+            raise DomainError("record-not-consented", partner=partner_row.name,
+                              member=link.partner_member)
+        if code == "not-cosigned":
+            raise DomainError("not-cosigned", partner=partner_row.name,
+                              witness=regions.witness_cosigner(region).name)
+        raise DomainError("unavailable", reason=f"{partner_row.name} answered "
+                          f"{r.status_code}")
+    return accept_record(regions, engine, region, member, partner, r.json(), now)
 
 
 def _store(engine: Engine, region: str, member: str, record: TravelRecord,

@@ -29,7 +29,7 @@ from ..domain.kpis import (
 from ..domain.proposals import decision_health
 from ..domain.rules import CHECKS
 from ..domain.tables import roles as roles_table
-from ..travel import accept_record, partner_records, record_receipt
+from ..travel import accept_record, fetch_record, partner_records, record_receipt
 from .deps import (
     ConnDep,
     Limit,
@@ -235,6 +235,22 @@ def put_partner_record(region: RegionDep, address: AddressPath,
     receipt is refused (422 `bad-receipt`). Her points there never become points here."""
     return accept_record(svc.regions, svc.engine, region, address,
                          f"kakawari/{partner_region}", body.receipt, svc.regions.clock())
+
+
+@router.post("/regions/{region}/members/{address}/partner-records/{partner_region}/fetch",
+             tags=["partners"], response_model=PartnerRecord)
+def fetch_partner_record(region: RegionDep, address: AddressPath,
+                         partner_region: Annotated[str, Path(
+                             pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")],
+                         svc: ServicesDep, session: SessionDep) -> dict[str, Any]:
+    """As ``PUT``, but this server asks the partner region for her record receipt itself
+    (at the API beside the log URL its `Partnership` entry names), so a browser needs
+    no cross-origin request. For the signed-in member herself."""
+    if session.address != address.lower() or session.region not in (None, region):
+        raise DomainError("not-allowed", reason="Only the member herself can ask for her "
+                          "record in a partner region.")
+    return fetch_record(svc.regions, svc.engine, region, address, f"kakawari/{partner_region}",
+                        svc.regions.clock())
 
 
 @router.get("/regions/{region}/members/{address}/points", tags=["members"],

@@ -622,6 +622,33 @@ class KpiPeriod(BaseModel):
     minutesByCategory: dict[str, int] = Field(description="Minutes of that work per category")
 
 
+class KpiPartnerMonth(BaseModel):
+    month: str = Field(description="`YYYY-MM`, in the region's time zone")
+    activeInBoth: int = Field(description="People active here that month whose verified "
+                              "partner record has recognised work in the same month")
+    newThroughPartner: int = Field(description="People new here that month (first active "
+                                   "month) who had joined a partner region before this one")
+
+
+class KpiPartnerPeriod(BaseModel):
+    from_: str = Field(alias="from", description="First month (`YYYY-MM`)")
+    to: str = Field(description="Last month (`YYYY-MM`)")
+    activeInBoth: int = Field(description="People active here and in a partner region in at "
+                              "least one same month of the period")
+    newThroughPartner: int = Field(description="People whose first active month here is in "
+                                   "the period and who had joined a partner region first")
+
+
+class KpiPartners(BaseModel):
+    """Cross-region KPIs (issue 16), from the partner records this region verified and
+    shows with its members' consent (``docs/witnessing.md``): each office sees its own."""
+
+    partnerRegions: int = Field(description="Active partnerships of this region")
+    linkedMembers: int = Field(description="Members here showing a verified partner record")
+    months: list[KpiPartnerMonth] = Field(description="As `months`, oldest first")
+    period: KpiPartnerPeriod = Field(description="The whole period, each person once")
+
+
 class Kpis(BaseModel):
     """Relationship KPIs (関係人口 by continuing involvement), from approved claims."""
 
@@ -636,6 +663,8 @@ class Kpis(BaseModel):
     period: KpiPeriod = Field(description="The whole period, each person counted once")
     decisions: list[DecisionHealthRow] = Field(
         default_factory=list, description="Health of every decided proposal, oldest first")
+    partners: KpiPartners = Field(description="People active in both partner regions, and "
+                                  "new people who came through a partner region")
 
 
 class StoredFile(BaseModel):

@@ -18,6 +18,24 @@ Over a whole period (a fiscal year, 年度 April–March, or any range of months
 of it, ``continuing`` active in two or more of its months, ``new`` whose first active
 month ever falls in it.
 
+Across partner regions (issue 16, ``partners``), from the records of partner regions
+this region has verified and shows (a member's ``RecordLink`` here and the partner's
+record receipt, ``docs/witnessing.md``) — so a person counts once she has linked her
+records, and with what her latest verified record says:
+
+- ``activeInBoth``: people active here that month (as above) whose partner record has
+  recognised work in the same month (its ``months``: the months in which the work of
+  her recognised, unrevoked claims there happened, in JST); over the period, people
+  active in both regions in at least one same month of it;
+- ``newThroughPartner``: people new here that month (their first active month here)
+  who had joined a partner region before joining this one (the partner's ``Join``
+  entry is earlier than hers here) — people who first came through the partner; over
+  the period, those whose first active month here falls in it;
+- ``linkedMembers``: members here showing a verified record of a partner region.
+
+Each office sees its own side: Tabayama counts the Ama records its members show there,
+Ama the Tabayama records its members show in Ama.
+
 :func:`compute`, :func:`summarise` and :func:`to_csv` are pure; :func:`region_kpis`
 reads the rows.
 """
@@ -26,12 +44,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from . import tables as t
@@ -151,6 +170,54 @@ def summarise(activities: Iterable[Activity], residence: dict[str, bool | None],
     }
 
 
+PartnerLinks = dict[str, tuple[frozenset[str], bool]]
+"""``person -> (months active in a partner region, joined a partner region first)``."""
+
+
+def cross_region(activities: Iterable[Activity], links: PartnerLinks, *, first: str,
+                 last: str) -> dict[str, Any]:
+    """The cross-region KPIs (module docstring) of the months ``first``–``last``."""
+    here: dict[str, set[int]] = defaultdict(set)
+    for _, person, month, _, _ in activities:
+        here[person].add(_month_index(month))
+    earliest = {p: min(months) for p, months in here.items()}
+    partner = {p: {_month_index(m) for m in months} for p, (months, _) in links.items()}
+    came = {p for p, (_, first_there) in links.items() if first_there}
+    lo, hi = _month_index(first), _month_index(last)
+    rows = []
+    for idx in range(lo, hi + 1):
+        rows.append({
+            "month": _month_name(idx),
+            "activeInBoth": sum(1 for p in partner if idx in here.get(p, ()) and idx in partner[p]),
+            "newThroughPartner": sum(1 for p in came if earliest.get(p) == idx),
+        })
+    both = sum(1 for p in partner
+               if any(lo <= i <= hi for i in here.get(p, set()) & partner[p]))
+    new = sum(1 for p in came if p in earliest and lo <= earliest[p] <= hi)
+    return {"linkedMembers": len(links), "months": rows,
+            "period": {"from": first, "to": last, "activeInBoth": both,
+                       "newThroughPartner": new}}
+
+
+def partner_links(conn: Connection, region: str) -> PartnerLinks:
+    """The verified partner records shown here (as ``GET …/members/{address}`` shows
+    them): each member's months active in any partner region, and whether she joined a
+    partner region before this one."""
+    c, lk, p, m = t.partner_records.c, t.record_links.c, t.partners.c, t.members.c
+    rows = conn.execute(
+        select(c.member, c.months, c.joined_at, m.joined_at)
+        .join(t.record_links, (lk.region == c.region) & (lk.member == c.member)
+              & (lk.partner == c.partner) & (lk.partner_member == c.partner_member))
+        .join(t.partners, (p.region == c.region) & (p.partner == c.partner))
+        .join(t.members, (m.region == c.region) & (m.address == c.member))
+        .where(c.region == region, lk.shown.is_(True), p.active.is_(True))).all()
+    out: dict[str, tuple[set[str], bool]] = {}
+    for member, months, there, here in rows:
+        seen, first_there = out.get(member, (set(), False))
+        out[member] = (seen | set(json.loads(months)), first_there or int(there) < int(here))
+    return {k: (frozenset(v[0]), v[1]) for k, v in out.items()}
+
+
 def region_kpis(conn: Connection, region: str, *, first: str, last: str,
                 offset: int = JST, current: str | None = None) -> dict[str, Any]:
     """The KPIs of ``region`` for the months ``first`` to ``last`` (``YYYY-MM``, both
@@ -171,11 +238,17 @@ def region_kpis(conn: Connection, region: str, *, first: str, last: str,
     lo = _month_index(first)
     fiscal = fiscal_year_of(first) if first[5:] == "04" and span == 12 else None
     months = compute(activities, residence, months=span, until=_month_name(lo + span - 1))
+    partners = cross_region(activities, partner_links(conn, region), first=first, last=last)
+    partners["partnerRegions"] = int(conn.execute(
+        select(func.count()).select_from(t.partners).where(
+            t.partners.c.region == region, t.partners.c.active.is_(True))).scalar() or 0)
     if current is not None:
         months = [row for row in months if row["month"] <= current]
+        partners["months"] = [row for row in partners["months"] if row["month"] <= current]
     return {"region": region, "timeZoneOffsetSeconds": offset, "from": first, "to": last,
             "fiscalYear": fiscal, "months": months,
-            "period": summarise(activities, residence, first=first, last=last)}
+            "period": summarise(activities, residence, first=first, last=last),
+            "partners": partners}
 
 
 # -- CSV for spreadsheets ---------------------------------------------------------------
@@ -203,6 +276,12 @@ _COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_PARTNER_COLUMNS: tuple[tuple[str, str, str], ...] = (  # only for a region with partners
+    ("activeInBoth", "パートナー地域でも活動した人", "Active in a partner region too"),
+    ("newThroughPartner", "パートナー地域から来た新規", "New, through a partner region"),
+)
+
+
 def _month_label(month: str, lang: str) -> str:
     year, mon = month.split("-")
     return f"{int(year)}年{int(mon)}月" if lang == "ja" else month
@@ -224,26 +303,34 @@ def to_csv(kpis: dict[str, Any], lang: str = "ja") -> str:
     def name(category: str) -> str:
         return CATEGORY_NAMES.get(category, {}).get(lang, category)
 
-    header = ["月" if ja else "Month", *(j if ja else e for _, j, e in _COLUMNS),
+    columns = _COLUMNS
+    partners = kpis.get("partners")
+    cross: dict[str, dict[str, Any]] = {}
+    if partners and partners.get("partnerRegions"):
+        columns = (*_COLUMNS, *_PARTNER_COLUMNS)
+        cross = {row["month"]: row for row in partners["months"]}
+        cross["period"] = partners["period"]
+    header = ["月" if ja else "Month", *(j if ja else e for _, j, e in columns),
               "活動時間（時間）" if ja else "Hours",
               *((f"{name(c)}（時間）" if ja else f"{name(c)} (hours)") for c in categories)]
 
-    def line(label: str, row: dict[str, Any]) -> list[str]:
+    def line(label: str, row: dict[str, Any], key: str) -> list[str]:
         by = row["minutesByCategory"]
-        return [label, *(str(row[k]) for k, _, _ in _COLUMNS), _hours(sum(by.values())),
-                *(_hours(by.get(c, 0)) for c in categories)]
+        values = {**row, **cross.get(key, {})}
+        return [label, *(str(values.get(k, 0)) for k, _, _ in columns),
+                _hours(sum(by.values())), *(_hours(by.get(c, 0)) for c in categories)]
 
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in kpis["months"]:
-        writer.writerow(line(_month_label(row["month"], lang), row))
+        writer.writerow(line(_month_label(row["month"], lang), row, row["month"]))
     period = kpis["period"]
     span = f"{_month_label(period['from'], lang)}–{_month_label(period['to'], lang)}"
     if kpis.get("fiscalYear") is not None:
         total = f"{kpis['fiscalYear']}年度 計" if ja else f"Fiscal year {kpis['fiscalYear']}"
     else:
         total = f"期間計（{span}）" if ja else f"Period {span}"
-    writer.writerow(line(total, period))
+    writer.writerow(line(total, period, "period"))
     return out.getvalue()

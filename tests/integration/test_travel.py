@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class Two:
     hanako_a: Person  # her key in Ama
     hanako_t: Person  # her key in Tabayama
     claims: list[str]
+    taba_admin: Person
 
     @property
     def engine(self) -> Any:
@@ -95,9 +97,12 @@ def two(tmp_path: Path) -> Iterator[Two]:
             d.submit("ama", [vera.sign("Review", claim=claims[-1], approve=True,
                                        reason="確認しました")])
         d.submit("ama", [w.admin.sign("Revocation", claim=claims[2], reason="重複")])
+        # she joins Tabayama later (a few seconds on: a join time of its own, for the KPI
+        # of who came through the partner; within the messages' freshness window)
+        w.regions.clock = lambda: int(time.time()) + 5
         d.submit(TABA, [hanako_t.sign("Join", displayName="山田 花子")])
         with TestClient(create_app(w.settings, w.regions)) as client:
-            yield Two(w, client, hanako_a, hanako_t, claims)
+            yield Two(w, client, hanako_a, hanako_t, claims, taba_admin)
 
 
 def consent(two: Two, *, in_ama: bool = True, in_taba: bool = True) -> None:
@@ -346,3 +351,46 @@ def test_a_record_summary_no_consent_asked_for_is_named(two: Two, tmp_path: Path
         "points": 30, "level": 1, "months": ""})
     [(seq, _)] = two.w.regions.append("ama", [unasked])
     _audit_fails(two, tmp_path, seq, "which no RecordLink just before asked for")
+
+
+def test_cross_region_kpis_for_both_offices(two: Two) -> None:
+    from service.domain.kpis import month_of
+
+    consent(two)
+    cosign(two.w, "ama", TABA)
+    # before anything is shown in Tabayama: partners, but nobody linked
+    month = month_of(two.w.regions.clock() - 60)
+    kpis = two.client.get(f"/v1/regions/{TABA}/kpis", params={"months": 2}).json()
+    assert kpis["partners"]["partnerRegions"] == 1 and kpis["partners"]["linkedMembers"] == 0
+    assert show(two, record(two)).status_code == 200
+    # she works in Tabayama this month too: active in both, and new here through Ama
+    # (she joined Ama before Tabayama)
+    d, vera = two.w.domain, Person(TABA)
+    d.submit(TABA, [vera.sign("Join", displayName="Vera")])
+    d.submit(TABA, [two.taba_admin.sign("Role", member=vera.address, role="verifier",
+                                        granted=True)])
+    signed = two.hanako_t.sign("Claim", **claim_fields(two.w, title="そば打ち"))
+    d.submit(TABA, [signed])
+    d.submit(TABA, [vera.sign("Review", claim=two.w.admin.claim_id(signed), approve=True,
+                              reason="確認")])
+    kpis = two.client.get(f"/v1/regions/{TABA}/kpis", params={"months": 2}).json()
+    partners = kpis["partners"]
+    assert partners["linkedMembers"] == 1
+    assert partners["months"][-1] == {"month": month, "activeInBoth": 1,
+                                      "newThroughPartner": 1}
+    assert partners["months"][0]["activeInBoth"] == 0
+    assert (partners["period"]["activeInBoth"], partners["period"]["newThroughPartner"]) == (1, 1)
+    # the CSV has the two columns, for a region with partners
+    rows = two.client.get(f"/v1/regions/{TABA}/kpis.csv", params={"months": 2}).text
+    header, *_, this_month, total = rows.lstrip("\ufeff").splitlines()
+    assert header.split(",")[9:11] == ["パートナー地域でも活動した人", "パートナー地域から来た新規"]
+    assert this_month.split(",")[9:11] == ["1", "1"] and total.split(",")[9:11] == ["1", "1"]
+    # Ama's office: Hanako shows no Tabayama record in Ama, so Ama counts nobody yet
+    ama = two.client.get("/v1/regions/ama/kpis", params={"months": 2}).json()["partners"]
+    assert ama["partnerRegions"] == 1 and ama["linkedMembers"] == 0
+    # withdrawn consent: no longer counted
+    d.submit(TABA, [two.hanako_t.sign("RecordLink", partner="kakawari/ama",
+                                      partnerMember=two.hanako_a.address, shown=False)])
+    kpis = two.client.get(f"/v1/regions/{TABA}/kpis", params={"months": 2}).json()
+    assert kpis["partners"]["linkedMembers"] == 0
+    assert kpis["partners"]["period"]["activeInBoth"] == 0

@@ -312,6 +312,12 @@ def test_a_walletless_members_record_is_shown_across_regions_and_refused_altered
         "partnerRecords"] == []
     shown = httpx.put(put, json={"receipt": receipt})
     assert shown.status_code == 200, shown.text
+    # or Tabayama asks Ama for it itself, for her (signed in there): the same record
+    fetched = httpx.post(f"{put}/fetch", headers={"Authorization": f"Bearer {taba_token}"},
+                         timeout=60)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["recognised"] == shown.json()["recognised"]
+    assert httpx.post(f"{put}/fetch", timeout=60).status_code == 401
     mine = httpx.get(f"{taba.url}/v1/regions/tabayama/members/{in_taba}").json()
     [record] = mine["partnerRecords"]
     assert (record["partnerName"], record["recognised"], record["level"]) == (

@@ -46,3 +46,28 @@ def test_the_csv_names_categories_and_ends_with_the_period() -> None:
     assert [r[0] for r in rows[1:]] == ["2026年6月", "2026年7月", "期間計（2026年6月–2026年7月）"]
     assert rows[2][-2:] == ["0.2", "0.2"]  # 15 minutes
     assert to_csv({**kpis, "fiscalYear": 2026}).splitlines()[-1].startswith("2026年度 計,")
+
+
+def test_cross_region_counts_same_months_and_who_came_through_a_partner() -> None:
+    from service.domain.kpis import cross_region
+
+    acts = [("c1", "hanako", "2026-05", 60, "cleanup"), ("c2", "hanako", "2026-07", 60, "x"),
+            ("c3", "taro", "2026-05", 30, "x"), ("c4", "jiro", "2026-04", 30, "x"),
+            ("c5", "jiro", "2026-06", 30, "x")]
+    links = {"hanako": (frozenset({"2026-04", "2026-07"}), True),
+             "jiro": (frozenset({"2026-06"}), True),  # new before the period
+             "ume": (frozenset({"2026-05"}), True)}  # linked, never active here
+    out = cross_region(acts, links, first="2026-05", last="2026-07")
+    assert out["linkedMembers"] == 3
+    assert out["months"] == [
+        {"month": "2026-05", "activeInBoth": 0, "newThroughPartner": 1},  # hanako's first
+        {"month": "2026-06", "activeInBoth": 1, "newThroughPartner": 0},  # jiro
+        {"month": "2026-07", "activeInBoth": 1, "newThroughPartner": 0},  # hanako
+    ]
+    assert out["period"] == {"from": "2026-05", "to": "2026-07", "activeInBoth": 2,
+                             "newThroughPartner": 1}
+    # joined here first: active in both still counts, not as come through the partner
+    out = cross_region(acts, {"hanako": (frozenset({"2026-07"}), False)},
+                       first="2026-05", last="2026-07")
+    assert out["period"] == {"from": "2026-05", "to": "2026-07", "activeInBoth": 1,
+                             "newThroughPartner": 0}

@@ -52,6 +52,7 @@ export async function viewHome(root, _params, app) {
   root.append(
     h('h1', t('home.hello', { name: me.displayName })),
     memberNumberBox(me),
+    partnerRecords(me),
     me.resident == null ? residenceCard(app) : '',
     h('div', { class: 'grid two' },
       card(
@@ -88,6 +89,17 @@ export async function viewHome(root, _params, app) {
         me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
     readingCard(app),
     await recent());
+}
+
+/** Her records in partner regions, verified here (issue 16): "海士町: レベル 3・認められた
+ *  活動 12". Their points stay in that region; none is added here. */
+export function partnerRecords(member) {
+  const records = member.partnerRecords || [];
+  if (!records.length) return '';
+  return card(h('h2', { class: 'eyebrow' }, t('home.partnerRecords')),
+    h('ul', { class: 'feed', 'data-testid': 'partner-records' }, records.map((r) => h('li', { 'data-partner': r.partner },
+      h('strong', t('home.partnerRecord', { name: r.partnerName, level: r.level, n: fmtNum(r.recognised) })),
+      h('div', { class: 'muted small' }, t('home.partnerRecordNote', { name: r.partnerName, date: fmtDate(r.verifiedAt) }))))));
 }
 
 async function recent() {

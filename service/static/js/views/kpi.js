@@ -92,6 +92,19 @@ function definitions() {
     items.flatMap((k) => [h('dt', t('kpi.def.' + k + '.term')), h('dd', { 'data-def': k }, t('kpi.def.' + k))])));
 }
 
+/** Cross-region KPIs (issue 16): people active in both partner regions, and new
+ *  people who came through a partner, month by month and over the period. */
+function partnersCard(partners, months, period) {
+  const keys = ['activeInBoth', 'newThroughPartner'];
+  const total = period.fy ? t('kpi.totalFiscal', { y: period.fy }) : t('kpi.totalPeriod');
+  return card(h('h3', t('kpi.partners')), h('p', { class: 'muted' }, t('kpi.partnersIntro', { n: fmtNum(partners.linkedMembers) })),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'kpi-partners' },
+      h('thead', h('tr', h('th', t('kpi.month')), keys.map((k) => h('th', { class: 'num' }, t('kpi.col.' + k))))),
+      h('tbody', months.map((m) => h('tr', h('th', yearMonth(m.month)), keys.map((k) => h('td', { class: 'num' }, fmtNum(m[k])))))),
+      h('tfoot', h('tr', { class: 'total' }, h('th', total), keys.map((k) => h('td', { class: 'num' }, fmtNum(partners.period[k]))))))),
+    h('dl', { class: 'kpi-defs' }, keys.flatMap((k) => [h('dt', t('kpi.def.' + k + '.term')), h('dd', { 'data-def': k }, t('kpi.def.' + k))])));
+}
+
 export async function kpi(root, app, params = new URLSearchParams()) {
   const period = periodOf(params);
   const q = query(period);
@@ -147,6 +160,8 @@ export async function kpi(root, app, params = new URLSearchParams()) {
         : h('p', { class: 'muted' }, '—'))),
     card(h('h3', t('kpi.table')), table(whole ? data : shown, whole ? period : { last12: true })),
     definitions());
+  const partners = data.partners;
+  if (partners && partners.partnerRegions) root.append(partnersCard(partners, whole ? partners.months : partners.months.slice(-months.length), period));
   const decisions = data.decisions || [];
   if (decisions.length) {
     root.append(card(h('h3', t('decide.health')), h('div', { class: 'table-wrap' }, h('table', { class: 'kpi-table', 'data-testid': 'decision-health' },

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ __all__ = [
     "CLAIM_TYPES",
     "RECEIPT_FORMAT",
     "ReceiptSummary",
+    "VoteCheck",
     "build_receipt",
     "latest_anchor",
     "verify_receipt",
@@ -119,6 +121,22 @@ def build_receipt(store: LogStore, origin: str, seqs: Iterable[int], *,
 
 
 @dataclass
+class VoteCheck:
+    """What a voter's receipt shows: her ballot that counts (her last vote in it), and,
+    once decided, the decision's result, which must be consistent with that ballot."""
+
+    proposal: str
+    voter: str
+    title: str
+    method: str
+    choices: list[str]
+    ballot: list[int]
+    votes: int
+    decision: dict[str, Any] | None = None
+    decision_seq: int | None = None
+
+
+@dataclass
 class ReceiptSummary:
     """A verified receipt: the region, the claim and what the entries say of it."""
 
@@ -131,6 +149,8 @@ class ReceiptSummary:
     anchor: dict[str, Any] | None
     checked_on_chain: bool = False
     notes: list[str] = field(default_factory=list)
+    vote: VoteCheck | None = None
+    """A voter's receipt: what it shows of her vote and the decision."""
 
     def of_type(self, type_: str) -> list[Entry]:
         return [e for e in self.entries if e.type == type_]
@@ -209,6 +229,8 @@ def verify_receipt(receipt: Any, *, vkey: str | None = None,
     claim = _about(receipt, facts, entries)
     summary = ReceiptSummary(origin, facts, cp.size, cp.root, claim, entries,
                              receipt.get("anchor"))
+    if receipt.get("proposal") is not None:
+        summary.vote = _check_vote(receipt, entries)
     _anchor(summary, items, client_for)
     return summary
 
@@ -246,6 +268,8 @@ def _about_proposal(receipt: dict[str, Any], facts: RegionFacts, entries: list[E
     if receipt["proposal"] != found:
         raise _fail(f"this Proposal entry is proposal {found}, not {receipt['proposal']}",
                     proposals[0].seq)
+    if receipt.get("title") not in (None, proposals[0].message["title"]):
+        raise _fail("the title differs from the proposal's", proposals[0].seq)
     for e in entries[1:]:
         if e.type == "Proposal":
             continue
@@ -256,6 +280,57 @@ def _about_proposal(receipt: dict[str, Any], facts: RegionFacts, entries: list[E
     if not any(e.type == "Vote" for e in entries):
         raise _fail(f"the receipt holds no vote of {voter}")
     return found
+
+
+_FOR_AGAINST = ["for", "against", "abstain"]
+
+
+def _check_vote(receipt: dict[str, Any], entries: list[Entry]) -> VoteCheck:
+    """A voter's receipt, against its decision: every vote within the voting period,
+    at most one decision, after closing and after every vote; the decision counts at
+    least her votes and at least one voter; each choice of her ballot that counts has
+    power behind it in the decision's totals (for instant runoff: her first preference
+    in the first round). What the receipt can't show (that no later vote of hers
+    exists, that the others' votes are counted right) an audit of the bundle does."""
+    proposal = next(e for e in entries if e.type == "Proposal")
+    p = proposal.message
+    votes = [e for e in entries if e.type == "Vote"]
+    decisions = [e for e in entries if e.type == "Decision"]
+    for e in votes:
+        if not p["opensAt"] <= e.time < p["closesAt"]:
+            raise _fail(f"this vote was appended at {e.time}, outside the voting period "
+                        f"{p['opensAt']}–{p['closesAt']}: the rules would have refused it",
+                        e.seq)
+    choices = _FOR_AGAINST if p["method"] == "for-against" else list(p["choices"])
+    check = VoteCheck(receipt["proposal"], votes[-1].message["voter"], p["title"],
+                      p["method"], choices, list(votes[-1].message["ballot"]), len(votes))
+    if len(decisions) > 1:
+        raise _fail("the receipt holds two decisions of the proposal", decisions[1].seq)
+    if not decisions:
+        return check
+    d = decisions[0]
+    if d.seq < votes[-1].seq:
+        raise _fail(f"the decision (entry {d.seq}) comes before this vote", votes[-1].seq)
+    if d.time < p["closesAt"]:
+        raise _fail(f"the decision was written at {d.time}, before voting closed at "
+                    f"{p['closesAt']}", d.seq)
+    try:
+        result = json.loads(d.message["result"])
+        totals, counted = list(result["totals"]), int(result["votes"])
+        voters = int(result["turnout"]["voters"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _fail(f"the decision's result is not a result: {exc}", d.seq) from None
+    if counted < len(votes) or voters < 1:
+        raise _fail(f"the decision counts {counted} votes of {voters} voters, but the "
+                    f"receipt holds {len(votes)} of {check.voter}", d.seq)
+    backed = check.ballot[:1] if p["method"] == "ranked" else check.ballot
+    for c in backed:
+        if not (isinstance(c, int) and 0 <= c < len(totals)) or totals[c] < 1:
+            name = choices[c] if isinstance(c, int) and 0 <= c < len(choices) else c
+            raise _fail(f"{check.voter}'s vote (entry {votes[-1].seq}) is for {name!r}, but "
+                        "the decision gives it no power: her vote was not counted", d.seq)
+    check.decision, check.decision_seq = result, d.seq
+    return check
 
 
 def _about(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:

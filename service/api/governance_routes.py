@@ -11,10 +11,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from ledger.audit.receipt import build_receipt, latest_anchor
-from ledger.entry import origin_for
 from ledger.messages import MESSAGE_TYPES
 
+from ..audit.receipts import vote_receipt as build_vote_receipt
 from ..domain import proposals as views
 from ..domain import queries
 from .deps import ConnDep, Limit, Offset, RegionDep, ServicesDep, page
@@ -95,10 +94,8 @@ def vote_receipt(region: RegionDep, proposal: HashPath, svc: ServicesDep, conn: 
                  voter: Annotated[str, Query(pattern=r"^0x[0-9a-fA-F]{40}$")],
                  ) -> dict[str, Any]:
     """A voter's receipt: the proposal, each of their votes and the decision, proven in
-    the log's tree (as a claim's receipt; check it offline with ``kakawari receipt
-    verify``)."""
-    seqs = views.vote_seqs(conn, region, proposal, voter)
-    origin = origin_for(region)
-    store = svc.regions.store
-    return build_receipt(store, origin, seqs, anchor=latest_anchor(store, origin),
-                         about={"proposal": proposal.lower(), "voter": voter.lower()})
+    the log's tree (as a claim's receipt). Check it offline with ``kakawari audit
+    verify-receipt``: her votes are in the log and the decision counts her last one."""
+    svc.domain.decide_due(region)
+    return build_vote_receipt(svc.regions.store, conn, region, proposal, voter,
+                              svc.regions.facts(region).name)

@@ -961,8 +961,10 @@ class VoteReceipt(BaseModel):
     format: str = Field(description="`kakawari-receipt/1`")
     region: str
     origin: str
+    regionName: str | None = Field(description="The region's display name")
     proposal: str = Field(description="The proposal's id")
     voter: str = Field(description="The voter's address")
+    title: str | None = Field(description="The proposal's title")
     checkpointKey: str
     checkpoint: str
     size: int

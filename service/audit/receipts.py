@@ -1,4 +1,5 @@
-"""``kakawari receipt`` and ``GET /v1/regions/{region}/claims/{claim}/receipt``.
+"""``kakawari receipt`` and ``GET /v1/regions/{region}/claims/{claim}/receipt`` (and a
+voter's: ``kakawari receipt --proposal``, ``GET …/proposals/{proposal}/receipt?voter=``).
 
 Finds, in the projections, every entry about one claim — the claim, its
 confirmations, reviews, endorsements, recognitions, revocations, reinstatements and
@@ -21,7 +22,7 @@ from ledger.store import LogStore
 from ..domain import tables as t
 from ..domain.errors import DomainError
 
-__all__ = ["claim_receipt", "claim_seqs"]
+__all__ = ["claim_receipt", "claim_seqs", "vote_receipt"]
 
 
 def claim_seqs(conn: Connection, region: str, claim: str) -> list[int]:
@@ -60,3 +61,19 @@ def claim_receipt(store: LogStore, conn: Connection, region: str, claim: str,
         about.update(member=member, points=None if points is None else int(points))
     origin = origin_for(region)
     return build_receipt(store, origin, seqs, anchor=latest_anchor(store, origin), about=about)
+
+
+def vote_receipt(store: LogStore, conn: Connection, region: str, proposal: str, voter: str,
+                 region_name: str | None = None) -> dict[str, Any]:
+    """A voter's receipt: the proposal, each of ``voter``'s votes on it and, once
+    decided, its decision (DomainError if she has not voted on it). ``kakawari audit
+    verify-receipt`` checks the decision against her last vote."""
+    from ..domain.proposals import vote_seqs
+
+    proposal, voter = proposal.lower(), voter.lower()
+    seqs = vote_seqs(conn, region, proposal, voter)
+    p = t.proposals.c
+    title = conn.execute(select(p.title).where(p.region == region, p.id == proposal)).scalar()
+    origin = origin_for(region)
+    return build_receipt(store, origin, seqs, anchor=latest_anchor(store, origin), about={
+        "regionName": region_name, "proposal": proposal, "voter": voter, "title": title})

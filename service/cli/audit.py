@@ -341,10 +341,16 @@ def audit_verify_receipt(file: Any, rpc: str | None, vkey: str | None, as_json: 
         sys.exit(EXIT_CANNOT)
     lines = list(_receipt_lines(summary))
     if as_json:
-        click.echo(json.dumps({"ok": True, "origin": summary.origin, "claim": summary.claim,
-                               "size": summary.size, "root": "0x" + summary.root.hex(),
-                               "checkedOnChain": summary.checked_on_chain,
-                               "summary": lines}, ensure_ascii=False, indent=2))
+        out: dict[str, Any] = {
+            "ok": True, "origin": summary.origin, "claim": summary.claim,
+            "size": summary.size, "root": "0x" + summary.root.hex(),
+            "checkedOnChain": summary.checked_on_chain, "summary": lines}
+        if summary.vote is not None:
+            v = summary.vote
+            out.pop("claim")
+            out.update(proposal=v.proposal, voter=v.voter, ballot=v.ballot, votes=v.votes,
+                       decided=v.decision is not None, decisionSeq=v.decision_seq)
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     for line in lines:
         click.echo(line)
@@ -366,6 +372,23 @@ def _receipt_lines(s: Any) -> Iterator[str]:
     for kind in ("Revocation", "Reinstatement"):
         for e in s.of_type(kind):
             yield f"  entry {e.seq}: {kind.lower()} by {e.signer}: {e.message['reason']!r}"
+    v = s.vote
+    if v is not None:
+        yield f"  proposal {v.proposal}: {v.title!r} ({v.method})"
+        for e in s.of_type("Vote"):
+            yield f"  entry {e.seq}: vote by {v.voter}: {_ballot_words(v, e.message['ballot'])}"
+        counted = _ballot_words(v, v.ballot)
+        if v.decision is None:
+            yield (f"  not decided yet: the last of these votes ({counted}) is the one that "
+                   "counts unless she votes again before closing")
+        else:
+            d = v.decision
+            won = ", ".join(v.choices[i] for i in d.get("winners", [])) or "none"
+            yield (f"  entry {v.decision_seq}: decision — her last vote ({counted}) is among "
+                   f"the {d['votes']} votes counted; winners: {won}; "
+                   f"{'passed' if d.get('passed') else 'not passed'}")
+            yield ("  (that every vote is counted right: kakawari audit verify on the "
+                   "region's bundle)")
     if s.anchor is not None:
         where = "checked on chain" if s.checked_on_chain else "not checked on chain"
         yield (f"  anchored on chain {s.anchor['chainId']} in {s.anchor['contract']} "
@@ -374,31 +397,53 @@ def _receipt_lines(s: Any) -> Iterator[str]:
         yield f"  note: {note}"
 
 
+def _ballot_words(v: Any, ballot: list[int]) -> str:
+    names = [v.choices[i] if 0 <= i < len(v.choices) else str(i) for i in ballot]
+    if not names:
+        return "an empty ballot"
+    return (" > " if v.method == "ranked" else ", ").join(names)
+
+
 @click.command()
 @click.option("--region", required=True, callback=region_id)
-@click.option("--claim", required=True, help="The claim id (0x + 64 hex digits).")
+@click.option("--claim", help="The claim id (0x + 64 hex digits).")
 @click.option("--member", help="The member the receipt is for (their points are stated).")
+@click.option("--proposal", help="A voter's receipt instead: the proposal id (with --voter).")
+@click.option("--voter", help="The voter's address (with --proposal).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the receipt here (default: standard output).")
-def receipt(region: str, claim: str, member: str | None, out: Path | None) -> None:
-    """A member's receipt of one contribution: its entries with inclusion proofs, the
-    signed checkpoint and the anchor. Anyone can check it with `kakawari audit
-    verify-receipt`, offline or on chain."""
-    from ..audit.receipts import claim_receipt
+def receipt(region: str, claim: str | None, member: str | None, proposal: str | None,
+            voter: str | None, out: Path | None) -> None:
+    """A member's receipt of one contribution (--claim): its entries with inclusion
+    proofs, the signed checkpoint and the anchor; or a voter's (--proposal, --voter):
+    the proposal, her votes on it and its decision. Anyone can check it with `kakawari
+    audit verify-receipt`, offline or on chain."""
+    from ..audit.receipts import claim_receipt, vote_receipt
     from ..regions import RegionError
     from .base import opened
 
+    if (claim is None) == (proposal is None):
+        raise click.UsageError("give --claim, or --proposal with --voter")
+    if proposal is not None and (voter is None or member is not None):
+        raise click.UsageError("a voter's receipt takes --proposal and --voter (not --member)")
     with opened(keys=False) as c:
         if not c.regions.exists(region):
             raise RegionError(f"no region {region!r}")
         engine = c.regions.store.engine  # type: ignore[attr-defined]
         with engine.connect() as conn:
-            data = claim_receipt(c.regions.store, conn, region, claim, member,
-                                 c.regions.facts(region).name)
+            if proposal is not None:
+                assert voter is not None
+                data = vote_receipt(c.regions.store, conn, region, proposal, voter,
+                                    c.regions.facts(region).name)
+            else:
+                assert claim is not None
+                data = claim_receipt(c.regions.store, conn, region, claim, member,
+                                     c.regions.facts(region).name)
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    what = f"claim {claim}" if proposal is None else f"{voter}'s votes on proposal {proposal}"
     if out is None:
         click.echo(text, nl=False)
     else:
         out.write_text(text, encoding="utf-8")
-        click.echo(f"receipt of claim {claim} ({len(data['entries'])} entries) written to {out}",
+        click.echo(f"receipt of {what} ({len(data['entries'])} entries) written to {out}",
                    err=True)

@@ -1,13 +1,16 @@
 """Proposals and votes from the command line, over HTTP like the other member commands:
 ``kakawari propose``, ``kakawari vote PROPOSAL``, ``kakawari proposal show PROPOSAL
-[--json]``, ``kakawari proposal list``, ``kakawari proposal withdraw|cancel``.
+[--json]``, ``kakawari proposal list``, ``kakawari proposal withdraw|cancel``,
+``kakawari proposal receipt PROPOSAL --voter`` (check it with ``kakawari audit
+verify-receipt``).
 
-``propose`` and ``vote`` sign with your key (``--key``); ``show`` and ``list`` need no
-key. Choices are numbered from 1 on the command line, as on the screen.
+``propose`` and ``vote`` sign with your key (``--key``); ``show``, ``list`` and
+``receipt`` need no key. Choices are numbered from 1 on the command line, as on the screen.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -163,3 +166,19 @@ def proposal_cancel(c: Client, proposal: str, reason: str) -> None:
     """Cancel a proposal (admin)."""
     _receipt(c.submit(f"/proposals/{proposal}/cancellations", "Cancellation", {
         "admin": c.address, "proposal": proposal, "reason": reason}))
+
+
+@proposal_group.command("receipt")
+@click.argument("proposal")
+@click.option("--voter", required=True, help="Your address (0x…): the voter of the receipt.")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write the receipt here (default: standard output).")
+@client_options(needs_key=False)
+def proposal_receipt(c: Client, proposal: str, voter: str, out: Any) -> None:
+    """A voter's receipt from the server: the proposal, your votes on it and, once
+    decided, its decision, each proven in the region's signed log. Check it yourself,
+    offline, with `kakawari audit verify-receipt FILE`: your votes are in the log and
+    the decision counts your last one."""
+    data = c.request("GET", f"/v1/regions/{c.region}/proposals/{proposal}/receipt"
+                     f"?voter={voter}")
+    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -1,7 +1,8 @@
-"""Proposals and votes end to end on SQLite and PostgreSQL: the rules (window, eligibility fixed at the
-proposal's position, last vote counts, ballots that fit, withdrawal, cancellation), the
-service's decision after closing, replay == live, and the audit naming a forged
-decision and a vote dropped from a bundle."""
+"""Proposals and votes end to end on SQLite and PostgreSQL: the rules (window,
+eligibility fixed at the proposal's position, last vote counts, ballots that fit,
+withdrawal, cancellation), the service's decision after closing, replay == live, the
+audit naming a forged, missing or second decision and a vote dropped from a bundle, and
+a voter's receipt checked against the decision."""
 
 from __future__ import annotations
 
@@ -289,6 +290,8 @@ def test_a_voters_receipt_proves_their_votes_and_the_decision(w: World) -> None:
     summary = verify_receipt(receipt, vkey=w.regions.facts(w.region).checkpoint_key)
     kinds = [e.type for e in summary.entries]
     assert kinds == ["Region", "Proposal", "Vote", "Vote", "Decision"]  # both votes stay
+    assert summary.vote is not None and summary.vote.ballot == [3]  # her last vote counts
+    assert summary.vote.votes == 2 and summary.vote.decision is not None
     # a receipt that slips in someone else's vote is refused, naming it
     forged = build_receipt(store, origin, sorted({*seqs, other[1]}),
                            anchor=latest_anchor(store, origin),
@@ -365,3 +368,52 @@ def test_a_service_entry_after_closing_comes_after_the_decision(
     assert entries[record["seq"] - 1].type == "Decision"
     assert entries[record["seq"] - 1].message["proposal"] == pid
     assert audit_bundle(export_to(w, tmp_path / "b.zip")).points.decisions == 1
+
+
+def test_a_voter_checks_from_the_command_line_that_the_decision_counts_her_vote(
+        w: World, tmp_path: Path) -> None:
+    from tests.integration.audit_fixtures import cli_env, run
+
+    people, made = governed(w)
+    env, path = cli_env(w), tmp_path / "vote.json"
+    run(env, "receipt", "--region", w.region, "--proposal", made["ranked"], "--voter",
+        people[0].address, "--out", str(path))
+    out = run(env, "audit", "verify-receipt", str(path)).stdout
+    assert f"vote by {people[0].address.lower()}: a > b" in out  # her first vote, in the log
+    assert "decision — her last vote (d) is among the 7 votes counted" in out
+    shown = json.loads(run(env, "audit", "verify-receipt", str(path), "--json").stdout)
+    assert shown["ballot"] == [3] and shown["decided"] and shown["votes"] == 2
+    # the receipt's title must be the proposal's
+    receipt = json.loads(path.read_text())
+    receipt["title"] = "別の提案"
+    path.write_text(json.dumps(receipt))
+    assert "title differs" in run(env, "audit", "verify-receipt", str(path), code=1).stderr
+    assert run(env, "receipt", "--region", w.region, "--proposal", made["ranked"],
+               code=2).exit_code == 2  # a voter's receipt needs the voter
+
+
+def test_a_voters_receipt_refuses_a_decision_that_left_her_vote_out(w: World) -> None:
+    from ledger.audit.receipt import build_receipt, verify_receipt
+    from ledger.errors import VerificationError
+    from service.domain.proposals import vote_seqs
+
+    alice, bob = join(w, "花子", "Bob")
+    pid = proposal(w, w.admin, "single", choices=["海", "山"])
+    vote(w, alice, pid, 1)
+    vote(w, bob, pid, 0)
+    advance(w, 2 * DAY)
+    # before any append since closing, the holder of the service key writes a decision
+    # that counts only Bob's vote
+    forged = {"method": "single", "choices": ["海", "山"], "totals": [1, 0], "winners": [0],
+              "votes": 2, "passed": True, "turnout": {"voters": 1, "power": 1},
+              "eligible": {"voters": 2, "power": 2}, "quorum": {"power": 1, "reached": True}}
+    [(seq, _)] = w.regions.append(w.region, [w.regions.service_signed(
+        w.region, "Decision", {"proposal": pid, "result": json.dumps(forged)})])
+    store, origin = w.regions.store, origin_for(w.region)
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        seqs = vote_seqs(conn, w.region, pid, alice.address)
+    receipt = build_receipt(store, origin, [*seqs, seq], about={
+        "proposal": pid, "voter": alice.address.lower()})
+    with pytest.raises(VerificationError, match="her vote was not counted") as info:
+        verify_receipt(receipt)
+    assert info.value.seq == seq

@@ -1,7 +1,7 @@
 """``kakawari propose``, ``vote``, ``proposal show --json`` and ``proposal list`` against a
 running server: an admin proposes, members vote (and change their mind), everyone reads
-the provisional count with its instant-runoff rounds; a member below the level is
-refused in plain words."""
+the provisional count with its instant-runoff rounds and a voter's receipt; a member
+below the level is refused in plain words."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ def test_propose_vote_and_read_from_the_command_line(
     _, env = server
     admin, alice, bob = (tmp_path / f"{n}.json" for n in ("admin", "alice", "bob"))
     run(env, admin, "key", "from-region", "--region", "ama")
+    addresses = []
     for key, name in ((alice, "Alice"), (bob, "Bob")):
-        run(env, key, "key", "new")
+        addresses.append(run(env, key, "key", "new").split()[0])
         run(env, key, "join", "--name", name)
     closes = str(int(time.time()) + 3 * 86400)
     refused = CliRunner().invoke(main, [
@@ -44,6 +45,12 @@ def test_propose_vote_and_read_from_the_command_line(
     assert shown["result"]["winners"] == [0]
     text = run(env, alice, "proposal", "show", proposal)
     assert "祭りの日程" in text and "round 1" in text and "provisional" in text
+    # her receipt, from the server, checked offline: both of Bob's votes are in the log
+    mine = tmp_path / "receipt.json"
+    run(env, bob, "proposal", "receipt", proposal, "--voter", addresses[1], "--out", str(mine))
+    checked = run(env, bob, "audit", "verify-receipt", str(mine))
+    assert checked.count("vote by") == 2 and "(7月 > 8月) is the one that counts" in checked
+    assert "not decided yet" in checked
     listed = run(env, alice, "proposal", "list")
     assert proposal in listed and "ranked" in listed
     assert json.loads(run(env, alice, "proposal", "list", "--status", "closed", "--json")

@@ -328,6 +328,29 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "string region,address admin,string partner,string reason,uint64 nonce,"
             "uint64 issuedAt",
         ),
+        # A member's consent that her record travels between partner regions (issue 16).
+        # In the region where the record is (say Ama, `partner` Tabayama): Ama's record of
+        # `member` may be shown in Tabayama to Tabayama's member `partnerMember`. In the
+        # region where it is shown (Tabayama, `partner` Ama): show on my profile the Ama
+        # record of `partnerMember`. `shown` false withdraws the consent. Points never
+        # move: each region's points stay its own.
+        _t(
+            "RecordLink",
+            "member",
+            "string region,address member,string partner,address partnerMember,bool shown,"
+            "uint64 nonce,uint64 issuedAt",
+        ),
+        # Written by the service key right after a `RecordLink` that shows a record: what
+        # the member's record here is at that point, for the partner region to show —
+        # `recognised` claims of hers with a recognition, not revoked; her lifetime
+        # `points` and `level`; `months`, comma-separated YYYY-MM (JST, ascending), in
+        # which the work of those claims happened. An auditor recomputes every field.
+        _t(
+            "RecordSummary",
+            "service",
+            "string region,address service,address member,string partner,uint32 recognised,"
+            "uint64 points,uint32 level,string months,uint64 nonce,uint64 issuedAt",
+        ),
         # Written by the service key after a checkpoint is anchored on chain.
         _t(
             "Anchor",

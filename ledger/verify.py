@@ -24,7 +24,8 @@ from .messages import MESSAGE_TYPES
 
 GENESIS_TYPE = "Region"
 #: Types only the region's own service key may write.
-SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor", "Custody", "Badge", "Decision"})
+SERVICE_TYPES = frozenset({"Region", "Recognition", "Anchor", "Custody", "Badge", "Decision",
+                           "RecordSummary"})
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from .verifier import ANCHOR_FIELDS
 __all__ = [
     "CLAIM_TYPES",
     "RECEIPT_FORMAT",
+    "RECORD_TYPES",
     "ReceiptSummary",
     "VoteCheck",
     "build_receipt",
@@ -77,17 +78,25 @@ def latest_anchor(store: LogStore, origin: str, lookback: int = _LOOKBACK,
 
 def build_receipt(store: LogStore, origin: str, seqs: Iterable[int], *,
                   anchor: dict[str, Any] | None = None,
-                  about: dict[str, Any] | None = None) -> dict[str, Any]:
+                  about: dict[str, Any] | None = None,
+                  tree: tuple[int, str] | None = None) -> dict[str, Any]:
     """A receipt of the entries ``seqs`` (entry 0 is always added).
 
     The tree is the anchored one when ``anchor`` (a :func:`latest_anchor` record) covers
     every entry and its signed checkpoint is stored; otherwise the latest checkpoint,
-    without an anchor. ``about`` adds descriptive members (claim, member, title,
-    points...) that the verifier checks against the entries.
+    without an anchor. ``tree`` = ``(size, note)`` pins another signed checkpoint (a
+    cosigned one: ``note`` may carry cosignature lines). ``about`` adds descriptive
+    members (claim, member, title, points...) that the verifier checks against the
+    entries.
     """
     wanted = sorted({0, *seqs})
     note, size, used = None, 0, None
-    if anchor is not None and anchor["size"] > wanted[-1]:
+    if tree is not None:
+        if tree[0] <= wanted[-1]:
+            raise LedgerError(f"the checkpoint of {tree[0]} entries does not cover entry "
+                              f"{wanted[-1]}")
+        size, note = tree
+    elif anchor is not None and anchor["size"] > wanted[-1]:
         stored = store.checkpoint_at(origin, anchor["size"])
         if stored is not None:
             note, size, used = stored.note, stored.size, anchor
@@ -138,7 +147,8 @@ class VoteCheck:
 
 @dataclass
 class ReceiptSummary:
-    """A verified receipt: the region, the claim and what the entries say of it."""
+    """A verified receipt: the region, the claim (the proposal, the member of a record
+    receipt) and what the entries say of it."""
 
     origin: str
     facts: RegionFacts
@@ -282,6 +292,24 @@ def _about_proposal(receipt: dict[str, Any], facts: RegionFacts, entries: list[E
     return found
 
 
+RECORD_TYPES = frozenset({"Join", "RecordLink", "RecordSummary"})
+"""Types of entries in a member's record receipt (``record``: her address)."""
+
+
+def _about_record(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:
+    """A member's record: her Join, her RecordLink consents and the RecordSummary
+    entries the service wrote of her record. Returns her address."""
+    member = receipt["record"]
+    if not isinstance(member, str):
+        raise _fail("record is not an address")
+    for e in entries[1:]:
+        if e.type not in RECORD_TYPES or e.message["member"] != member:
+            raise _fail(f"this {e.type} entry is not part of {member}'s record", e.seq)
+    if [e.type for e in entries].count("Join") != 1:
+        raise _fail(f"a record receipt holds {member}'s Join entry, once")
+    return member
+
+
 _FOR_AGAINST = ["for", "against", "abstain"]
 
 
@@ -335,9 +363,12 @@ def _check_vote(receipt: dict[str, Any], entries: list[Entry]) -> VoteCheck:
 
 def _about(receipt: dict[str, Any], facts: RegionFacts, entries: list[Entry]) -> str:
     """Every entry but the first is about one claim, and the descriptive members agree
-    (or, for a voter's receipt, about one proposal)."""
+    (or, for a voter's receipt, about one proposal; for a record receipt, about one
+    member)."""
     if receipt.get("proposal") is not None:
         return _about_proposal(receipt, facts, entries)
+    if receipt.get("record") is not None:
+        return _about_record(receipt, facts, entries)
     claims = [e for e in entries if e.type == "Claim"]
     claim = receipt.get("claim")
     if len(claims) != 1:

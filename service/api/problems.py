@@ -64,6 +64,7 @@ DOMAIN_STATUS: dict[str, int] = {
     "details-erased": 410,
     **dict.fromkeys(("no-service-key", "busy"), 503),
     "details-taken": 409, "quota-exceeded": 409, "details-not-yours": 403,
+    "bad-receipt": 422, "record-not-consented": 403, "not-cosigned": 409, "no-record": 404,
     "rate-limited": 429, **dict.fromkeys(("unavailable", "outcome-unknown"), 503),
 }
 """Codes not listed are 400 (the request itself is wrong)."""

@@ -29,6 +29,7 @@ from ..domain.kpis import (
 from ..domain.proposals import decision_health
 from ..domain.rules import CHECKS
 from ..domain.tables import roles as roles_table
+from ..travel import accept_record, partner_records, record_receipt
 from .deps import (
     ConnDep,
     Limit,
@@ -52,11 +53,14 @@ from .schemas import (
     Member,
     MemberPage,
     Partner,
+    PartnerRecord,
     Ping,
     PointsExplained,
     PolicyInfo,
     QuestDetail,
     QuestPage,
+    RecordReceipt,
+    RecordReceiptIn,
     RegionInfo,
     Submitted,
     TypedData,
@@ -129,6 +133,8 @@ _signed_route("/regions/{region}/erasures", "Erasure",
 _signed_route("/regions/{region}/partners", "Partnership", "Name a partner region (admin)")
 _signed_route("/regions/{region}/partners/end", "PartnershipEnd",
               "End a partnership (admin)")
+_signed_route("/regions/{region}/record-links", "RecordLink",
+              "Consent that your record travels between partner regions, or withdraw it")
 _signed_route("/regions/{region}/invitations", "Invitation",
               "Invite a person without a wallet (admin)")
 _signed_route("/regions/{region}/invitation-revocations", "InvitationRevocation",
@@ -197,7 +203,38 @@ def get_member(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[s
     out = queries.member(conn, region, address.lower(), int(time.time()))
     if out is None:
         raise DomainError("not-member", who=address.lower(), region=region)
+    out["partnerRecords"] = partner_records(conn, region, address.lower())
     return out
+
+
+OriginQuery = Annotated[str, Query(pattern=r"^kakawari/[a-z0-9][a-z0-9-]{0,31}$",
+                                   description="The partner region's log origin")]
+
+
+@router.get("/regions/{region}/members/{address}/record", tags=["partners"],
+            response_model=RecordReceipt)
+def get_record(region: RegionDep, address: AddressPath, partner: OriginQuery, conn: ConnDep,
+               svc: ServicesDep) -> dict[str, Any]:
+    """The member's record receipt for the partner region ``partner`` (issue 16): her
+    recognitions and level here, proven in a checkpoint the partner's witness cosigned.
+    Given only once she has signed a `RecordLink` here letting that partner show it."""
+    return record_receipt(svc.regions.store, conn, region, address, partner,
+                          svc.regions.facts(region).name)
+
+
+@router.put("/regions/{region}/members/{address}/partner-records/{partner_region}",
+            tags=["partners"], response_model=PartnerRecord)
+def put_partner_record(region: RegionDep, address: AddressPath,
+                       partner_region: Annotated[str, Path(
+                           pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")],
+                       body: RecordReceiptIn, svc: ServicesDep) -> dict[str, Any]:
+    """Show the member's record in the partner region ``partner_region`` on her profile
+    here: the record receipt is verified against the partner's log key and this
+    region's own cosignature of the partner's checkpoint, and its figures recomputed
+    from its entries. Needs her `RecordLink` here naming her address there; an altered
+    receipt is refused (422 `bad-receipt`). Her points there never become points here."""
+    return accept_record(svc.regions, svc.engine, region, address,
+                         f"kakawari/{partner_region}", body.receipt, svc.regions.clock())
 
 
 @router.get("/regions/{region}/members/{address}/points", tags=["members"],

@@ -412,6 +412,9 @@ class Member(MemberSummary):
                                 "not cancelled); lifetime points and level never fall by it")
     spendablePoints: int = Field(default=0, description="Lifetime points minus redeemed "
                                  "points: what perks can still be redeemed with")
+    partnerRecords: list[PartnerRecord] = Field(
+        default_factory=list, description="Her records in partner regions, verified here "
+        "and shown with her consent (issue 16); their points stay in those regions")
 
 
 class PointLine(BaseModel):
@@ -850,6 +853,63 @@ class Receipt(BaseModel):
                                         "entries are not anchored yet")
 
 
+class RecordReceipt(BaseModel):
+    """A member's record receipt (``kakawari-receipt/1`` with ``record``, issue 16): the
+    region's first entry, her ``Join``, her ``RecordLink`` for the partner, the policy in
+    force, her ``Recognition`` entries and, for the claims they recognise, the ``Claim``,
+    ``Revocation`` and ``Reinstatement`` entries, each proven in one tree whose signed
+    checkpoint carries the partner witness's cosignature. The partner region verifies
+    it (``PUT …/members/{address}/partner-records``) and recomputes what it shows."""
+
+    format: str = Field(description="`kakawari-receipt/1`")
+    region: str = Field(description="Region id")
+    origin: str = Field(description="Log origin, `kakawari/<region>`")
+    regionName: str | None = Field(description="The region's display name")
+    record: str = Field(description="The member's address in this region")
+    partner: str = Field(description="The partner region's origin it is for")
+    recognised: int = Field(description="Her recognised activities: claims with a "
+                            "`Recognition` of her that are not revoked")
+    points: int = Field(description="Her lifetime points here (at least what those "
+                        "recognitions credit; endorsements add)")
+    level: int = Field(description="Her level here (the policy's level of those points)")
+    checkpointKey: str = Field(description="Verification key of the region's checkpoints")
+    checkpoint: str = Field(description="The signed checkpoint (C2SP note) of the tree, with "
+                            "the partner witness's cosignature line")
+    size: int = Field(description="Size of the tree the proofs are in")
+    entries: list[ReceiptEntry] = Field(description="Entry 0, then her record's entries, in "
+                                        "log order")
+    anchor: AnchorRecord | None = Field(description="Always null: a record receipt is "
+                                        "proven in a cosigned checkpoint")
+
+
+class RecordReceiptIn(BaseModel):
+    """A record receipt to show on a member's profile."""
+
+    receipt: dict[str, Any] = Field(description="The `kakawari-receipt/1` record receipt "
+                                    "her partner region gave (`GET …/members/{address}/"
+                                    "record?partner=`)")
+
+
+class PartnerRecord(BaseModel):
+    """A member's record in a partner region, verified here: against the partner's log
+    key (its `Partnership` entry) and this region's own cosignature of the partner's
+    checkpoint. Shown while her `RecordLink` here shows it. Her points there stay there."""
+
+    partner: str = Field(description="The partner region's origin, kakawari/<region>")
+    partnerName: str = Field(description="The partner's name, e.g. 海士町")
+    member: str = Field(description="Her address in the partner region")
+    joinedAt: int = Field(description="When she joined the partner region (its `Join` entry)")
+    recognised: int = Field(description="Her recognised activities there (recomputed from "
+                            "the entries)")
+    lifetimePoints: int = Field(description="Her lifetime points there (not points here)")
+    level: int = Field(description="Her level there")
+    months: list[str] = Field(description="Months (`YYYY-MM`, JST) in which her recognised "
+                              "activities there happened")
+    size: int = Field(description="Size of the partner's cosigned tree the record is proven in")
+    root: str = Field(description="Root hash of that tree, 0x hex")
+    verifiedAt: int = Field(description="When this region verified it")
+
+
 # -- proposals and votes ---------------------------------------------------------------------
 
 
@@ -1028,3 +1088,4 @@ class ContactOut(BaseModel):
     email: str | None = Field(description="The address your notices go to, or null")
     lang: Literal["ja", "en"] | None = Field(description="Language of the e-mails")
     mailing: bool = Field(description="Whether this server sends e-mail at all")
+Member.model_rebuild()

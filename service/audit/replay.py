@@ -9,7 +9,9 @@ spreadsheet views are queried. Strict replays (the verifier)
 also require every ``Recognition`` entry to be exactly one the rules give at that
 point — the claim just approved, each credited person once, the points the policy in
 force gives — and every one the rules give to be there, which catches points
-inflated (or withheld) by whoever holds the service key.
+inflated (or withheld) by whoever holds the service key; likewise every
+``RecordSummary`` (issue 16) to follow the ``RecordLink`` that asked for it and to hold
+exactly the recount of the member's record at that point.
 
 Two things differ from the live path, both documented in ``docs/audit-bundle.md``:
 the clock is the entry's own ``time`` (the server time it was appended at, which is
@@ -56,6 +58,7 @@ from ..domain.governance import decision_text
 from ..domain.memory import DuplicateRow, MemoryState
 from ..domain.rules import CHECKS, Check, Limits, check_common
 from ..domain.state import Projections, State
+from ..domain.travel import summary_fields
 
 __all__ = ["Replay", "ReplayState"]
 
@@ -222,6 +225,7 @@ class Replay:
         self.facts: RegionFacts | None = None
         self.count = 0
         self.due: list[tuple[str, str, int, int]] = []  # claim, member, points, given by seq
+        self.summary_due: tuple[str, str] | None = None  # member, partner (a RecordLink's)
         # proposals by closing time (closesAt, seq, id): each must be decided before the
         # first entry at or after its closing time (strict replays)
         self.closing: list[tuple[int, int, str]] = []
@@ -273,7 +277,12 @@ class Replay:
 
     def end(self) -> None:
         """After the last entry: a recognition the rules gave must not be missing, nor
-        the decision of a proposal whose voting had closed by the last entry's time."""
+        the decision of a proposal whose voting had closed by the last entry's time, nor
+        the record summary a RecordLink asked for."""
+        if self.summary_due is not None:
+            raise VerificationError(
+                f"showed {self.summary_due[0]}'s record to {self.summary_due[1]}, but the "
+                "RecordSummary the service then writes is not in the log", self.count - 1)
         if self.due:
             claim, member, points, seq = self.due[0]
             raise VerificationError(
@@ -329,6 +338,11 @@ class Replay:
 
     def _before(self, entry: Entry) -> None:
         seq, kind, m = entry.seq, entry.type, entry.message
+        if self.summary_due is not None and kind != "RecordSummary":
+            raise VerificationError(
+                f"entry {seq - 1} showed {self.summary_due[0]}'s record to "
+                f"{self.summary_due[1]}, so the service had to write its RecordSummary "
+                "before this entry; it did not", seq)
         if kind != "Decision" and self.closing:
             undecided = self._undecided(entry.time)
             if undecided is not None:
@@ -346,6 +360,8 @@ class Replay:
             self._recognition(entry)
         elif kind == "Decision":
             self._decision(entry)
+        elif kind == "RecordSummary":
+            self._record_summary(entry)
         elif kind == "Badge":
             if self.state.one(t.recognitions, claim=m["claim"], member=m["member"]) is None:
                 raise VerificationError(f"a badge for a recognition of {m['member']} that the "
@@ -381,6 +397,24 @@ class Replay:
                 f"votes in the log: the entry says {m['result'][:400]}, the votes give "
                 f"{want[:400]}", seq)
 
+    def _record_summary(self, entry: Entry) -> None:
+        """A record summary must follow the member's RecordLink that shows, at once, and
+        hold exactly what the projections give then."""
+        m = entry.message
+        due, self.summary_due = self.summary_due, None
+        if due != (m["member"], m["partner"]):
+            raise VerificationError(f"summarises {m['member']}'s record for {m['partner']}, "
+                                    "which no RecordLink just before asked for", entry.seq)
+        want = summary_fields(self.state, m["member"], m["partner"])
+        got = {k: m[k] for k in want}
+        if got != want:
+            diff = sorted(k for k in want if got[k] != want[k])
+            raise VerificationError(
+                f"the record summary of {m['member']} differs from the recount of the log "
+                f"in {', '.join(diff)}: the entry says "
+                f"{', '.join(f'{k} {got[k]!r:.80}' for k in diff)}, the log gives "
+                f"{', '.join(f'{k} {want[k]!r:.80}' for k in diff)}", entry.seq)
+
     def _recognition(self, entry: Entry) -> None:
         m = entry.message
         for i, (claim, member, points, _) in enumerate(self.due):
@@ -397,10 +431,12 @@ class Replay:
             "was recognised already)", entry.seq)
 
     def _after(self, entry: Entry) -> None:
-        """The recognitions the service must write next (as Domain._consequences), and
-        the decisions it will owe."""
+        """The recognitions and record summaries the service must write next (as
+        Domain._consequences), and the decisions it will owe."""
         m = entry.message
-        if entry.type == "Proposal":
+        if entry.type == "RecordLink" and m["shown"]:
+            self.summary_due = (m["member"], m["partner"])
+        elif entry.type == "Proposal":
             assert self.facts is not None
             heapq.heappush(self.closing, (int(m["closesAt"]), entry.seq,
                                           entry_id(self.facts, entry)))

@@ -424,6 +424,23 @@ def _partnership_end(state: Projections, facts: RegionFacts, entry: Entry,
     state.update(t.partners, {"partner": m["partner"]}, active=False, ended_seq=entry.seq)
 
 
+def _record_link(state: Projections, facts: RegionFacts, entry: Entry,
+                 m: dict[str, Any]) -> None:
+    values = {"partner_member": m["partnerMember"], "shown": m["shown"], "seq": entry.seq,
+              "time": entry.time, "summary_seq": None}
+    if state.one(t.record_links, member=m["member"], partner=m["partner"]) is None:
+        state.insert(t.record_links, member=m["member"], partner=m["partner"], **values)
+    else:
+        state.update(t.record_links, {"member": m["member"], "partner": m["partner"]},
+                     **values)
+
+
+def _record_summary(state: Projections, facts: RegionFacts, entry: Entry,
+                    m: dict[str, Any]) -> None:
+    state.update(t.record_links, {"member": m["member"], "partner": m["partner"]},
+                 summary_seq=entry.seq)
+
+
 _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]], None]] = {
     "Region": _region,
     "Join": _join,
@@ -461,4 +478,6 @@ _HANDLERS: dict[str, Callable[[Projections, RegionFacts, Entry, dict[str, Any]],
     "Decision": _decision,
     "Partnership": _partnership,
     "PartnershipEnd": _partnership_end,
+    "RecordLink": _record_link,
+    "RecordSummary": _record_summary,
 }

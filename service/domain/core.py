@@ -34,6 +34,7 @@ from .errors import DomainError
 from .governance import decision_text
 from .rules import CHECKS, ZERO32, Check, Limits, check_common
 from .state import Known, State
+from .travel import summary_fields
 
 _ID_TYPES = frozenset({"Claim", "Quest", "Proposal", "QuestPost", "Perk", "Redemption"})
 
@@ -349,6 +350,14 @@ class Domain:
             claim = batch.state.claim(m["claim"])
             if claim is not None and claim["status"] == "approved":
                 self._recognise(region, facts, batch, claim, m["coContributor"])
+        elif entry.type == "RecordLink" and m["shown"]:
+            fields = summary_fields(batch.state, m["member"], m["partner"])
+            try:
+                item = self.regions.service_signed(region, "RecordSummary",
+                                                   {**fields, "issuedAt": batch.tx.now})
+            except KeyringError:
+                raise DomainError("no-service-key") from None
+            self._append(facts, batch, item)
 
     def _recognise(self, region: str, facts: RegionFacts, batch: _Batch,
                    claim: Mapping[str, Any], member: str) -> None:

@@ -294,6 +294,25 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
             "{name} is not a photo (JPEG, PNG, GIF, WebP, HEIC or AVIF){got}.",
         ),
         "quota-exceeded": ("Storage limit reached", "{reason}"),
+        "bad-receipt": (
+            "The record from the partner region does not verify",
+            "The record of {partner} was refused: {reason}. It may have been altered; "
+            "nothing was shown. Ask {partner} for a new record and try again.",
+        ),
+        "record-not-consented": (
+            "The member has not agreed to show this record",
+            "{partner}'s record of {member} may be shown here only with her consent in both "
+            "regions: sign 'show my record' in {partner} and here, then try again.",
+        ),
+        "not-cosigned": (
+            "The partner's log is not witnessed yet",
+            "No checkpoint of {partner}'s log covering this record is cosigned by {witness} "
+            "yet. Witnessing takes a few seconds; try again in a minute.",
+        ),
+        "no-record": (
+            "No record from that partner",
+            "{who} shows no record of {partner} here.",
+        ),
         "bad-character": (
             "Text with a character that can't be stored",
             "{field} contains the NUL character (U+0000); remove it and try again.",
@@ -452,6 +471,17 @@ MESSAGES: dict[str, dict[str, tuple[str, str]]] = {
         "not-image": ("添付できるのは写真だけです",
                       "{name} は写真（JPEG、PNG、GIF、WebP、HEIC、AVIF）ではありません{got}。"),
         "quota-exceeded": ("保存できる量の上限です", "{reason}"),
+        "bad-receipt": ("パートナー地域の記録を確認できませんでした",
+                        "{partner} の記録は受け付けられませんでした（{reason}）。改ざんされている"
+                        "おそれがあるため、表示していません。{partner} で記録を取り直して、もう一度お試しください。"),
+        "record-not-consented": ("本人の同意がありません",
+                                 "{partner} での {member} の記録は、両方の地域で本人が同意したときだけ"
+                                 "表示できます。{partner} とこちらで「記録を表示する」に署名してから、もう一度お試しください。"),
+        "not-cosigned": ("パートナー地域のログがまだ立会署名されていません",
+                         "この記録を含む {partner} のログのチェックポイントに、{witness} の立会署名が"
+                         "まだありません。数秒で済みますので、1 分ほどしてからもう一度お試しください。"),
+        "no-record": ("そのパートナー地域の記録はありません",
+                      "{who} には、こちらで表示している {partner} の記録がありません。"),
         "bad-character": ("保存できない文字が含まれています",
                           "{field} に NUL 文字（U+0000）が含まれています。取り除いてもう一度お試しください。"),
         "rate-limited": ("試行回数が多すぎます",

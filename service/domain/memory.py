@@ -244,6 +244,14 @@ class MemoryState(Projections):
     def claim_lines(self, claim_id: str) -> list[tuple[str, int, str, int]]:
         return list(self._lines.get(claim_id, ()))
 
+    def record_claims(self, member: str) -> list[tuple[str, int, str]]:
+        # a scan of the recognitions: asked once per RecordSummary entry, which are rare
+        claims = self.rows[t.claims]
+        ids = sorted({r["claim"] for r in self.rows[t.recognitions].values()
+                      if r["member"] == member})
+        return [(i, int(claims[(i,)]["occurred_at"]), str(claims[(i,)]["status"]))
+                for i in ids]
+
     def member_points(self) -> list[tuple[str, int, int]]:
         return [(r["address"], r["points"], r["level"]) for r in self.rows[t.members].values()]
 

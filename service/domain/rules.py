@@ -673,6 +673,22 @@ def check_partnership_end(c: Check, m: dict[str, Any]) -> None:
         raise DomainError("reason-required", action="partnership end")
 
 
+def check_record_link(c: Check, m: dict[str, Any]) -> None:
+    """A member consents that her record travels to, or shows here from, an active
+    partner region (issue 16); withdrawing (``shown`` false) needs no active partner."""
+    need_member(c, m["member"])
+    row = c.state.one(t.partners, partner=m["partner"])
+    if m["shown"] and (row is None or not row["active"]):
+        raise DomainError("not-allowed", reason=f"{m['partner']!r:.80} is not a partner "
+                          "region, so no record travels to or from it.")
+    if int(m["partnerMember"], 16) == 0:
+        raise DomainError("bad-message", reason="partnerMember must be the member's "
+                          "address in the partner region, not the zero address.")
+    if not m["shown"] and c.state.one(t.record_links, member=m["member"],
+                                      partner=m["partner"]) is None:
+        raise DomainError("not-allowed", reason="There is no consent to withdraw.")
+
+
 def check_service(c: Check, m: dict[str, Any]) -> None:
     """Service-written types are made by the service itself, never submitted."""
     raise DomainError("not-allowed", reason="Only the service writes this kind of entry.")
@@ -712,5 +728,6 @@ CHECKS: dict[str, Callable[[Check, dict[str, Any]], None]] = {
     "Cancellation": check_cancellation,
     "Partnership": check_partnership,
     "PartnershipEnd": check_partnership_end,
+    "RecordLink": check_record_link,
 }
 """Member- and admin-signed types a client may submit, with their rules."""

@@ -172,6 +172,11 @@ class Projections(ABC):
     def details_claimant(self, details_hash: str) -> str | None:
         """The contributor of the first claim that names these private details."""
 
+    @abstractmethod
+    def record_claims(self, member: str) -> list[tuple[str, int, str]]:
+        """The claims with a recognition of ``member``: ``(claim, occurredAt, status)``,
+        by claim id."""
+
     # -- points ---------------------------------------------------------------------------
 
     @abstractmethod
@@ -318,6 +323,16 @@ class State(Projections):
             select(m.address, m.points, m.level).where(m.region == self.region)
         ).all()
         return [(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    def record_claims(self, member: str) -> list[tuple[str, int, str]]:
+        self.flush(t.recognitions)
+        self.flush(t.claims)
+        c, r = t.claims.c, t.recognitions.c
+        rows = self.conn.execute(
+            select(c.id, c.occurred_at, c.status).distinct()
+            .join(t.recognitions, (r.region == c.region) & (r.claim == c.id))
+            .where(c.region == self.region, r.member == member).order_by(c.id)).all()
+        return [(str(a), int(b), str(s)) for a, b, s in rows]
 
     def details_claimant(self, details_hash: str) -> str | None:
         c = t.claims.c

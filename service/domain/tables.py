@@ -371,6 +371,18 @@ partners = Table(
     Column("time", BigInteger, nullable=False),
 )
 
+record_links = Table(  # RecordLink entries (issue 16): the latest of each member and partner
+    "svc_record_links", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),
+    Column("partner", String(64), primary_key=True),  # the partner's log origin
+    Column("partner_member", ADDR, nullable=False),
+    Column("shown", Boolean, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("time", BigInteger, nullable=False),
+    Column("summary_seq", BigInteger, nullable=True),  # the RecordSummary that followed
+)
+
 heads = Table(
     "svc_heads", metadata,
     Column("region", REGION, primary_key=True),
@@ -381,11 +393,28 @@ PROJECTIONS = (
     heads, members, roles, nonces, claims, claim_people, reviews, endorsements, quests, policies,
     points, recognitions, badges, erasures, invitations, custody, recoveries,
     signups, checkins, perks, redemptions, balances,
-    proposals, electorate, votes, ballots, partners,
+    proposals, electorate, votes, ballots, partners, record_links,
 )
 """Every table rebuilt from the log; each has a ``region`` column."""
 
 # -- operational state, not on the log -------------------------------------------------
+
+partner_records = Table(  # a member's record in a partner region, verified (issue 16)
+    "svc_partner_records", metadata,
+    Column("region", REGION, primary_key=True),
+    Column("member", ADDR, primary_key=True),  # her address here
+    Column("partner", String(64), primary_key=True),  # the partner's log origin
+    Column("partner_member", ADDR, nullable=False),  # her address there
+    Column("size", BigInteger, nullable=False),  # the partner's cosigned tree
+    Column("root", HASH, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("recognised", Integer, nullable=False),
+    Column("points", BigInteger, nullable=False),
+    Column("joined_at", BigInteger, nullable=False),  # her Join there
+    Column("months", Text, nullable=False),  # JSON list of YYYY-MM she was active there
+    Column("receipt", Text, nullable=False),  # the record receipt verified
+    Column("verified_at", BigInteger, nullable=False),
+)
 
 accounts = Table(
     "svc_accounts", metadata,

@@ -16,10 +16,14 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
 from ledger.chain_fake import FakeChainClient
+from ledger.cosignature import Cosigner, format_cosigner_vkey
+from ledger.note import new_signer_keys
 from service.accounts import code_hash
 from service.api.app import create_app
+from service.domain import tables as t
 from service.domain.details import details_hash
 from tests.integration.service_fixtures import PHOTO, ZERO32, Person, World, database, world
 
@@ -187,6 +191,22 @@ def seed(s: Seeded) -> None:
     svc.domain.service_append(w.region, "Anchor", {
         "chainId": 1337, "contract": "0x" + "11" * 20, "txHash": "0x" + "22" * 32,
         "blockNumber": 7, "size": size, "root": "0x" + "33" * 32})
+    # A partner region (issue 16) and alice's consent that her record travels there,
+    # with the partner witness's cosignature on the checkpoint that covers it.
+    partner_cosigner = Cosigner("kakawari/tabayama/witness", bytes(range(32)))
+    submit(admin, "Partnership", partner="kakawari/tabayama", partnerName="丹波山村",
+           logKey=new_signer_keys("kakawari/tabayama", bytes(range(32)))[1],
+           witnessKey=format_cosigner_vkey(partner_cosigner.verifier),
+           url="https://tabayama.example/logs/tabayama")
+    submit(alice, "RecordLink", partner="kakawari/tabayama", partnerMember=bob.address,
+           shown=True)
+    cp = w.regions.store.latest_checkpoint(f"kakawari/{w.region}")
+    assert cp is not None
+    body = cp.note[: cp.note.index("\n\n") + 1]
+    with svc.engine.begin() as conn:
+        conn.execute(insert(t.cosignatures).values(
+            region=w.region, witness=partner_cosigner.name, size=cp.size,
+            line=partner_cosigner.cosign(body, now), timestamp=now))
     s.tokens = [alice_token, svc.auth.new_session(admin.address)[0], managed_token,
                 svc.auth.new_session(carol.address)[0]]
     s.size = w.regions.store.log_info(f"kakawari/{w.region}").size

@@ -185,6 +185,8 @@ def test_response_models_pass_the_json_through_exactly(seeded: Seeded,
         ("/v1/regions/{region}/notices", {}, alice), ("/v1/regions/{region}/notices", {}, managed),
         ("/v1/regions/{region}/contact", {}, alice),
         ("/v1/regions/{region}/partners", {}, None),
+        ("/v1/regions/{region}/members/{address}/record",
+         {"address": s.members[1], "partner": "kakawari/tabayama"}, None),
     ]
     calls += [(f"/v1/regions/{{region}}/members/{{address}}{tail}", {"address": a}, None)
               for a in s.members for tail in ("", "/points", "/budget")]

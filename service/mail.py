@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, select, update
 
@@ -37,6 +38,7 @@ _FOOTER = {"ja": "\nこのメールは、かかわりでお知らせの受け取
                  "\n止めるときは、アプリの「お知らせ」でメールアドレスを消してください。\n",
            "en": "\nYou get this because you asked Kakawari to e-mail your notices."
                  "\nTo stop, remove your address under Notices in the app.\n"}
+_LINK = {"ja": "\nアプリで見る：{link}\n", "en": "\nSee them in the app: {link}\n"}
 _LINES: dict[str, dict[str, str]] = {
     "approved": {"ja": "・「{title}」が承認されました（{points} ポイント）",
                  "en": "- \"{title}\" was approved ({points} points)"},
@@ -54,9 +56,19 @@ _LINES: dict[str, dict[str, str]] = {
 }
 
 
+def notices_link(origins: list[str], region: str) -> str | None:
+    """Where a member reads her notices in the app: the notices page of ``region`` at
+    the first public origin (``KAKAWARI_PUBLIC_ORIGINS``); None when none is configured
+    (a development server knows no address its members could open)."""
+    if not origins:
+        return None
+    return f"{origins[0].rstrip('/')}/#/notices?region={quote(region, safe='')}"
+
+
 def compose(notes: list[dict[str, Any]], *, lang: str, name: str, region_name: str,
-            sender: str, to: str) -> EmailMessage:
-    """One e-mail with ``notes`` (oldest first) in ``lang`` (``ja`` or ``en``)."""
+            sender: str, to: str, link: str | None = None) -> EmailMessage:
+    """One e-mail with ``notes`` (oldest first) in ``lang`` (``ja`` or ``en``), and
+    ``link`` back to the app when there is one."""
     lang = lang if lang in ("ja", "en") else "ja"
     msg = EmailMessage()
     msg["Subject"] = _SUBJECT[lang].format(region=region_name, n=len(notes))
@@ -67,6 +79,8 @@ def compose(notes: list[dict[str, Any]], *, lang: str, name: str, region_name: s
         fields = {"title": "", "points": "", "reason": "", "byName": "", "amount": "",
                   "note": "", **{k: v for k, v in n.items() if v is not None}}
         lines.append(_LINES[n["kind"]][lang].format(**fields))
+    if link:
+        lines.append(_LINK[lang].format(link=link))
     lines.append(_FOOTER[lang])
     msg.set_content("\n".join(lines))
     return msg
@@ -134,7 +148,8 @@ class Mailer:
                 continue  # another process is sending these
             msg = compose(notes, lang=row.lang, name=row.display_name,
                           region_name=self.region_name(row.region),
-                          sender=self.settings.smtp_from, to=row.email)
+                          sender=self.settings.smtp_from, to=row.email,
+                          link=notices_link(self.settings.public_origins, row.region))
             try:
                 self._send(msg)
                 sent += 1

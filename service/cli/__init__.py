@@ -49,6 +49,7 @@ LAZY_COMMANDS = {
         ("review", "review"), ("endorse", "endorse"),
         ("role", "role"), ("policy", "policy"), ("revoke", "revoke"),
         ("reinstate", "reinstate"), ("invite", "invite"), ("uninvite", "uninvite"),
+        ("recover", "recover"),
         ("erase", "erase"),
         ("member", "member"))},
     # the quest group lives in .client; .quests adds issue 14's subcommands to it

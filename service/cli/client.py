@@ -14,6 +14,7 @@ import base64
 import json
 import mimetypes
 import os
+import re
 import secrets
 import sys
 import time
@@ -349,6 +350,63 @@ def uninvite(c: Client, code: str, reason: str) -> None:
 
     _receipt(c.submit("/invitation-revocations", "InvitationRevocation",
                       {"admin": c.address, "codeHash": code_hash(code), "reason": reason}))
+
+
+@click.command()
+@click.argument("member_id", metavar="MEMBER")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 30),
+              help="How long the code works.")
+@click.option("--qr", "qr_file", type=click.Path(dir_okay=False),
+              help="Also write the link that carries the code as a QR code (.svg or .png).")
+@client_options()
+def recover(c: Client, member_id: str, days: int, qr_file: str | None) -> None:
+    """Issue a recovery code for a member without a wallet who lost her passphrase
+    (admins): MEMBER is her member number (AMA-0042) or address. The same signed
+    Recovery entry as the web app's admin page: her old passphrase stops working and her
+    sign-ins end; with the code she chooses a new one (same key, same history). Prints
+    the code and the link that carries it."""
+    from ..cards import card_link
+    from ..codes import code_hash, new_code
+
+    address = _member_address(c, member_id)
+    code = new_code()
+    _receipt(c.submit("/recoveries", "Recovery", {
+        "admin": c.address, "member": address, "codeHash": code_hash(code),
+        "expiresAt": int(time.time()) + days * 86400}))
+    link = card_link(c.server, "recovery", c.region, code)
+    if qr_file:
+        import segno
+
+        segno.make(link, error="m").save(qr_file, scale=8, border=4)
+    click.echo(code)
+    click.echo(link)
+
+
+def _member_address(c: Client, text: str) -> str:
+    """The address a member number (``AMA-0042``, any case, full-width too) or an
+    address names in the client's region."""
+    from ..domain.numbers import member_number, parse_member_number
+
+    if re.fullmatch(r"0x[0-9a-fA-F]{40}", text.strip()):
+        return text.strip().lower()
+    number = parse_member_number(c.region, text)
+    if number is None:
+        raise click.UsageError(f"{text!r} is neither a member number (like "
+                               f"{member_number(c.region, 42)}) nor an address")
+    wanted = member_number(c.region, number)
+    offset = 0
+    while True:
+        page = c.request("GET", f"/v1/regions/{c.region}/members",
+                         params={"offset": offset, "limit": 500})
+        for m in page["items"]:
+            if m["number"] == wanted:
+                return str(m["address"])
+        offset += len(page["items"])
+        if not page["items"] or offset >= page["total"]:
+            from .base import fail
+
+            fail(f"no member {wanted} in region {c.region}")
+            raise AssertionError  # fail() exits
 
 
 @click.command()

@@ -347,7 +347,8 @@ def test_a_member_without_a_wallet_on_a_phone(actors: Any, server: Server,
         assert "audit" not in routes and "admin" not in routes and "review" not in routes
         assert {"", "claim", "mine", "notices", "endorse", "quests", "points",
                 "connections"} <= set(routes), routes
-        for route in [*routes, "menu", f"mine?new={claim_id}", f"certificate?claim={claim_id}"]:
+        for route in [*routes, "menu", f"mine?new={claim_id}", f"certificate?claim={claim_id}",
+                      "notices?region=ama"]:  # the link in a notice e-mail
             open_page(hana, server, route)
             where = f"#/{route}"
             check_words(hana, where, lang)

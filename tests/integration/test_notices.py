@@ -18,7 +18,7 @@ from eth_account import Account
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
-from service.mail import compose
+from service.mail import compose, notices_link
 from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import ZERO32, Person, database, world
 from tests.integration.test_api import Api, grant, setup_people
@@ -159,6 +159,8 @@ def test_notices_and_their_emails(mailing_api: Api, smtp: tuple[Inbox, int]) -> 
     assert "Person 2 さんから「海岸清掃」にありがとう（2）：おつかれさま！" in text
     assert "「海岸清掃」が承認されました（20 ポイント）" in text
     assert "港の花壇づくり" in text
+    # and a link back to her notices in the app, at the server's public origin
+    assert "アプリで見る：http://kakawari.test/#/notices?region=ama" in text
     mails = inbox.wait_for(address)
     assert all("office@ama.example" in m["From"] for m in mails)
     assert "【かかわり】" in mails[0]["Subject"]
@@ -196,6 +198,13 @@ def test_notice_email_in_english_lists_every_kind() -> None:
                      "Reason: private (Vera)", "Bob thanked you for \"Dune walk\" (2): Thanks!",
                      "New quest: \"Harbour flowers\" (+10 bonus points)"):
         assert fragment in body
+    # a server that knows no public address has no link to give
+    assert notices_link([], "ama") is None and "http" not in body
+    link = notices_link(["https://kakawari.example.jp/", "https://other.example"], "ama")
+    assert link == "https://kakawari.example.jp/#/notices?region=ama"
+    linked = compose(notes, lang="en", name="Alice", region_name="Ama", sender="a@b.jp",
+                     to="alice@example.jp", link=link).get_content()
+    assert f"See them in the app: {link}" in linked
 
 
 def test_certificate_qr_is_an_svg_of_the_receipt_check(mailing_api: Api) -> None:

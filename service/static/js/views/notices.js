@@ -4,7 +4,7 @@
 import { t, lang } from '../i18n.js';
 import { get, post, put, request, R } from '../api.js';
 import { h, card, chip, field, errorBox, busy, toast, fmtDate, emptyState, clearErrors, setFieldError } from '../ui.js';
-import { state } from '../state.js';
+import { state, chooseRegion } from '../state.js';
 import { report } from './home.js';
 
 const ICON = { approved: '✓', rejected: '✗', thanked: '♡', confirm: '？', quest: '★', signup: '＋' };
@@ -29,7 +29,14 @@ function link(n) {
   return '#/mine';
 }
 
-export async function viewNotices(root, _params, app) {
+export async function viewNotices(root, params, app) {
+  // the link in a notice e-mail names its region
+  const wanted = params.get('region');
+  if (wanted && wanted !== state.region && state.regions.some((r) => r.region === wanted)) {
+    chooseRegion(wanted);
+    await app.refresh();
+    return;
+  }
   const list = await get(`${R(state.region)}/notices?limit=100`);
   root.append(h('h1', t('notices.title')));
   if (!list.items.length) root.append(emptyState(t('notices.empty')));

@@ -189,54 +189,107 @@ def greedy(costs: Sequence[int], budget: int, ballots: Sequence[Ballot],
     return out
 
 
-def _mes_once(costs: Sequence[int], voters: list[tuple[int, frozenset[int]]],
-              endowment: Any, candidates: list[int]) -> list[int]:
+Affine = tuple[Any, Any]
+"""``(a, b)``: the value ``a + b·e`` at endowment ``e`` (exact rationals)."""
+
+
+def _mes_run(costs: Sequence[int], voters: list[tuple[int, frozenset[int]]],
+             supporters: dict[int, list[int]], endowment: Any, candidates: list[int],
+             ) -> tuple[list[int], Any]:
     """One run of the Method of Equal Shares with cost utilities: every unit of power
     starts with ``endowment``; repeatedly fund the affordable project whose supporters
     pay the least per unit of its cost (ties: listed first), each paying an equal share
-    or all they have left."""
-    balance = [endowment] * len(voters)
-    supporters = {p: [v for v, (_, ballot) in enumerate(voters) if p in ballot]
-                  for p in candidates}
-    # a project's price per unit of cost only rises as balances fall: the last one
-    # computed is a lower bound, and projects whose bound is already worse than the
-    # best found this round need no recomputation (as pabutools does)
-    bound = {p: mpq(1, sum(voters[v][0] for v in supporters[p])) for p in candidates}
+    or all they have left.
+
+    Returns what it funds, in order, and ``limit``: every endowment from ``endowment``
+    up to (not including) ``limit`` makes exactly the same run (``None``: no bound was
+    found). The completion needs many runs at endowments a small step apart, and most
+    of them decide as the one before: this is what lets it skip them.
+
+    How: every balance is an affine function ``a + b·e`` of the endowment ``e`` as long
+    as each decision of the run stays the same — which projects are affordable, which
+    supporters pay all they have left, which project is cheapest per unit of cost — and
+    each decision is a comparison of two such functions, true at ``endowment``. The
+    first endowment above it where one of them could turn is ``limit``. Supporters who
+    backed the same funded projects have the same balance: they are counted as one
+    class, so a round costs a pass over the ballots and a few rational operations per
+    class, however many voters.
+    """
+    e0 = endowment
+    limit: Any = None
+
+    def keep(da: Any, db: Any) -> None:
+        """``da + db·e`` is ≥ 0 at ``e0`` (> 0 where it must stay strictly positive):
+        lower ``limit`` to where it reaches 0, if it falls. (Stopping at the root
+        also for a weak inequality is merely cautious.)"""
+        nonlocal limit
+        if db < 0:
+            root = -da / db
+            if limit is None or root < limit:
+                limit = root
+
+    klass = [0] * len(voters)
+    balance: list[Affine] = [(mpq(0), mpq(1))]  # class -> balance; class 0: all of e
+    alive = list(candidates)
     funded: list[int] = []
     while True:
-        best: tuple[Any, int, Any] | None = None  # (rho, project, share)
-        for p in sorted(bound, key=lambda p: (bound[p], p)):
-            if best is not None and bound[p] > best[0]:
-                break
-            backers = supporters[p]
+        rated = []  # (rho at e0, project, rho, share, capped classes)
+        still = []
+        for p in alive:
+            weights: dict[int, int] = {}
+            for v in supporters[p]:
+                c = klass[v]
+                weights[c] = weights.get(c, 0) + voters[v][0]
             cost = costs[p]
-            if sum(voters[v][0] * balance[v] for v in backers) < cost:
-                del bound[p]  # balances only fall: never affordable again
+            ta = sum(w * balance[c][0] for c, w in weights.items())
+            tb = sum(w * balance[c][1] for c, w in weights.items())
+            if ta + tb * e0 < cost:
+                keep(cost - ta, -tb)  # stays unaffordable; balances only fall: for good
                 continue
-            share = _share(cost, sorted((balance[v], voters[v][0]) for v in backers))
-            rho = bound[p] = share / cost
-            if best is None or (rho, p) < (best[0], best[1]):
-                best = (rho, p, share)
-        if best is None:
-            return funded
-        _, p, share = best
+            keep(ta - cost, tb)  # stays affordable
+            still.append(p)
+            # the share: the least q with Σ power·min(balance, q) = cost; supporters with
+            # less than q pay all they have (capped)
+            order = sorted(weights.items(), key=lambda cw: balance[cw[0]][0] +
+                           balance[cw[0]][1] * e0)
+            paid_a, paid_b, weight = mpq(0), mpq(0), sum(weights.values())
+            capped: set[int] = set()
+            for c, w in order:
+                qa, qb = (cost - paid_a) / weight, -paid_b / weight
+                ba, bb = balance[c]
+                if qa + qb * e0 <= ba + bb * e0:
+                    break
+                capped.add(c)
+                paid_a, paid_b, weight = paid_a + w * ba, paid_b + w * bb, weight - w
+            else:
+                raise AssertionError("the supporters could not afford the project")
+            for c in weights:
+                ba, bb = balance[c]
+                if c in capped:
+                    keep(qa - ba, qb - bb)
+                else:
+                    keep(ba - qa, bb - qb)
+            ra, rb = qa / cost, qb / cost
+            rated.append((ra + rb * e0, p, (ra, rb), (qa, qb), capped))
+        alive = still
+        if not rated:
+            return funded, limit
+        best = min(rated, key=lambda r: (r[0], r[1]))
+        _, p, (ra, rb), (qa, qb), capped = best
+        for other in rated:
+            if other is not best:
+                keep(other[2][0] - ra, other[2][1] - rb)  # stays the dearer (or tied, later)
         funded.append(p)
-        del bound[p]
+        alive.remove(p)
+        moved: dict[int, int] = {}
         for v in supporters[p]:
-            balance[v] -= min(balance[v], share)
-
-
-def _share(cost: int, backers: list[tuple[Any, int]]) -> Any:
-    """The least payment ``q`` per unit of power with ``Σ power·min(balance, q) = cost``
-    (``backers``: ``(balance, power)`` by ascending balance; they can afford ``cost``)."""
-    paid, weight = mpq(0), sum(w for _, w in backers)
-    for balance, w in backers:
-        q = (cost - paid) / weight
-        if q <= balance:
-            return q
-        paid += w * balance
-        weight -= w
-    raise AssertionError("the backers could not afford the project")
+            c = klass[v]
+            n = moved.get(c)
+            if n is None:
+                n = moved[c] = len(balance)
+                ba, bb = balance[c]
+                balance.append((mpq(0), mpq(0)) if c in capped else (ba - qa, bb - qb))
+            klass[v] = n
 
 
 def equal_shares(costs: Sequence[int], budget: int, ballots: Sequence[Ballot],
@@ -268,17 +321,23 @@ def equal_shares(costs: Sequence[int], budget: int, ballots: Sequence[Ballot],
     if power == 0:
         return [], []
     supported = sorted({p for _, ballot in voters for p in ballot})
+    supporters = {p: [v for v, (_, ballot) in enumerate(voters) if p in ballot]
+                  for p in supported}
     first = mpq(budget, power)
     step = first / 100 if first > 0 else mpq(1)
     endowment = first
-    outcome = _mes_once(costs, voters, endowment, supported)
+    outcome, limit = _mes_run(costs, voters, supporters, endowment, supported)
     mes = list(outcome)
     while True:
         spent = sum(costs[p] for p in outcome)
         if all(p in outcome or spent + costs[p] > budget for p in supported):
             break  # exhaustive
         endowment += step
-        bigger = _mes_once(costs, voters, endowment, supported)
+        if limit is not None and endowment < limit:
+            # every step below the limit runs as the last one did (the same outcome, which
+            # fits and is not exhaustive): go straight to the first step at or above it
+            endowment += -((endowment - limit) // step) * step
+        bigger, limit = _mes_run(costs, voters, supporters, endowment, supported)
         if sum(costs[p] for p in bigger) > budget:
             break
         outcome = bigger

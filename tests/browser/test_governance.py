@@ -1,7 +1,8 @@
 """話し合い・投票 in headless Chromium: a managed member (invitation code, no wallet) votes
 on a phone in Japanese — one tap for a for / against proposal, tap in order for a
-ranked one — and changes their mind; the admin, with a wallet, reads a decided
-result (bars, instant-runoff rounds, health) and the running count.
+ranked one, ticks projects of a budget against its running total — and changes their
+mind; the admin, with a wallet, reads a decided result (bars, instant-runoff rounds,
+health) and the running count, and cancels a proposal with a reason members then read.
 
 A proposal that is already decided needs a past: the region's first days (members,
 an invitation, a ranked proposal, its votes and its decision) are written with a clock
@@ -167,3 +168,98 @@ def test_a_managed_member_votes_on_a_phone_and_the_admin_reads_the_result(
     health = ap.locator("[data-testid=decision-health]").inner_text()
     assert "夏祭りの会場" in health and "83.33%" in health  # 5 of 6 eligible voted
     admin.check_clean()
+
+
+def invite(server: Server, code: str) -> None:
+    admin = Person("ama", key=ADMIN_KEY)
+    body = admin.body("Invitation", codeHash="0x" + hashlib.sha256(code.encode()).hexdigest(),
+                      expiresAt=int(time.time()) + 30 * DAY)
+    r = httpx.post(f"{server.url}/v1/regions/ama/invitations", json=body, timeout=30)
+    assert r.status_code == 201, r.text
+
+
+def test_a_budget_ballot_keeps_a_running_total_and_an_admin_cancels_with_a_reason(
+        actors: Any, server: Server) -> None:
+    invite(server, "HAMA-AMA2-2026")
+    haruko: Actor = actors("haruko", locale="ja-JP", viewport=(390, 844))
+    hp = haruko.page
+    open_view(haruko, server, "signin")
+    redeem = hp.locator("form[data-form=redeem]")
+    redeem.get_by_label("招待コード").fill("HAMA-AMA2-2026")
+    redeem.get_by_label("お名前（ほかの人に表示されます）").fill("山田 春子")
+    redeem.get_by_label("合言葉（パスフレーズ）").fill("hama no kaze ga fuku")
+    redeem.get_by_role("button", name="このコードで参加する").click()
+    hp.wait_for_selector("text=こんにちは、山田 春子 さん")
+
+    budget = propose(server, title="地域の予算の使い道", text="予算 100 万円の使い道を決めます。",
+                     method="budget", choices=["防犯灯", "ベンチ", "花壇"],
+                     costs=[600_000, 300_000, 200_000], budget=1_000_000)
+    doomed = propose(server, title="古い掲示板を撤去する", text="掲示板を撤去しますか。",
+                     method="for-against", choices=[])
+
+    open_view(haruko, server, f"decide?id={budget}")
+    form = hp.locator("form[data-form=vote]")
+    total = form.locator("[data-testid=running-total]")
+    send = form.get_by_role("button", name="この内容で投票する")
+    assert total.inner_text() == "合計 0（予算 1,000,000）"
+    form.get_by_label("防犯灯").check()
+    form.get_by_label("ベンチ").check()
+    assert total.inner_text() == "合計 900,000（予算 1,000,000）" and send.is_enabled()
+    form.get_by_label("花壇").check()  # 1,100,000: over the budget, can't be sent
+    assert total.inner_text() == "合計 1,100,000（予算 1,000,000）"
+    assert "over" in (total.get_attribute("class") or "") and send.is_disabled()
+    assert form.locator("[data-testid=over-budget]").inner_text() == \
+        "予算を 100,000 超えています。どれかのチェックを外すと投票できます。"
+    haruko.shot("decide-06-budget-over-ja-phone")
+    form.get_by_label("ベンチ").uncheck()
+    assert total.inner_text() == "合計 800,000（予算 1,000,000）" and send.is_enabled()
+    assert form.locator("[data-testid=over-budget]").is_hidden()
+    send.click()
+    sign(haruko, {"ballot": "防犯灯、花壇", "proposal": "地域の予算の使い道"})
+    hp.wait_for_selector("text=いまのあなたの票：防犯灯、花壇")
+    wait_rendered(haruko, "decide")
+    # her ballot is ticked again when she comes back, with its total
+    assert form.get_by_label("防犯灯").is_checked() and form.get_by_label("花壇").is_checked()
+    assert form.locator("[data-testid=running-total]").inner_text() == \
+        "合計 800,000（予算 1,000,000）"
+    haruko.shot("decide-07-budget-voted-ja-phone")
+    haruko.check_clean()
+    shown = server.get(f"/v1/regions/ama/proposals/{budget}")
+    assert shown["myBallot"] is None and shown["result"]["totals"] == [1, 0, 1]
+
+    # -- the admin cancels the other proposal: a reason is required, and shown ----------
+    admin: Actor = actors("admin", key=ADMIN_KEY)
+    ap = admin.page
+    open_view(admin, server, "signin")
+    ap.get_by_role("button", name="Sign in with wallet").click()
+    ap.wait_for_selector("[data-view=home][data-rendered=true]")
+    settle(admin)
+    open_view(admin, server, f"decide?id={doomed}")
+    cancel = ap.get_by_role("button", name="Cancel this proposal (admin)")
+    cancel.click()  # no reason yet: refused before anything is signed
+    error = ap.locator("form[data-form=cancellation] .field-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == "Please give a reason: every member will read it."
+    assert ap.locator("#dialog").is_hidden()
+    # she proposed it and nobody voted yet: she could also withdraw it, a form of its own
+    assert ap.get_by_label("Why you withdraw it (optional)").count() == 1
+    ap.get_by_label("Why it is cancelled").fill("掲示板の件は次の総会で話し合います")
+    cancel.click()
+    sign(admin, {"reason": "掲示板の件は次の総会で話し合います"})
+    wait_rendered(admin, "decide")
+    ap.wait_for_selector("text=Ended: 掲示板の件は次の総会で話し合います")
+    assert "Cancelled" in ap.locator("main").inner_text()
+    assert ap.locator("form[data-form=vote]").count() == 0
+    admin.shot("decide-08-cancelled-admin")
+    admin.check_clean()
+    assert server.get(f"/v1/regions/ama/proposals/{doomed}")["status"] == "cancelled"
+
+    # Haruko reads it among the closed proposals, in Japanese, with the reason
+    open_view(haruko, server, "decide")
+    closed = hp.locator(f"article[data-proposal='{doomed}']")
+    assert "中止" in closed.inner_text()
+    closed.locator("h3 a").click()
+    wait_rendered(haruko, "decide")
+    assert "終了の理由：掲示板の件は次の総会で話し合います" in hp.inner_text("main")
+    assert hp.locator("form[data-form=vote]").count() == 0
+    haruko.check_clean()

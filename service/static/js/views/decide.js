@@ -3,7 +3,7 @@
 // instant-runoff rounds. Managed members vote exactly as wallet users do (act()).
 import { t } from '../i18n.js';
 import { get, R } from '../api.js';
-import { h, card, errorBox, busy, toast, chip, fmtDateTime, fmtNum, emptyState, field } from '../ui.js';
+import { h, card, errorBox, busy, toast, chip, fmtDateTime, fmtNum, emptyState, field, clearErrors, setFieldError } from '../ui.js';
 import { state, nameOf, hasRole, policy } from '../state.js';
 import { act } from '../signer.js';
 import { report } from './home.js';
@@ -114,7 +114,8 @@ function ballotCard(p, app) {
     const reset = h('button', { type: 'button', class: 'secondary', onclick: () => { picked = []; redraw(); } }, t('decide.clear'));
     form.append(...buttons, h('p', { class: 'muted small' }, t('decide.yourOrder')), order, reset);
   } else {
-    const total = h('p', { class: 'budget', 'data-testid': 'running-total' });
+    const total = h('p', { class: 'budget', 'data-testid': 'running-total', 'aria-live': 'polite' });
+    const over = h('p', { class: 'field-error', 'data-testid': 'over-budget', hidden: true });
     const boxes = [];
     const redraw = () => {
       picked = boxes.map((c, i) => (c.checked ? i : -1)).filter((i) => i >= 0);
@@ -122,6 +123,9 @@ function ballotCard(p, app) {
       const sum = picked.reduce((a, i) => a + p.costs[i], 0);
       total.textContent = t('decide.total', { sum: fmtNum(sum), budget: fmtNum(p.budget) });
       total.classList.toggle('over', sum > p.budget);
+      // why the button can't be pressed, in plain words
+      over.textContent = sum > p.budget ? t('decide.over', { n: fmtNum(sum - p.budget) }) : '';
+      over.hidden = sum <= p.budget;
       submit.disabled = sum > p.budget;
     };
     for (let i = 0; i < n; i += 1) {
@@ -129,7 +133,7 @@ function ballotCard(p, app) {
       boxes.push(c);
       form.append(h('label', { class: 'choice check' }, c, ' ', label(p, i), p.method === 'budget' ? h('span', { class: 'muted' }, ` ${fmtNum(p.costs[i])}`) : null));
     }
-    if (p.method === 'budget') form.append(total);
+    if (p.method === 'budget') form.append(total, over);
     redraw();
   }
   form.append(box, h('div', { class: 'actions' }, submit));
@@ -181,9 +185,13 @@ function endCard(p, type, app) {
   const reason = h('input', { type: 'text', maxlength: 500 });
   const box = errorBox();
   const button = h('button', { type: 'submit', class: 'secondary' }, t('decide.end.' + type));
-  const form = h('form', { class: 'stack', novalidate: true }, field(t('f.reason'), reason, { name: 'reason' }), box, h('div', { class: 'actions' }, button));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': type.toLowerCase() }, field(t('decide.reason.' + type), reason, { name: 'reason' }), box, h('div', { class: 'actions' }, button));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    clearErrors(form);
+    // a cancellation needs a reason (the service refuses one without): say so before
+    // anyone is asked to sign it
+    if (type === 'Cancellation' && !reason.value.trim()) { setFieldError(form, 'reason', t('decide.reasonNeeded')); reason.focus(); return; }
     await busy(button, async () => {
       try {
         await act(type, { proposal: p.id, reason: reason.value.trim() }, { proposalTitle: p.title });

@@ -417,3 +417,27 @@ def test_a_voters_receipt_refuses_a_decision_that_left_her_vote_out(w: World) ->
     with pytest.raises(VerificationError, match="her vote was not counted") as info:
         verify_receipt(receipt)
     assert info.value.seq == seq
+
+
+def test_hidden_totals_stay_hidden_until_closing(w: World) -> None:
+    from service.domain.proposals import proposal_detail
+
+    alice, bob = join(w, "花子", "Bob")
+    pid = proposal(w, w.admin, "single", choices=["海", "山"], hideTotals=True)
+    vote(w, alice, pid, 1)
+    vote(w, bob, pid, 1)
+
+    def shown(**kw: Any) -> dict[str, Any]:
+        with w.regions.store.engine.connect() as conn:  # type: ignore[attr-defined]
+            return proposal_detail(conn, w.region, pid, now(w), **kw)
+
+    before = shown(voter=alice.address)
+    assert before["result"] is None and before["provisional"]
+    assert before["participation"] == {"voters": 2, "power": 2, "votes": 2}  # how many, only
+    assert before["myBallot"] == [1]  # her own ballot, to her
+    assert shown(admin=True)["result"] is None  # not even to an admin
+    advance(w, 2 * DAY)
+    w.domain.decide_due(w.region)
+    after = shown()
+    assert not after["provisional"] and after["result"]["totals"] == [0, 2]
+    assert after["result"]["winners"] == [1] and after["health"]["nakamoto"] == 2

@@ -426,13 +426,17 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _with_problem_schema(app: FastAPI) -> None:
-    """Add the ``Problem`` component that :data:`PROBLEM_RESPONSES` refer to."""
+    """Add the ``Problem`` component that :data:`PROBLEM_RESPONSES` refer to, and the
+    links from collections to their items (:mod:`.links`)."""
+    from .links import add_links
+
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             doc = build()
             doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            add_links(doc)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

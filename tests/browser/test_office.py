@@ -98,8 +98,8 @@ def english_left(page: Any, written: list[str]) -> list[str]:
 
 
 ADMIN_PAGES = ["admin?tab=kpi", "admin?tab=members", "admin?tab=claims", "admin?tab=quests",
-               "admin?tab=policy", "admin?tab=roles", "admin?tab=invites", "admin?tab=anchor",
-               "review", "", "quests", "points", "audit", "connections"]
+               "admin?tab=perks", "admin?tab=policy", "admin?tab=roles", "admin?tab=invites",
+               "admin?tab=anchor", "review", "", "quests", "points", "audit", "connections"]
 
 
 def test_the_office_in_japanese(actors: Any, office: Server) -> None:

@@ -426,6 +426,14 @@ def _join_office(server: Server) -> Person:
     return admin
 
 
+def _answer(status: int, problem: dict[str, Any]) -> Any:
+    """A route handler that answers with ``problem`` (one argument: Playwright passes
+    the request too to a handler that takes two)."""
+    body = json.dumps(problem)
+    return lambda route: route.fulfill(status=status, headers={"Retry-After": "2"},
+                                       content_type="application/problem+json", body=body)
+
+
 def test_sign_in_and_refusals_in_plain_words(actors: Any, server: Server) -> None:
     """The sign-in page as a member without a wallet sees it, and what she reads when
     something goes wrong (a wrong passphrase, the service busy, a refused record): plain
@@ -477,9 +485,7 @@ def test_sign_in_and_refusals_in_plain_words(actors: Any, server: Server) -> Non
         title, detail = DomainError("busy").text(lang)
         busy = {"type": "urn:kakawari:problem:busy", "title": title, "status": 503,
                 "detail": detail, "code": "busy"}
-        page.route("**/accounts/login", lambda r: r.fulfill(
-            status=503, headers={"Retry-After": "2"}, content_type="application/problem+json",
-            body=json.dumps(busy)))
+        page.route("**/accounts/login", _answer(503, busy))
         login.locator("[data-field=passphrase] input[name=passphrase]").fill(PASSPHRASE)
         with taro.expecting_refusal():
             login.locator("button[type=submit]").click()

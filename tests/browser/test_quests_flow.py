@@ -188,6 +188,34 @@ def test_propose_publish_sign_up_check_in_confirm_and_redeem(actors: Any, server
     admin.shot("quests-12-office-handed-over")
     [redemption] = server.get("/v1/regions/ama/redemptions")["items"]
     assert redemption["status"] == "handed-over"
+
+    # -- the office changes the perk on the admin page: more tickets, another counter ------
+    [listed] = server.get("/v1/regions/ama/perks")["items"]
+    open_view(admin, server, "admin?tab=perks")
+    fold = admin.page.locator(f"[data-perk='{listed['id']}'] details[data-edit]")
+    assert "1 of 3 redeemed" in admin.page.inner_text(f"section[data-perk='{listed['id']}']")
+    fold.locator("summary").click()
+    edit = fold.locator("form[data-form=perk-edit]")
+    assert edit.locator("[data-field=title] input").input_value() == "さざなみの湯 入浴券"
+    assert edit.locator("[data-field=cost] input").input_value() == "20"
+    edit.locator("[data-field=stock] input").fill("5")
+    edit.locator("[data-field=place] input").fill("観光協会 窓口")
+    admin.shot("quests-12b-perk-edit")
+    edit.locator("button[type=submit]").click()
+    sign(admin, {"stock": "5", "place": "観光協会 窓口"})
+    admin.page.wait_for_selector("text=Perk changed.")
+    wait_rendered(admin, "admin")
+    [changed] = server.get("/v1/regions/ama/perks")["items"]
+    assert changed["id"] == listed["id"] and changed["updatedSeq"] > listed["updatedSeq"]
+    assert (changed["title"], changed["cost"], changed["stock"], changed["place"],
+            changed["redeemed"], changed["left"]) == (
+        "さざなみの湯 入浴券", 20, 5, "観光協会 窓口", 1, 4)
+    assert changed["validUntil"] == listed["validUntil"]
+    assert "1 of 5 redeemed" in admin.page.inner_text(f"section[data-perk='{listed['id']}']")
+    open_view(volunteer, server, "perks")
+    assert "4 left" in page.inner_text("[data-list=perks]")
+    assert "観光協会 窓口" in page.inner_text("[data-list=perks]")
+    assert page.locator("[data-list=perks] details[data-edit]").count() == 0  # admins only
     # the same pages in Japanese
     page.locator("button.lang").click()
     open_view(volunteer, server, "perks")

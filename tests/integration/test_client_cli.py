@@ -33,11 +33,13 @@ def server_defaults(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def _serve(tmp_path: Path, extra: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {**{k: v for k, v in os.environ.items() if k != "KAKAWARI_SCRYPT_N"},
+    """``extra`` may name a database (``KAKAWARI_DATABASE_URL``); by default the data
+    directory's SQLite file."""
+    env = {**{k: v for k, v in os.environ.items()
+              if k not in ("KAKAWARI_SCRYPT_N", "KAKAWARI_DATABASE_URL")},
            "KAKAWARI_DATA_DIR": str(tmp_path / "data"),
            "KAKAWARI_PASSPHRASE": "server-pass", **extra,
            "KAKAWARI_KEY_PASSPHRASE": "member-pass", "KAKAWARI_REGION": "ama"}
-    env.pop("KAKAWARI_DATABASE_URL", None)
     kakawari = str(Path(sys.executable).with_name("kakawari"))
     subprocess.run([kakawari, "init", "--region", "ama", "--name", "海士町"], env=env,
                    check=True, capture_output=True)

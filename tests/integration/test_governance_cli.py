@@ -1,20 +1,34 @@
-"""``kakawari propose``, ``vote``, ``proposal show --json`` and ``proposal list`` against a
-running server: an admin proposes, members vote (and change their mind), everyone reads
-the provisional count with its instant-runoff rounds and a voter's receipt; a member
-below the level is refused in plain words."""
+"""``kakawari propose``, ``vote``, ``proposal show --json``, ``proposal list`` and
+``proposal receipt`` against a running server, on SQLite and on PostgreSQL: an admin
+proposes, members vote (and change their mind), everyone reads the provisional count
+with its instant-runoff rounds, a voter checks her receipt; a member below the level is
+refused in plain words."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from service.cli import main
-from tests.integration.test_client_cli import run, server
+from tests.integration.databases import SQL_ENGINES, database
+from tests.integration.test_client_cli import _serve, run
 
-__all__ = ["server"]
+
+@pytest.fixture(params=SQL_ENGINES)
+def server(request: pytest.FixtureRequest, tmp_path: Path,
+           ) -> Iterator[tuple[str, dict[str, str]]]:
+    with database(request.param, tmp_path) as url:
+        extra = {"KAKAWARI_SCRYPT_N": "1024"}
+        if request.param != "sqlite":
+            extra["KAKAWARI_DATABASE_URL"] = url
+        yield from _serve(tmp_path, extra)
+    # the server wrote where it was told to
+    assert (tmp_path / "data" / "kakawari.db").exists() == (request.param == "sqlite")
 
 
 def test_propose_vote_and_read_from_the_command_line(

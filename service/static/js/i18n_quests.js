@@ -153,6 +153,16 @@ export const QUEST_STRINGS = {
   'perk.where': { en: 'Where to collect', ja: '受け取る場所' },
   'perk.list': { en: 'List the perk', ja: '特典を登録' },
   'perk.listed': { en: 'Perk listed.', ja: '特典を登録しました。' },
+  'perk.name': { en: 'What it is', ja: '特典の名前' },
+  'perk.edit': { en: 'Change this perk', ja: 'この特典を変更する' },
+  'perk.save': { en: 'Save the changes', ja: '変更を保存' },
+  'perk.changed': { en: 'Perk changed.', ja: '特典を変更しました。' },
+  'perk.stockHint': { en: 'How many in all: {n} already redeemed.', ja: '全部の数です（交換済み {n}）。' },
+  'perk.redeemedN': { en: '{n} of {stock} redeemed', ja: '交換 {n} / {stock}' },
+  'perk.expired': { en: 'Expired', ja: '期限切れ' },
+  'perk.adminIntro': { en: 'Every perk, past ones too. A change is a signed entry like the listing; redemptions so far stay as they were.', ja: '過去のものを含むすべての特典です。変更は登録と同じく記録に残り、これまでの交換はそのままです。' },
+  'perk.toPage': { en: 'The perks page', ja: '特典のページへ' },
+  'admin.tab.perks': { en: 'Perks', ja: '特典' },
 };
 
 // code → {en: [title, detail with params, detail without], ja: [...]}

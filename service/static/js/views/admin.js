@@ -9,8 +9,9 @@ import { codeCard } from './cards.js';
 import { report } from './home.js';
 import { kpi } from './kpi.js';
 import { memberList } from './members.js';
+import { perkAdmin } from './perks.js';
 
-const TABS = ['kpi', 'members', 'claims', 'quests', 'policy', 'roles', 'invites', 'anchor'];
+const TABS = ['kpi', 'members', 'claims', 'quests', 'perks', 'policy', 'roles', 'invites', 'anchor'];
 
 export async function viewAdmin(root, params, app) {
   const current = TABS.includes(params.get('tab')) ? params.get('tab') : 'kpi';
@@ -25,7 +26,7 @@ export async function viewAdmin(root, params, app) {
   });
   const panel = h('div', { role: 'tabpanel' });
   root.append(h('h1', t('admin.title')), tabs, panel);
-  await ({ kpi, members: memberList, claims, quests, policy: policyTab, roles, invites, anchor })[current](panel, app, params);
+  await ({ kpi, members: memberList, claims, quests, perks: perkAdmin, policy: policyTab, roles, invites, anchor })[current](panel, app, params);
 }
 
 // -- revoking and reinstating ---------------------------------------------------------

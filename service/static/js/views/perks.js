@@ -50,7 +50,8 @@ export async function viewPerks(root, params, app) {
         p.description ? h('p', p.description) : '',
         h('p', { class: 'meta' }, p.place, ' · ', t('perk.until', { date: fmtDate(p.validUntil) })),
         short && p.left ? h('p', { class: 'muted small' }, t('perk.short', { n: p.cost - balance.spendablePoints })) : '',
-        h('div', { class: 'actions' }, button), box);
+        h('div', { class: 'actions' }, button), box,
+        hasRole('admin') ? editFold(app, p) : '');
     })));
   }
   if (state.me) {
@@ -91,31 +92,60 @@ function redemptionList(items, app, office) {
   }));
 }
 
-function perkForm(app) {
-  const title = h('input', { type: 'text', maxlength: 200 });
-  const description = h('textarea', { rows: 2, maxlength: 4000 });
-  const cost = h('input', { type: 'number', min: 1, inputmode: 'numeric', value: 50 });
-  const stock = h('input', { type: 'number', min: 0, inputmode: 'numeric', value: 10 });
+function dateValue(ts) {
+  const d = new Date(ts * 1000);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** The form that lists a perk, or (with `perk`) changes it: a `Perk` entry naming its id,
+ *  every field as the office wants it now (redemptions so far stay as they were). */
+export function perkForm(app, perk = null) {
+  const title = h('input', { type: 'text', maxlength: 200, value: perk ? perk.title : '' });
+  const description = h('textarea', { rows: 2, maxlength: 4000 }, perk ? perk.description : '');
+  const cost = h('input', { type: 'number', min: 1, inputmode: 'numeric', value: perk ? perk.cost : 50 });
+  const stock = h('input', { type: 'number', min: 0, inputmode: 'numeric', value: perk ? perk.stock : 10 });
   const until = h('input', { type: 'date' });
-  const d = new Date(Date.now() + 90 * 86400e3);
-  until.value = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-  const place = h('input', { type: 'text', maxlength: 200 });
+  until.value = dateValue(perk ? perk.validUntil : Date.now() / 1000 + 90 * 86400);
+  const place = h('input', { type: 'text', maxlength: 200, value: perk ? perk.place : '' });
   const box = errorBox();
-  const submit = h('button', { type: 'submit', class: 'primary' }, t('perk.list'));
-  const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'perk' },
-    field(t('f.title'), title, { name: 'title' }), field(t('f.description'), description, { name: 'description' }),
-    h('div', { class: 'row' }, field(t('f.cost'), cost, { name: 'cost' }), field(t('f.stock'), stock, { name: 'stock' })),
+  const submit = h('button', { type: 'submit', class: 'primary' }, perk ? t('perk.save') : t('perk.list'));
+  const form = h('form', { class: 'stack', novalidate: true, 'data-form': perk ? 'perk-edit' : 'perk', 'data-perk': perk ? perk.id : null },
+    field(t('perk.name'), title, { name: 'title' }), field(t('f.description'), description, { name: 'description' }),
+    h('div', { class: 'row' }, field(t('f.cost'), cost, { name: 'cost' }),
+      field(t('f.stock'), stock, { name: 'stock', hint: perk && perk.redeemed ? t('perk.stockHint', { n: perk.redeemed }) : null })),
     h('div', { class: 'row' }, field(t('f.validUntil'), until, { name: 'validUntil' }), field(t('perk.where'), place, { name: 'place' })),
     h('div', { class: 'actions' }, submit), box);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     run(submit, box, async () => {
       await act('Perk', {
-        perk: ZERO32, title: title.value.trim(), description: description.value.trim(), cost: Number(cost.value),
+        perk: perk ? perk.id : ZERO32, title: title.value.trim(), description: description.value.trim(), cost: Number(cost.value),
         stock: Number(stock.value), validUntil: Math.floor(new Date(until.value + 'T23:59:59').getTime() / 1000), place: place.value.trim(),
-      });
-      toast(t('perk.listed')); await app.refresh();
+      }, perk ? { perkTitle: perk.title } : {});
+      toast(perk ? t('perk.changed') : t('perk.listed')); await app.refresh();
     });
   });
   return form;
+}
+
+/** A perk's change form behind a fold (admins). */
+function editFold(app, p) {
+  return h('details', { class: 'perk-edit', 'data-edit': p.id }, h('summary', t('perk.edit')), perkForm(app, p));
+}
+
+/** The admin page's perks tab: every perk (past ones too) to change, and a new one. */
+export async function perkAdmin(root, app) {
+  const perks = (await get(`${R(state.region)}/perks`)).items;
+  const now = Date.now() / 1000;
+  root.append(h('p', { class: 'muted' }, t('perk.adminIntro'), ' ', h('a', { href: '#/perks' }, t('perk.toPage'))));
+  if (!perks.length) root.append(emptyState(t('perk.empty')));
+  for (const p of perks) {
+    root.append(h('section', { class: 'card', 'data-perk': p.id },
+      h('h2', p.title),
+      h('p', chip(t('perk.cost', { n: p.cost }), 'level'), ' ', chip(p.left ? t('perk.left', { n: p.left }) : t('perk.soldOut'), p.left ? '' : 'bad'),
+        ' ', chip(t('perk.redeemedN', { n: p.redeemed, stock: p.stock })), p.validUntil <= now ? [' ', chip(t('perk.expired'), 'bad')] : ''),
+      h('p', { class: 'meta' }, p.place, ' · ', t('perk.until', { date: fmtDate(p.validUntil) })),
+      editFold(app, p)));
+  }
+  root.append(card(h('h2', t('perk.new')), perkForm(app)));
 }

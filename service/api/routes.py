@@ -390,7 +390,8 @@ def kpis(region: RegionDep, conn: ConnDep, svc: ServicesDep, months: MonthsQuery
     "/regions/{region}/kpis.csv", tags=["kpis"], response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
                      "description": "The KPI table: a header, one row per month, then the "
-                     "whole period; UTF-8 with a byte order mark (for Excel), CRLF lines"}},
+                     "whole period; then, after a blank line, the health of every decision "
+                     "(when any); UTF-8 with a byte order mark (for Excel), CRLF lines"}},
 )
 def kpis_csv(region: RegionDep, conn: ConnDep, svc: ServicesDep, months: MonthsQuery = 12,
              until: MonthQuery = None, first: FromQuery = None, last: ToQuery = None,
@@ -400,6 +401,7 @@ def kpis_csv(region: RegionDep, conn: ConnDep, svc: ServicesDep, months: MonthsQ
              ) -> Response:
     """The KPI table of ``GET …/kpis`` (same period parameters) as a CSV download."""
     data = _kpi_data(svc, region, conn, months, until, first, last, fiscal)
+    data["decisions"] = decision_health(conn, region, int(time.time()))
     name = f"kakawari-{region}-kpis-{data['from']}_{data['to']}.csv"
     return Response(to_csv(data, lang).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

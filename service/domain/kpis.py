@@ -294,7 +294,8 @@ def _hours(minutes: int) -> str:
 def to_csv(kpis: dict[str, Any], lang: str = "ja") -> str:
     """The KPI table of :func:`region_kpis` as CSV text for spreadsheets: a header, one
     row per month, then the whole period (each person counted once); hours to one
-    decimal, per category after the totals. Starts with a byte order mark so that Excel
+    decimal, per category after the totals. With ``decisions`` (the health of every
+    decision), a blank line and their table after it. Starts with a byte order mark so that Excel
     in Japan reads it as UTF-8; lines end with CRLF (RFC 4180)."""
     ja = lang == "ja"
     categories = sorted({c for row in [*kpis["months"], kpis["period"]]
@@ -333,4 +334,29 @@ def to_csv(kpis: dict[str, Any], lang: str = "ja") -> str:
     else:
         total = f"期間計（{span}）" if ja else f"Period {span}"
     writer.writerow(line(total, period, "period"))
+    decisions = kpis.get("decisions")
+    if decisions:
+        # the health of every decision (issue 15), as a second table below the first
+        writer.writerow([])
+        writer.writerow([j if ja else e for _, j, e in _DECISION_COLUMNS])
+        for d in decisions:
+            closes = datetime.fromtimestamp(d["closesAt"] + JST, UTC).strftime("%Y-%m-%d %H:%M")
+            passed = ("可決" if d["passed"] else "否決") if ja else \
+                ("Passed" if d["passed"] else "Not passed")
+            writer.writerow([d["title"], d["method"], closes, passed, str(d["turnoutPercent"]),
+                             str(d["top10Percent"]), str(d["nakamoto"]),
+                             str(d["changedLast24h"]), d["proposal"]])
     return out.getvalue()
+
+
+_DECISION_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("title", "決定した提案", "Decided proposal"),
+    ("method", "方式", "Method"),
+    ("closesAt", "締切（日本時間）", "Closed (JST)"),
+    ("passed", "結果", "Result"),
+    ("turnoutPercent", "投票率（%）", "Turnout (%)"),
+    ("top10Percent", "上位10%の票の割合（%）", "Top 10% share (%)"),
+    ("nakamoto", "ナカモト係数", "Nakamoto coefficient"),
+    ("changedLast24h", "直近24時間の票の変更", "Votes changed in the last 24 h"),
+    ("proposal", "提案ID", "Proposal id"),
+)

@@ -441,3 +441,40 @@ def test_hidden_totals_stay_hidden_until_closing(w: World) -> None:
     after = shown()
     assert not after["provisional"] and after["result"]["totals"] == [0, 2]
     assert after["result"]["winners"] == [1] and after["health"]["nakamoto"] == 2
+
+
+def test_power_by_points_is_fixed_at_the_proposal_and_so_are_its_rules(w: World) -> None:
+    from tests.integration.audit_fixtures import claim_fields
+
+    alice, vera = join(w, "花子", "Vera")
+    submit(w, w.admin, "Role", member=vera.address, role="verifier", granted=True)
+    policy = {"categories": {"cleanup": {"base": 7, "perHour": 12}}, "levels": [20, 100],
+              "governance": {"power": "sqrtPoints", "proposeLevel": 1}}
+    submit(w, w.admin, "Policy", version=1, policy=json.dumps(policy))
+
+    def earn(minutes: int) -> None:  # a clean-up claim, approved
+        claim = sign(w, alice, "Claim", **{**claim_fields(w, minutes=minutes),
+                                           "occurredAt": now(w) - 60})
+        w.domain.submit(w.region, [claim])
+        submit(w, vera, "Review", claim=w.admin.claim_id(claim), approve=True, reason="確認")
+
+    earn(120)  # 7 + 24 = 31 points: power ⌊√31⌋ = 5
+    first = proposal(w, alice)
+    with w.regions.store.engine.connect() as conn:  # type: ignore[attr-defined]
+        powers = dict(conn.execute(t.electorate.select().with_only_columns(
+            t.electorate.c.address, t.electorate.c.power).where(
+            t.electorate.c.proposal == first)).all())
+    assert powers == {alice.address.lower(): 5}  # Vera has no points (the admin never joined)
+    earn(600)  # 7 + 120 more: √158 → 12, but not for the proposal already made
+    policy["governance"] = {"power": "member", "proposeLevel": 1, "quorumPercent": 0}
+    submit(w, w.admin, "Policy", version=2, policy=json.dumps(policy))
+    vote(w, alice, first, 0)
+    second = proposal(w, alice)
+    vote(w, alice, second, 0)
+    advance(w, 2 * DAY)
+    w.domain.decide_due(w.region)
+    one, two = row(w, first), row(w, second)
+    assert json.loads(one["rules"])["power"] == "sqrtPoints"
+    assert json.loads(one["result"])["turnout"] == {"voters": 1, "power": 5}
+    assert json.loads(two["rules"])["policyVersion"] == 2
+    assert json.loads(two["result"])["eligible"] == {"voters": 2, "power": 2}  # one each

@@ -79,3 +79,27 @@ def test_the_health_of_a_decision() -> None:
     assert health([1] * 5, 5) == {"turnoutPercent": 100.0, "top10Percent": 20.0,
                                   "nakamoto": 3}
     assert health([], 7) == {"turnoutPercent": 0.0, "top10Percent": 0.0, "nakamoto": 0}
+
+
+def test_the_kpi_csv_carries_the_health_of_each_decision() -> None:
+    import csv
+    import io
+
+    from service.domain.kpis import _COLUMNS, to_csv
+
+    period = {"from": "2026-04", "to": "2026-04", "minutesByCategory": {},
+              **{k: 0 for k, _, _ in _COLUMNS}}
+    decision = {"proposal": "0x" + "ab" * 32, "title": "夏祭りの会場", "method": "ranked",
+                "closesAt": 1_790_000_000, "passed": True, "turnoutPercent": 83.33,
+                "top10Percent": 20.0, "nakamoto": 3, "changedLast24h": 1}
+    for lang, header, result in (("ja", "決定した提案", "可決"),
+                                 ("en", "Decided proposal", "Passed")):
+        text = to_csv({"months": [], "period": {**period, "month": "2026-04"},
+                       "decisions": [decision]}, lang)
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+        at = rows.index([])  # a blank line, then the decisions' table
+        assert rows[at + 1][0] == header and len(rows) == at + 3
+        assert rows[at + 2] == ["夏祭りの会場", "ranked", "2026-09-21 23:13", result, "83.33",
+                                "20.0", "3", "1", "0x" + "ab" * 32]
+    # no decision yet: the KPI table alone, as before
+    assert [] not in list(csv.reader(io.StringIO(to_csv({"months": [], "period": period}))))

@@ -75,8 +75,9 @@ def wait_rendered(actor: Actor, view: str) -> None:
     the browser's hashchange runs, so a wait on the mark alone can read the old page."""
     settle(actor)
     actor.page.wait_for_function(
-        """(view) => { const el = document.querySelector(`[data-view='${view}'][data-rendered=true]`);
-                     return !!el && el.dataset.address === location.hash; }""", arg=view)
+        """(view) => {
+             const el = document.querySelector(`[data-view='${view}'][data-rendered=true]`);
+             return !!el && el.dataset.address === location.hash; }""", arg=view)
     settle(actor)
 
 

@@ -101,6 +101,7 @@ class MemoryState(Projections):
         self._details: set[tuple[str, str]] = set()
         self._ballots: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         self._claimant: dict[str, str] = {}  # details hash -> contributor of its first claim
+        self._recognised: dict[str, set[str]] = defaultdict(set)  # member -> claims
         self._next_line = 0
         # one row per entry, and only ever asked whether it is there: kept as key -> seq
         self._nonces: dict[tuple[str, int], int] = {}
@@ -110,7 +111,7 @@ class MemoryState(Projections):
             t.claim_people: self._index_person, t.endorsements: self._index_endorsement,
             t.reviews: self._index_review, t.points: self._index_line,
             t.roles: self._index_role, t.claims: self._index_claim,
-            t.ballots: self._index_ballot,
+            t.ballots: self._index_ballot, t.recognitions: self._index_recognition,
         }
 
     # -- rows by primary key -------------------------------------------------------------
@@ -190,6 +191,9 @@ class MemoryState(Projections):
         self._details.add((row["contributor"], row["details_hash"]))
         self._claimant.setdefault(row["details_hash"], row["contributor"])
 
+    def _index_recognition(self, row: dict[str, Any]) -> None:
+        self._recognised[row["member"]].add(row["claim"])
+
     def _index_ballot(self, row: dict[str, Any]) -> None:
         self._ballots[row["proposal"]].append((row["proposal"], row["voter"]))
 
@@ -245,10 +249,8 @@ class MemoryState(Projections):
         return list(self._lines.get(claim_id, ()))
 
     def record_claims(self, member: str) -> list[tuple[str, int, str]]:
-        # a scan of the recognitions: asked once per RecordSummary entry, which are rare
         claims = self.rows[t.claims]
-        ids = sorted({r["claim"] for r in self.rows[t.recognitions].values()
-                      if r["member"] == member})
+        ids = sorted(self._recognised.get(member, ()))
         return [(i, int(claims[(i,)]["occurred_at"]), str(claims[(i,)]["status"]))
                 for i in ids]
 

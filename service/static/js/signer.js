@@ -85,6 +85,7 @@ const PATHS = {
   Vote: (f) => `/proposals/${f.proposal}/votes`, Withdrawal: (f) => `/proposals/${f.proposal}/withdrawals`,
   Cancellation: (f) => `/proposals/${f.proposal}/cancellations`,
   Reading: () => '/reading',
+  RecordLink: () => '/record-links',
 };
 
 const ZERO32 = '0x' + '00'.repeat(32);
@@ -105,6 +106,7 @@ function show(type, name, value, extra) {
   if (name === 'coContributors') return value.length ? value.map(nameOf).join('、') : t('none');
   if (name === 'quest') return value === ZERO32 ? t('none') : (extra.questTitle || shortAddr(value));
   if (name === 'claim') return extra.claimTitle || shortAddr(value);
+  if (name === 'partner') return extra.partnerName ? `${extra.partnerName} (${value})` : value;
   if (name === 'perk') return value === ZERO32 ? t('none') : (extra.perkTitle || shortAddr(value));
   if (name === 'redemption') return extra.perkTitle || shortAddr(value);
   if (name === 'validUntil') return fmtDate(value);
@@ -151,6 +153,8 @@ function showPlain(type, name, value, extra) {
   if (name === 'coContributors') return value.length ? value.map((a) => state.names.get(a) || t('none')).join('、') : t('none');
   if (name === 'quest') return value === ZERO32 ? t('none') : (extra.questTitle || t('f.quest'));
   if (name === 'claim') return extra.claimTitle || t('f.claim');
+  if (name === 'partner') return extra.partnerName || value;
+  if (name === 'partnerMember') return t('f.plain.partnerMember', { name: extra.partnerName || '' });
   if (typeof value === 'string' && /^0x[0-9a-f]{40}$/i.test(value)) return state.names.get(value.toLowerCase()) || '';
   return show(type, name, value, extra);
 }

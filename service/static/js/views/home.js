@@ -88,7 +88,49 @@ export async function viewHome(root, _params, app) {
           chip(t('home.walletBadge'))),
         me.roles.length ? h('p', me.roles.map((r) => chip(t('role.' + r), 'role'))) : ''),
     readingCard(app),
+    await partnersCard(me, app),
     await recent());
+}
+
+/** Link her record with a partner region (a `RecordLink`, issue 16), and show her record
+ *  from there (this server asks the partner for it). Nothing when there are no partners. */
+async function partnersCard(me, app) {
+  let partners = [];
+  try { partners = (await get(`${R(state.region)}/partners`)).filter((p) => p.active); } catch { return ''; }
+  if (!partners.length) return '';
+  const other = partners.map((p) => {
+    const account = h('input', { type: 'text', maxlength: 42, value: state.session.managed ? '' : me.address, autocomplete: 'off', spellcheck: 'false' });
+    const box = errorBox();
+    const name = p.name;
+    const link = h('button', { type: 'submit', class: 'secondary' }, t('home.partnerLink', { name }));
+    const fetchIt = h('button', { type: 'button', class: 'secondary' }, t('home.partnerShow', { name }));
+    const form = h('form', { class: 'stack', novalidate: true, 'data-form': 'partner-link', 'data-partner': p.partner },
+      field(t('home.partnerAccount', { name }), account, { name: 'partnerMember' }), box, h('div', { class: 'actions' }, link, fetchIt));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearErrors(form);
+      const address = account.value.trim().toLowerCase();
+      if (!/^0x[0-9a-f]{40}$/.test(address)) { setFieldError(form, 'partnerMember', t('err.required')); account.focus(); return; }
+      await busy(link, async () => {
+        try {
+          await act('RecordLink', { partner: p.partner, partnerMember: address, shown: true }, { partnerName: name });
+          toast(t('home.partnerLinked', { name }));
+        } catch (err) { report(form, box, err); }
+      });
+    });
+    fetchIt.addEventListener('click', async () => {
+      clearErrors(form);
+      await busy(fetchIt, async () => {
+        try {
+          await post(`${R(state.region)}/members/${me.address}/partner-records/${p.partner.replace(/^kakawari\//, '')}/fetch`, {});
+          toast(t('home.partnerShown', { name }));
+          await app.refresh();
+        } catch (err) { report(form, box, err); }
+      });
+    });
+    return h('div', { class: 'partner-link' }, h('h3', name), form);
+  });
+  return card(h('h2', { class: 'eyebrow' }, t('home.partners')), h('p', { class: 'muted small' }, t('home.partnersText')), ...other);
 }
 
 /** Her records in partner regions, verified here (issue 16): "海士町: レベル 3・認められた

@@ -4,7 +4,8 @@ database, each witnessing the other. A member of Ama consents in both logs
 key and its own cosignature and shows it on her profile; altered receipts, missing
 consent and an unwitnessed checkpoint are refused with problem+json; her points stay in
 Ama; the replay of both logs gives exactly the live projections; the cross-region KPIs.
-(``test_witness_servers.py`` does the same between two ``kakawari serve`` processes.)"""
+On SQLite and PostgreSQL. (``test_witness_servers.py`` does the same between two
+``kakawari serve`` processes.)"""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from service.domain import DomainError, snapshot
 from service.domain import tables as t
 from service.witness import Witness, trust_log
 from tests.integration.audit_fixtures import claim_fields
+from tests.integration.databases import SQL_ENGINES
 from tests.integration.service_fixtures import Person, World, database, world
 
 TABA = "tabayama"
@@ -76,9 +78,9 @@ def partnership(w: World, admin: Person, region: str, partner: str, name: str) -
         url=f"http://127.0.0.1/logs/{partner}")])
 
 
-@pytest.fixture
-def two(tmp_path: Path) -> Iterator[Two]:
-    with database("sqlite", tmp_path) as url, world(tmp_path, url) as w:
+@pytest.fixture(params=SQL_ENGINES)
+def two(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Two]:
+    with database(request.param, tmp_path) as url, world(tmp_path, url) as w:
         taba_admin = Person(TABA)
         w.regions.create(TABA, "丹波山村", taba_admin.address)
         partnership(w, w.admin, "ama", TABA, "丹波山村")

@@ -345,6 +345,9 @@ def audit_verify_receipt(file: Any, rpc: str | None, vkey: str | None, as_json: 
             "ok": True, "origin": summary.origin, "claim": summary.claim,
             "size": summary.size, "root": "0x" + summary.root.hex(),
             "checkedOnChain": summary.checked_on_chain, "summary": lines}
+        if data.get("record") is not None:  # a record receipt (issue 16)
+            out.pop("claim")
+            out["record"] = summary.claim
         if summary.vote is not None:
             v = summary.vote
             out.pop("claim")
@@ -372,6 +375,15 @@ def _receipt_lines(s: Any) -> Iterator[str]:
     for kind in ("Revocation", "Reinstatement"):
         for e in s.of_type(kind):
             yield f"  entry {e.seq}: {kind.lower()} by {e.signer}: {e.message['reason']!r}"
+    for e in s.of_type("RecordLink"):
+        m = e.message
+        yield (f"  entry {e.seq}: {m['member']} {'lets' if m['shown'] else 'no longer lets'} "
+               f"{m['partner']} show this record to {m['partnerMember']}")
+    for e in s.of_type("RecordSummary"):
+        m = e.message
+        yield (f"  entry {e.seq}: record of {m['member']}: level {m['level']}, "
+               f"{m['recognised']} recognised activities, {m['points']} lifetime points "
+               f"(months: {m['months'] or 'none'}); recomputed by an audit of the bundle")
     v = s.vote
     if v is not None:
         yield f"  proposal {v.proposal}: {v.title!r} ({v.method})"

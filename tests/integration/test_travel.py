@@ -396,3 +396,16 @@ def test_cross_region_kpis_for_both_offices(two: Two) -> None:
     kpis = two.client.get(f"/v1/regions/{TABA}/kpis", params={"months": 2}).json()
     assert kpis["partners"]["linkedMembers"] == 0
     assert kpis["partners"]["period"]["activeInBoth"] == 0
+
+
+def test_verify_receipt_reads_a_record_receipt(two: Two, tmp_path: Path) -> None:
+    from tests.integration.audit_fixtures import cli_env, run
+
+    consent(two)
+    cosign(two.w, "ama", TABA)
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record(two), ensure_ascii=False))
+    out = json.loads(run(cli_env(two.w), "audit", "verify-receipt", str(path),
+                         "--json").stdout)
+    assert out["ok"] is True and out["record"] == two.hanako_a.address and "claim" not in out
+    assert any("2 recognised activities" in line for line in out["summary"])

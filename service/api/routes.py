@@ -209,6 +209,7 @@ def get_member(region: RegionDep, address: AddressPath, conn: ConnDep) -> dict[s
 
 OriginQuery = Annotated[str, Query(pattern=r"^kakawari/[a-z0-9][a-z0-9-]{0,31}$",
                                    description="The partner region's log origin")]
+PartnerRegionPath = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")]
 
 
 @router.get("/regions/{region}/members/{address}/record", tags=["partners"],
@@ -225,8 +226,7 @@ def get_record(region: RegionDep, address: AddressPath, partner: OriginQuery, co
 @router.put("/regions/{region}/members/{address}/partner-records/{partner_region}",
             tags=["partners"], response_model=PartnerRecord)
 def put_partner_record(region: RegionDep, address: AddressPath,
-                       partner_region: Annotated[str, Path(
-                           pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")],
+                       partner_region: PartnerRegionPath,
                        body: RecordReceiptIn, svc: ServicesDep) -> dict[str, Any]:
     """Show the member's record in the partner region ``partner_region`` on her profile
     here: the record receipt is verified against the partner's log key and this
@@ -240,8 +240,7 @@ def put_partner_record(region: RegionDep, address: AddressPath,
 @router.post("/regions/{region}/members/{address}/partner-records/{partner_region}/fetch",
              tags=["partners"], response_model=PartnerRecord)
 def fetch_partner_record(region: RegionDep, address: AddressPath,
-                         partner_region: Annotated[str, Path(
-                             pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")],
+                         partner_region: PartnerRegionPath,
                          svc: ServicesDep, session: SessionDep) -> dict[str, Any]:
     """As ``PUT``, but this server asks the partner region for her record receipt itself
     (at the API beside the log URL its `Partnership` entry names), so a browser needs

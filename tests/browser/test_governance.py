@@ -88,6 +88,16 @@ def propose(server: Server, **fields: Any) -> str:
     return str(r.json()["id"])
 
 
+def admin_signed_in(actors: Any, server: Server) -> Actor:
+    """The region's admin, signed in with her wallet, on her home page."""
+    admin: Actor = actors("admin", key=ADMIN_KEY)
+    open_view(admin, server, "signin")
+    admin.page.get_by_role("button", name="Sign in with wallet").click()
+    admin.page.wait_for_selector("[data-view=home][data-rendered=true]")
+    settle(admin)
+    return admin
+
+
 def test_a_managed_member_votes_on_a_phone_and_the_admin_reads_the_result(
         actors: Any, server: Server) -> None:
     kenji: Actor = actors("kenji", locale="ja-JP", viewport=(390, 844))
@@ -139,12 +149,8 @@ def test_a_managed_member_votes_on_a_phone_and_the_admin_reads_the_result(
     assert shown["result"]["totals"] == [0, 1, 0]
 
     # -- the admin signs in with a wallet and reads the results --------------------------
-    admin: Actor = actors("admin", key=ADMIN_KEY)
+    admin = admin_signed_in(actors, server)
     ap = admin.page
-    open_view(admin, server, "signin")
-    ap.get_by_role("button", name="Sign in with wallet").click()
-    ap.wait_for_selector("[data-view=home][data-rendered=true]")
-    settle(admin)
     open_view(admin, server, "decide")
     decided = ap.locator("article[data-proposal]", has_text="夏祭りの会場")
     assert "Decided" in decided.inner_text()
@@ -228,12 +234,8 @@ def test_a_budget_ballot_keeps_a_running_total_and_an_admin_cancels_with_a_reaso
     assert shown["myBallot"] is None and shown["result"]["totals"] == [1, 0, 1]
 
     # -- the admin cancels the other proposal: a reason is required, and shown ----------
-    admin: Actor = actors("admin", key=ADMIN_KEY)
+    admin = admin_signed_in(actors, server)
     ap = admin.page
-    open_view(admin, server, "signin")
-    ap.get_by_role("button", name="Sign in with wallet").click()
-    ap.wait_for_selector("[data-view=home][data-rendered=true]")
-    settle(admin)
     open_view(admin, server, f"decide?id={doomed}")
     cancel = ap.get_by_role("button", name="Cancel this proposal (admin)")
     cancel.click()  # no reason yet: refused before anything is signed

@@ -6,43 +6,17 @@ show no such card (every other browser test)."""
 
 from __future__ import annotations
 
-import json
 import secrets
-import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 import pytest
 
-from ledger import eip712
-from ledger.cosignature import Cosigner, format_cosigner_vkey
-from ledger.messages import MESSAGE_TYPES
-from ledger.note import new_signer_keys
 from tests.browser.conftest import Server
-from tests.browser.test_web_app import open_view, sign, wallet_sign_in_and_join
+from tests.browser.test_web_app import open_view, post_partnership, sign, wallet_sign_in_and_join
 
 pytestmark = pytest.mark.browser
-
-
-def _partnership(server: Server) -> None:
-    mtype = MESSAGE_TYPES["Partnership"]
-    message = eip712.normalize_message(mtype, {
-        "region": server.region, "admin": eip712.address_of(server.admin_key),
-        "partner": "kakawari/tabayama", "partnerName": "丹波山村",
-        "logKey": new_signer_keys("kakawari/tabayama")[1],
-        "witnessKey": format_cosigner_vkey(Cosigner("kakawari/tabayama/witness",
-                                                    bytes(32)).verifier),
-        # nothing listens there: asking the partner fails at once
-        "url": "http://127.0.0.1:9/logs/tabayama", "nonce": secrets.randbits(53),
-        "issuedAt": int(time.time())})
-    signature = eip712.sign_message(server.admin_key, eip712.Domain(31337), mtype, message)
-    request = urllib.request.Request(
-        f"{server.url}/v1/regions/{server.region}/partners", method="POST",
-        data=json.dumps({"message": message, "signature": signature}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert answer.status == 201
 
 
 def _record_status(server: Server, address: str) -> int:
@@ -56,7 +30,8 @@ def _record_status(server: Server, address: str) -> int:
 
 
 def test_a_member_links_her_record_with_a_partner_region(server: Server, actors: Any) -> None:
-    _partnership(server)
+    # nothing listens there: asking the partner fails at once
+    post_partnership(server, "http://127.0.0.1:9/logs/tabayama")
     hanako = actors("hanako", key=secrets.token_bytes(32))
     wallet_sign_in_and_join(hanako, server, "Hanako", resident=False)
     assert hanako.address is not None

@@ -96,6 +96,34 @@ def wallet_sign_in_and_join(actor: Actor, server: Server, name: str, resident: b
     assert page.evaluate("window.__walletCalls").count("eth_signTypedData_v4") == 2
 
 
+def post_partnership(server: Server, url: str) -> None:
+    """The region's admin names Tabayama a partner (a `Partnership` entry signed with the
+    admin's key, posted to the API), with its log at ``url``."""
+    import time
+    import urllib.request
+
+    from ledger import eip712
+    from ledger.cosignature import Cosigner, format_cosigner_vkey
+    from ledger.messages import MESSAGE_TYPES
+    from ledger.note import new_signer_keys
+
+    mtype = MESSAGE_TYPES["Partnership"]
+    message = eip712.normalize_message(mtype, {
+        "region": server.region, "admin": eip712.address_of(server.admin_key),
+        "partner": "kakawari/tabayama", "partnerName": "丹波山村",
+        "logKey": new_signer_keys("kakawari/tabayama")[1],
+        "witnessKey": format_cosigner_vkey(Cosigner("kakawari/tabayama/witness",
+                                                    bytes(32)).verifier),
+        "url": url, "nonce": secrets.randbits(53), "issuedAt": int(time.time())})
+    signature = eip712.sign_message(server.admin_key, eip712.Domain(31337), mtype, message)
+    request = urllib.request.Request(
+        f"{server.url}/v1/regions/{server.region}/partners", method="POST",
+        data=json.dumps({"message": message, "signature": signature}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 201
+
+
 def claim(actor: Actor, server: Server, title: str, *, hours: int, category: str,
           co: list[str] = (), quest: str | None = None, text: str = "",
           photo: bytes | None = None, shot: str | None = None) -> str:
@@ -361,30 +389,7 @@ def test_members_verifier_admin_end_to_end(actors: Any, server: Server, tmp_path
     admin.shot("21-audit")
     # the region's partners, from a Partnership entry the admin's wallet key signed
     assert "No partner regions" in admin.page.locator("[data-testid=partners]").inner_text()
-    import time
-    import urllib.request
-
-    from ledger import eip712
-    from ledger.cosignature import Cosigner, format_cosigner_vkey
-    from ledger.messages import MESSAGE_TYPES
-    from ledger.note import new_signer_keys
-
-    mtype = MESSAGE_TYPES["Partnership"]
-    message = eip712.normalize_message(mtype, {
-        "region": server.region, "admin": eip712.address_of(server.admin_key),
-        "partner": "kakawari/tabayama", "partnerName": "丹波山村",
-        "logKey": new_signer_keys("kakawari/tabayama")[1],
-        "witnessKey": format_cosigner_vkey(Cosigner("kakawari/tabayama/witness",
-                                                    bytes(32)).verifier),
-        "url": "https://tabayama.example/logs/tabayama", "nonce": secrets.randbits(53),
-        "issuedAt": int(time.time())})
-    signature = eip712.sign_message(server.admin_key, eip712.Domain(31337), mtype, message)
-    request = urllib.request.Request(
-        f"{server.url}/v1/regions/{server.region}/partners", method="POST",
-        data=json.dumps({"message": message, "signature": signature}).encode(),
-        headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        assert answer.status == 201
+    post_partnership(server, "https://tabayama.example/logs/tabayama")
     open_view(admin, server, "audit")
     partners = admin.page.locator("[data-testid=partners]").inner_text()
     assert "丹波山村" in partners and "kakawari/tabayama" in partners
